@@ -1,0 +1,40 @@
+using System.Runtime.InteropServices;
+
+namespace TokenClean.Scoring.Native;
+
+/// <summary>P/Invoke surface of <c>native/tc_common.h</c> and <c>native/tc_tensor.h</c>.</summary>
+/// <remarks>Every call that can fail is followed by <see cref="TorchException.ThrowIfFailed(int)"/> or a null check.</remarks>
+internal static partial class NativeMethods
+{
+    internal const string Library = "tokenclean_torch";
+
+    [LibraryImport(Library, EntryPoint = "tc_last_error")]
+    internal static partial IntPtr LastError();
+
+    [LibraryImport(Library, EntryPoint = "tc_live_handles")]
+    internal static partial long LiveHandles();
+
+    [LibraryImport(Library, EntryPoint = "tc_torch_version")]
+    internal static partial IntPtr TorchVersion();
+
+    [LibraryImport(Library, EntryPoint = "tc_tensor_from_data")]
+    internal static unsafe partial IntPtr TensorFromData(void* data, long* shape, int ndim, int dtype);
+
+    [LibraryImport(Library, EntryPoint = "tc_tensor_free")]
+    internal static partial void TensorFree(IntPtr tensor);
+
+    [LibraryImport(Library, EntryPoint = "tc_tensor_ndim")]
+    internal static partial int TensorNDim(IntPtr tensor);
+
+    [LibraryImport(Library, EntryPoint = "tc_tensor_shape")]
+    internal static unsafe partial int TensorShape(IntPtr tensor, long* shapeOut, int capacity);
+
+    [LibraryImport(Library, EntryPoint = "tc_tensor_dtype")]
+    internal static partial int TensorDType(IntPtr tensor);
+
+    [LibraryImport(Library, EntryPoint = "tc_tensor_copy_to")]
+    internal static unsafe partial int TensorCopyTo(IntPtr tensor, void* dest, long destBytes);
+
+    [LibraryImport(Library, EntryPoint = "tc_tensor_matmul")]
+    internal static partial IntPtr TensorMatmul(IntPtr a, IntPtr b);
+}

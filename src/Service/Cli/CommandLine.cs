@@ -1,0 +1,17 @@
+using System.CommandLine;
+
+namespace TokenClean.Service.Cli;
+
+/// <summary>The <c>tokenclean</c> command tree. Each command lives in its own file under Cli/.</summary>
+internal static class CommandLine
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand(
+            "tokenclean — token-level cleaning of LLM fine-tuning data: scores every response token by " +
+            "loss(base) − loss(reference), keeps the top k%, and writes masked Arrow records.");
+        root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
+        return root;
+    }
+}

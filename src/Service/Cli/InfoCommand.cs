@@ -1,0 +1,24 @@
+using System.CommandLine;
+using Confluent.Kafka;
+using TokenClean.Ingest.Kafka;
+using TokenClean.Scoring;
+
+namespace TokenClean.Service.Cli;
+
+/// <summary><c>tokenclean info</c>: versions of the native engines this build runs on.</summary>
+internal static class InfoCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("info", "Print the versions of tokenclean, libtorch and librdkafka in use.");
+        command.SetAction(_ =>
+        {
+            KafkaNative.EnsureLoaded();
+            Console.WriteLine($"tokenclean  {typeof(InfoCommand).Assembly.GetName().Version}");
+            Console.WriteLine($"libtorch    {Torch.Version}");
+            Console.WriteLine($"librdkafka  {Library.VersionString}");
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,3 @@
+using TokenClean.Service.Cli;
+
+return await CommandLine.Build().Parse(args).InvokeAsync().ConfigureAwait(false);
