@@ -74,7 +74,6 @@ run_tests() {
   build
   say "running the test suites"
   local args=(test Streaming.sln -c Release --no-build --nologo)
-  [ "${CI:-}" = "true" ] && args+=(--logger "console;verbosity=normal")
   local log rc=0
   log=$(mktemp)
   dotnet "${args[@]}" "$@" 2>&1 | tee "$log" || rc=$?
