@@ -12,8 +12,9 @@ namespace TokenClean.Scoring.Selection;
 /// paper's Python code does it.</para>
 /// <para>Ranking: descending influence; ties are broken by (sample index in the group, position), earliest first, so
 /// the result is deterministic and independent of the sort's stability.</para>
-/// <para>Cost: one copy of the candidate influences into a pooled float buffer, one in-place sort of it
-/// (O(n log n)), and one linear pass to mark the kept tokens. No per-token objects.</para>
+/// <para>Cost: one copy of the candidate influences into a pooled float buffer, a quickselect of the threshold in it
+/// (O(n) expected; it falls back to a sort of the remaining range, O(n log n), when partitioning degenerates), and
+/// linear passes to count and mark. No per-token objects.</para>
 /// </remarks>
 public static class GlobalTopK
 {
@@ -84,19 +85,21 @@ public static class GlobalTopK
                 }
             }
 
-            var sorted = buffer.AsSpan(0, n);
-            sorted.Sort();
-            threshold = sorted[n - k];
+            var values = buffer.AsSpan(0, n);
+            threshold = NthSmallest(values, n - k);
 
             // Everything above the threshold is kept; of the values equal to it, only as many as still fit, in
             // (sample, position) order.
-            var firstAbove = n - k;
-            while (firstAbove < n && sorted[firstAbove] == threshold)
+            var above = 0;
+            foreach (var v in values)
             {
-                firstAbove++;
+                if (v > threshold)
+                {
+                    above++;
+                }
             }
 
-            ties = k - (n - firstAbove);
+            ties = k - above;
         }
         finally
         {
@@ -128,6 +131,71 @@ public static class GlobalTopK
 
         return new TopKResult(candidates, k, threshold);
     }
+
+    /// <summary>
+    /// The value that would be at index <paramref name="index"/> if <paramref name="values"/> were sorted ascending
+    /// (Hoare's selection with a median-of-three pivot). Reorders <paramref name="values"/>; they must not be NaN.
+    /// </summary>
+    public static float NthSmallest(Span<float> values, int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, values.Length);
+        var lo = 0;
+        var hi = values.Length - 1;
+        var budget = 2 * (System.Numerics.BitOperations.Log2((uint)values.Length) + 1);
+        while (hi > lo)
+        {
+            if (budget-- == 0)
+            {
+                // Adversarial or unlucky input: finish with a sort so the worst case stays O(n log n).
+                values[lo..(hi + 1)].Sort();
+                return values[index];
+            }
+
+            var mid = lo + ((hi - lo) / 2);
+            var pivot = MedianOfThree(values[lo], values[mid], values[hi]);
+            var i = lo;
+            var j = hi;
+            while (i <= j)
+            {
+                while (values[i] < pivot)
+                {
+                    i++;
+                }
+
+                while (values[j] > pivot)
+                {
+                    j--;
+                }
+
+                if (i <= j)
+                {
+                    (values[i], values[j]) = (values[j], values[i]);
+                    i++;
+                    j--;
+                }
+            }
+
+            // Now values[lo..j] <= pivot <= values[i..hi], and everything strictly between j and i equals the pivot.
+            if (index <= j)
+            {
+                hi = j;
+            }
+            else if (index >= i)
+            {
+                lo = i;
+            }
+            else
+            {
+                return values[index];
+            }
+        }
+
+        return values[index];
+    }
+
+    private static float MedianOfThree(float a, float b, float c) =>
+        a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
 
     private static void CheckKeepRatio(double keepRatio)
     {

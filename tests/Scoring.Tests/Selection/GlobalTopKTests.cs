@@ -157,6 +157,40 @@ public sealed class GlobalTopKTests
         }
     }
 
+    [Theory]
+    [InlineData("random")]
+    [InlineData("ties")]
+    [InlineData("ascending")]
+    [InlineData("descending")]
+    [InlineData("organ-pipe")]
+    public void NthSmallest_AnyIndexOfAnyShape_EqualsTheSortedArraysElement(string shape)
+    {
+        var random = new Random(shape.Length);
+        foreach (var n in new[] { 1, 2, 3, 7, 64, 1000, 4099 })
+        {
+            var values = new float[n];
+            for (var i = 0; i < n; i++)
+            {
+                values[i] = shape switch
+                {
+                    "ties" => random.Next(0, 3),
+                    "ascending" => i,
+                    "descending" => -i,
+                    "organ-pipe" => Math.Min(i, n - i),
+                    _ => (float)random.NextDouble(),
+                };
+            }
+
+            var sorted = (float[])values.Clone();
+            Array.Sort(sorted);
+            foreach (var index in new[] { 0, n / 3, n / 2, n - 1, random.Next(n) })
+            {
+                var copy = (float[])values.Clone();
+                Assert.Equal(sorted[index], GlobalTopK.NthSmallest(copy, index));
+            }
+        }
+    }
+
     private static bool[][] KeepArrays(float[][] influence)
     {
         var keep = new bool[influence.Length][];
