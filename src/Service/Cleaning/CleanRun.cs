@@ -1,0 +1,359 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Unicode;
+using TokenClean.Scoring;
+using TokenClean.Scoring.Influence;
+using TokenClean.Scoring.Selection;
+
+namespace TokenClean.Service.Cleaning;
+
+/// <summary>
+/// One <c>tokenclean clean</c> run: read a JSON Lines file, dead-letter bad lines, score the rest in token-budget
+/// batches with base and reference, select, write the output records, print a summary.
+/// </summary>
+/// <remarks>
+/// Seams (all injected by <c>CleanCommand</c>, replaced in tests): how a model directory becomes an
+/// <see cref="ITokenLossModel"/>, how a line becomes a sample, and which writer renders the records.
+/// Exit codes: 0 = the run finished (bad lines do not fail it); 2 = usage error (bad option, missing input,
+/// model that cannot be loaded); 1 = I/O error while running.
+/// </remarks>
+internal sealed class CleanRun
+{
+    private readonly Func<string, ITokenLossModel> _loadModel;
+    private readonly Func<string, ParsedLine> _parseLine;
+    private readonly Func<string, OutputMetadata, IOutputRecordWriter> _createWriter;
+    private readonly TextWriter _out;
+    private readonly TextWriter _err;
+
+    public CleanRun(
+        Func<string, ITokenLossModel> loadModel,
+        Func<string, ParsedLine> parseLine,
+        Func<string, OutputMetadata, IOutputRecordWriter> createWriter,
+        TextWriter stdout,
+        TextWriter stderr)
+    {
+        _loadModel = loadModel;
+        _parseLine = parseLine;
+        _createWriter = createWriter;
+        _out = stdout;
+        _err = stderr;
+    }
+
+    public int Execute(CleanOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var usage = CheckOptions(options);
+        if (usage is not null)
+        {
+            return Fail(2, usage);
+        }
+
+        var inputPath = Path.GetFullPath(options.Input);
+        var outputDirectory = Path.GetFullPath(options.OutputDirectory);
+        var outputPath = Path.Combine(outputDirectory, Path.GetFileNameWithoutExtension(inputPath) + ".jsonl");
+        if (string.Equals(outputPath, inputPath, StringComparison.Ordinal))
+        {
+            return Fail(2, $"the output {outputPath} would overwrite the input: choose another --out directory");
+        }
+
+        ITokenLossModel? baseModel = null;
+        ITokenLossModel? referenceModel = null;
+        try
+        {
+            try
+            {
+                baseModel = _loadModel(options.BaseModel);
+                referenceModel = _loadModel(options.ReferenceModel);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                return Fail(2, $"cannot load a model: {e.Message}");
+            }
+
+            InfluenceScorer scorer;
+            try
+            {
+                scorer = new InfluenceScorer(baseModel, referenceModel);
+            }
+            catch (ArgumentException e)
+            {
+                return Fail(2, e.Message);
+            }
+
+            if (options.MaxLength > scorer.MaxSequenceLength)
+            {
+                return Fail(2, $"--max-length {options.MaxLength} exceeds the models' context length {scorer.MaxSequenceLength}");
+            }
+
+            try
+            {
+                Directory.CreateDirectory(outputDirectory);
+                return Clean(options, scorer, inputPath, outputDirectory, outputPath, cancellationToken);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return Fail(1, e.Message);
+            }
+            catch (OperationCanceledException)
+            {
+                return Fail(1, "cancelled; no output was committed");
+            }
+        }
+        finally
+        {
+            referenceModel?.Dispose();
+            baseModel?.Dispose();
+        }
+    }
+
+    private static string? CheckOptions(CleanOptions o)
+    {
+        if (!File.Exists(o.Input))
+        {
+            return $"input file not found: {o.Input}";
+        }
+
+        if (!(o.Keep >= 0 && o.Keep <= 1))
+        {
+            return $"--keep must be in [0, 1], got {o.Keep.ToString(CultureInfo.InvariantCulture)}";
+        }
+
+        if (o.BatchTokens < 1)
+        {
+            return "--batch-tokens must be at least 1";
+        }
+
+        if (o.MaxLength is < 2)
+        {
+            return "--max-length must be at least 2 (a one-token sample has nothing to score)";
+        }
+
+        if (o.Selection is not ("global" or "window" or "per-sample"))
+        {
+            return $"--selection must be global, window or per-sample, got '{o.Selection}'";
+        }
+
+        return o.WindowSamples < 1 ? "--window-samples must be at least 1" : null;
+    }
+
+    private static ISelectionPolicy CreatePolicy(CleanOptions o) => o.Selection switch
+    {
+        "window" => WindowedSelectionPolicy.Window(o.Keep, o.WindowSamples),
+        "per-sample" => WindowedSelectionPolicy.PerSample(o.Keep),
+        _ => WindowedSelectionPolicy.Global(o.Keep),
+    };
+
+    private int Clean(CleanOptions o, InfluenceScorer scorer, string inputPath, string outputDirectory, string outputPath, CancellationToken ct)
+    {
+        var policy = CreatePolicy(o);
+        var metadata = new OutputMetadata(
+            policy.Mode, o.Keep, scorer.BaseVersion, scorer.ReferenceVersion,
+            typeof(CleanRun).Assembly.GetName().Version?.ToString() ?? "unknown", o.EmitLosses);
+        var maxLength = o.MaxLength ?? scorer.MaxSequenceLength;
+        var source = Path.GetFileName(inputPath);
+        var summary = new CleanSummary { OutputPath = outputPath, DeadLetterPath = Path.Combine(outputDirectory, "dead-letters.jsonl") };
+
+        using var input = new FileStream(inputPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        using var writer = _createWriter(outputPath, metadata);
+        using var deadLetters = new DeadLetterWriter(summary.DeadLetterPath);
+        var reader = new Utf8LineReader(input);
+        var batch = new List<TokenizedSample>();
+        var batchTokens = 0;
+        var completed = new List<SelectedSample>();
+        var scoredAt = new Queue<DateTimeOffset>();
+        var progress = Stopwatch.StartNew();
+        var scoring = new Stopwatch();
+        long lineNumber = 0;
+
+        void ScoreBatch()
+        {
+            ct.ThrowIfCancellationRequested();
+            scoring.Start();
+            var scored = scorer.Score(batch);
+            scoring.Stop();
+            var now = DateTimeOffset.UtcNow;
+            summary.ScoredTokens += batchTokens;
+            foreach (var s in scored)
+            {
+                scoredAt.Enqueue(now);
+                policy.Add(s, completed);
+            }
+
+            batch.Clear();
+            batchTokens = 0;
+            WriteCompleted(writer, completed, scoredAt, metadata, summary);
+        }
+
+        while (reader.TryReadLine(out var line))
+        {
+            lineNumber++;
+            if (IsBlank(line))
+            {
+                continue;
+            }
+
+            summary.Lines++;
+            SampleRejection? rejection;
+            string? sampleId = null;
+            var utf8 = Utf8.IsValid(line);
+            if (!utf8)
+            {
+                rejection = new SampleRejection(RejectionReasons.InvalidUtf8, "the line is not valid UTF-8");
+            }
+            else
+            {
+                var parsed = _parseLine(Encoding.UTF8.GetString(line));
+                sampleId = parsed.SampleId;
+                rejection = parsed.Rejection ?? scorer.Validate(parsed.Sample!, maxLength);
+                if (rejection is null)
+                {
+                    var sample = parsed.Sample!;
+                    if (batch.Count > 0 && batchTokens + sample.Length > o.BatchTokens)
+                    {
+                        ScoreBatch();
+                    }
+
+                    batch.Add(sample);
+                    batchTokens += sample.Length;
+                }
+            }
+
+            if (rejection is not null)
+            {
+                deadLetters.Write(source, lineNumber, rejection, sampleId, line, utf8);
+                summary.Rejected++;
+            }
+
+            if (progress.Elapsed.TotalSeconds >= o.ProgressSeconds)
+            {
+                progress.Restart();
+                _err.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"clean: {summary.Lines} samples read ({reader.Position / 1048576.0:F1} MiB), {summary.Rejected} rejected, {summary.ScoredTokens} tokens scored, {(scoring.Elapsed.TotalSeconds > 0 ? summary.ScoredTokens / scoring.Elapsed.TotalSeconds : 0):F0} tokens/s"));
+            }
+        }
+
+        if (batch.Count > 0)
+        {
+            ScoreBatch();
+        }
+
+        policy.Flush(completed);
+        WriteCompleted(writer, completed, scoredAt, metadata, summary);
+        summary.ScoringSeconds = scoring.Elapsed.TotalSeconds;
+        writer.Commit();
+        deadLetters.Commit();
+        WriteManifest(Path.Combine(outputDirectory, Path.GetFileNameWithoutExtension(inputPath) + ".manifest.json"), inputPath, metadata, summary);
+        PrintSummary(inputPath, metadata, summary);
+        return 0;
+    }
+
+    private static void WriteCompleted(
+        IOutputRecordWriter writer, List<SelectedSample> completed, Queue<DateTimeOffset> scoredAt, OutputMetadata metadata, CleanSummary summary)
+    {
+        foreach (var s in completed)
+        {
+            var scored = s.Scored;
+            writer.Write(new OutputRecord
+            {
+                SampleId = scored.Sample.Id,
+                InputIds = scored.Sample.InputIds,
+                Labels = s.Labels,
+                Influence = scored.Influence,
+                ResponseTokens = scored.ResponseTokens,
+                KeptTokens = s.KeptTokens,
+                RefModelVersion = metadata.RefModelVersion,
+                BaseModel = metadata.BaseModel,
+                Threshold = s.Threshold,
+                ScoredAt = scoredAt.Dequeue(),
+                BaseLoss = metadata.EmitLosses ? scored.BaseLoss : null,
+                RefLoss = metadata.EmitLosses ? scored.ReferenceLoss : null,
+            });
+            summary.Written++;
+            summary.ResponseTokens += scored.ResponseTokens;
+            summary.KeptTokens += s.KeptTokens;
+            if (!float.IsNaN(s.Threshold))
+            {
+                summary.ThresholdMin = float.IsNaN(summary.ThresholdMin) ? s.Threshold : Math.Min(summary.ThresholdMin, s.Threshold);
+                summary.ThresholdMax = float.IsNaN(summary.ThresholdMax) ? s.Threshold : Math.Max(summary.ThresholdMax, s.Threshold);
+            }
+        }
+
+        completed.Clear();
+    }
+
+    private static void WriteManifest(string path, string inputPath, OutputMetadata metadata, CleanSummary summary)
+    {
+        using var file = new AtomicFile(path);
+        using (var w = new Utf8JsonWriter(file.Stream, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("input", inputPath);
+            w.WriteString("output", summary.OutputPath);
+            w.WriteString("dead_letters", summary.DeadLetterPath);
+            w.WriteString("selection_mode", metadata.SelectionMode);
+            w.WriteNumber("keep_ratio", metadata.KeepRatio);
+            w.WriteString("base_model", metadata.BaseModel);
+            w.WriteString("ref_model_version", metadata.RefModelVersion);
+            w.WriteString("software_version", metadata.SoftwareVersion);
+            w.WriteNumber("samples_read", summary.Lines);
+            w.WriteNumber("samples_written", summary.Written);
+            w.WriteNumber("samples_rejected", summary.Rejected);
+            w.WriteNumber("response_tokens", summary.ResponseTokens);
+            w.WriteNumber("kept_tokens", summary.KeptTokens);
+            WriteFloat(w, "threshold_min", summary.ThresholdMin);
+            WriteFloat(w, "threshold_max", summary.ThresholdMax);
+            w.WriteNumber("scored_tokens", summary.ScoredTokens);
+            w.WriteNumber("scoring_seconds", summary.ScoringSeconds);
+            w.WriteEndObject();
+        }
+
+        file.Commit();
+    }
+
+    private static void WriteFloat(Utf8JsonWriter w, string name, float value)
+    {
+        if (float.IsFinite(value))
+        {
+            w.WriteNumber(name, value);
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
+    }
+
+    private void PrintSummary(string inputPath, OutputMetadata metadata, CleanSummary s)
+    {
+        var threshold = float.IsNaN(s.ThresholdMin) ? "none (nothing kept)"
+            : s.ThresholdMin == s.ThresholdMax ? s.ThresholdMin.ToString("G6", CultureInfo.InvariantCulture)
+            : string.Create(CultureInfo.InvariantCulture, $"{s.ThresholdMin:G6} .. {s.ThresholdMax:G6} over the windows");
+        _out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"clean: {inputPath} -> {s.OutputPath}"));
+        _out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  samples          {s.Lines} read, {s.Written} written, {s.Rejected} rejected -> {s.DeadLetterPath}"));
+        _out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  response tokens  {s.ResponseTokens}"));
+        _out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  kept tokens      {s.KeptTokens} (keep ratio {s.KeepRatio:F4}, target {metadata.KeepRatio:G4}, selection {metadata.SelectionMode})"));
+        _out.WriteLine($"  threshold        {threshold}");
+        _out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  throughput       {s.TokensPerSecond:F0} tokens/s ({s.ScoredTokens} tokens scored in {s.ScoringSeconds:F2} s)"));
+    }
+
+    private int Fail(int code, string message)
+    {
+        _err.WriteLine($"error: {message}");
+        return code;
+    }
+
+    private static bool IsBlank(ReadOnlySpan<byte> line)
+    {
+        foreach (var b in line)
+        {
+            if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,12 @@
+using TokenClean.Scoring.Influence;
+
+namespace TokenClean.Service.Cleaning;
+
+/// <summary>What one input line became: a sample to score, or the reason it cannot be one.</summary>
+internal readonly record struct ParsedLine(TokenizedSample? Sample, SampleRejection? Rejection, string? SampleId)
+{
+    public static ParsedLine Ok(TokenizedSample sample) => new(sample, null, sample.Id);
+
+    public static ParsedLine Reject(string code, string message, string? sampleId = null) =>
+        new(null, new SampleRejection(code, message), sampleId);
+}

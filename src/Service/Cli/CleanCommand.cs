@@ -1,0 +1,61 @@
+using System.CommandLine;
+using TokenClean.Scoring;
+using TokenClean.Service.Cleaning;
+
+namespace TokenClean.Service.Cli;
+
+/// <summary>
+/// <c>tokenclean clean</c>: fixed-model token cleaning of one file. Scores every response token with
+/// loss(base) − loss(reference), keeps the top k of them ranked globally (or per window / per sample), and writes
+/// one record per sample plus dead letters for the lines that cannot be scored.
+/// </summary>
+internal static class CleanCommand
+{
+    /// <summary>Builds the command.</summary>
+    /// <param name="loadModel">Turns a <c>--base</c>/<c>--ref</c> directory into a model; defaults to <see cref="ModelLoading.Load"/>.</param>
+    /// <param name="parseLine">Turns one input line into a sample or a rejection; defaults to pre-tokenized JSON.</param>
+    /// <param name="createWriter">Creates the output writer for a path; defaults to JSON Lines.</param>
+    public static Command Create(
+        Func<string, ITokenLossModel>? loadModel = null,
+        Func<string, ParsedLine>? parseLine = null,
+        Func<string, OutputMetadata, IOutputRecordWriter>? createWriter = null)
+    {
+        var input = new Option<string>("--input") { Description = "JSON Lines file of samples ({\"id\", \"input_ids\", \"labels\"} with -100 = not a response token).", Required = true };
+        var baseDir = new Option<string>("--base") { Description = "Base model: a Hugging Face checkpoint directory (config.json + *.safetensors).", Required = true };
+        var refDir = new Option<string>("--ref") { Description = "Reference model: a Hugging Face checkpoint directory with the same tokenizer.", Required = true };
+        var output = new Option<string>("--out") { Description = "Output directory: <input-name>.jsonl, <input-name>.manifest.json, dead-letters.jsonl.", Required = true };
+        var keep = new Option<double>("--keep") { Description = "Fraction of response tokens to keep (0..1).", DefaultValueFactory = _ => 0.6 };
+        var emitLosses = new Option<bool>("--emit-losses") { Description = "Also write the per-token base_loss and ref_loss columns." };
+        var batchTokens = new Option<int>("--batch-tokens") { Description = "Token budget of one forward pass (samples are batched up to it).", DefaultValueFactory = _ => 16384 };
+        var maxLength = new Option<int?>("--max-length") { Description = "Longest sample accepted; longer ones are dead-lettered (default: the models' context length)." };
+        var selection = new Option<string>("--selection") { Description = "global (rank over the whole file), window (over --window-samples samples) or per-sample (Rho-1 style).", DefaultValueFactory = _ => "global" };
+        selection.AcceptOnlyFromAmong("global", "window", "per-sample");
+        var windowSamples = new Option<int>("--window-samples") { Description = "Samples per selection window with --selection window.", DefaultValueFactory = _ => 1024 };
+
+        var command = new Command("clean", "Score a file with base and reference models and keep the most informative response tokens.")
+        {
+            input, baseDir, refDir, output, keep, emitLosses, batchTokens, maxLength, selection, windowSamples,
+        };
+        command.SetAction((parse, ct) => Task.FromResult(new CleanRun(
+            loadModel ?? ModelLoading.Load,
+            parseLine ?? PreTokenizedLineParser.Parse,
+            createWriter ?? ((path, metadata) => new JsonLinesRecordWriter(path, metadata)),
+            parse.InvocationConfiguration.Output,
+            parse.InvocationConfiguration.Error).Execute(
+            new CleanOptions
+            {
+                Input = parse.GetValue(input)!,
+                BaseModel = parse.GetValue(baseDir)!,
+                ReferenceModel = parse.GetValue(refDir)!,
+                OutputDirectory = parse.GetValue(output)!,
+                Keep = parse.GetValue(keep),
+                EmitLosses = parse.GetValue(emitLosses),
+                BatchTokens = parse.GetValue(batchTokens),
+                MaxLength = parse.GetValue(maxLength),
+                Selection = parse.GetValue(selection)!,
+                WindowSamples = parse.GetValue(windowSamples),
+            },
+            ct)));
+        return command;
+    }
+}
