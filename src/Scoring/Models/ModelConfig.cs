@@ -273,5 +273,6 @@ public sealed record ModelConfig
             Root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Object ? v : null;
     }
 
-    internal string Describe() => string.Create(CultureInfo.InvariantCulture, $"{Architecture} L{NumLayers} H{HiddenSize} heads {NumHeads}/{NumKeyValueHeads} vocab {VocabSize}");
+    /// <summary>One line: architecture and sizes.</summary>
+    public string Describe() => string.Create(CultureInfo.InvariantCulture, $"{Architecture} L{NumLayers} H{HiddenSize} heads {NumHeads}/{NumKeyValueHeads} vocab {VocabSize}");
 }
