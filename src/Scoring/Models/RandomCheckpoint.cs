@@ -32,6 +32,7 @@ public static class RandomCheckpoint
             var (mean, std) = spec.Init switch
             {
                 TensorInit.NearOne => (1.0, 0.1),
+                TensorInit.Normal => (0.0, 1.0 / Math.Sqrt(spec.FanIn)),
                 _ => (0.0, 0.02),
             };
             for (var i = 0; i < values.Length; i++)
