@@ -59,6 +59,7 @@ public sealed class CausalLm : ITokenLossModel
         }
 
         Torch.CheckDevice(device);
+        Torch.ApplyDefaultThreads();
         var config = ModelConfig.Load(directory);
         var weights = ModelWeights.Load(directory, config, dtype, device);
         long parameters = 0;
