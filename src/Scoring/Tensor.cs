@@ -1,20 +1,47 @@
 using System.Runtime.InteropServices;
+using System.Text;
 using TokenClean.Scoring.Native;
 
 namespace TokenClean.Scoring;
 
-/// <summary>An owned handle to a libtorch tensor. Dispose it (or let a scope do it); the finalizer is a safety net.</summary>
-public sealed class Tensor : IDisposable
+/// <summary>
+/// An owned handle to a libtorch tensor. A tensor created while a <see cref="TensorScope"/> is open on this thread
+/// belongs to that scope; otherwise the creator disposes it. The finalizer is a safety net only.
+/// </summary>
+public sealed partial class Tensor : IDisposable
 {
     private IntPtr _handle;
+    private TensorScope? _scope;
 
-    private Tensor(IntPtr handle) => _handle = handle;
+    private Tensor(IntPtr handle)
+    {
+        _handle = handle;
+        _scope = TensorScope.Current;
+        _scope?.Add(this);
+    }
 
     ~Tensor() => Release();
 
     internal IntPtr Handle => _handle != IntPtr.Zero ? _handle : throw new ObjectDisposedException(nameof(Tensor));
 
+    /// <summary>True once the native tensor has been freed.</summary>
+    public bool IsDisposed => _handle == IntPtr.Zero;
+
     public DType DType => (DType)TorchException.ThrowIfFailed(NativeMethods.TensorDType(Handle));
+
+    /// <summary>The device string, e.g. "cpu" or "cuda:0".</summary>
+    public unsafe string Device
+    {
+        get
+        {
+            Span<byte> buffer = stackalloc byte[64];
+            fixed (byte* p = buffer)
+            {
+                var n = TorchException.ThrowIfFailed(NativeMethods.TensorDevice(Handle, p, buffer.Length));
+                return Encoding.UTF8.GetString(buffer[..n]);
+            }
+        }
+    }
 
     public unsafe long[] Shape
     {
@@ -31,51 +58,52 @@ public sealed class Tensor : IDisposable
         }
     }
 
-    /// <summary>Copies <paramref name="data"/> into a new float32 tensor of the given shape.</summary>
-    public static Tensor FromArray(ReadOnlySpan<float> data, params ReadOnlySpan<long> shape) =>
-        FromBytes(MemoryMarshal.AsBytes(data), DType.Float32, shape);
-
-    /// <summary>Copies <paramref name="data"/> into a new int64 tensor of the given shape.</summary>
-    public static Tensor FromArray(ReadOnlySpan<long> data, params ReadOnlySpan<long> shape) =>
-        FromBytes(MemoryMarshal.AsBytes(data), DType.Int64, shape);
-
-    private static unsafe Tensor FromBytes(ReadOnlySpan<byte> bytes, DType dtype, ReadOnlySpan<long> shape)
+    /// <summary>Size of one dimension (negative counts from the end).</summary>
+    public long Size(int dim)
     {
-        fixed (byte* d = bytes)
-        fixed (long* s = shape)
+        var shape = Shape;
+        return shape[dim < 0 ? shape.Length + dim : dim];
+    }
+
+    /// <summary>Number of elements.</summary>
+    public long NumElements
+    {
+        get
         {
-            return new Tensor(TorchException.ThrowIfNull(NativeMethods.TensorFromData(d, s, shape.Length, (int)dtype)));
+            long count = 1;
+            foreach (var d in Shape)
+            {
+                count *= d;
+            }
+
+            return count;
         }
     }
 
-    /// <summary>Matrix product with libtorch's broadcasting rules (<c>at::matmul</c>).</summary>
-    public Tensor MatMul(Tensor other)
+    internal static Tensor Wrap(IntPtr handle) => new(TorchException.ThrowIfNull(handle));
+
+    /// <summary>
+    /// Takes this tensor out of its scope and gives it to the enclosing scope, or to the caller when there is none,
+    /// so it survives the end of the current batch. Returns this tensor.
+    /// </summary>
+    public Tensor MoveToOuterScope()
     {
-        ArgumentNullException.ThrowIfNull(other);
-        return new Tensor(TorchException.ThrowIfNull(NativeMethods.TensorMatmul(Handle, other.Handle)));
+        if (_scope is { } scope)
+        {
+            scope.Remove(this);
+            _scope = scope.Outer;
+            _scope?.Add(this);
+        }
+
+        return this;
     }
 
-    /// <summary>Copies a float32 tensor's elements to a new array (row-major).</summary>
-    public unsafe float[] ToFloatArray()
+    /// <summary>Takes this tensor out of every scope: the caller (e.g. a model holding weights) disposes it.</summary>
+    public Tensor DetachFromScope()
     {
-        if (DType != DType.Float32)
-        {
-            throw new InvalidOperationException($"tensor is {DType}, not Float32");
-        }
-
-        long count = 1;
-        foreach (var d in Shape)
-        {
-            count *= d;
-        }
-
-        var result = new float[checked((int)count)];
-        fixed (float* p = result)
-        {
-            TorchException.ThrowIfFailed(NativeMethods.TensorCopyTo(Handle, p, count * sizeof(float)));
-        }
-
-        return result;
+        _scope?.Remove(this);
+        _scope = null;
+        return this;
     }
 
     public void Dispose()

@@ -11,4 +11,37 @@ public static class Torch
 
     /// <summary>The libtorch version the shim was compiled against, e.g. "1.13.1".</summary>
     public static string Version => Marshal.PtrToStringUTF8(NativeMethods.TorchVersion()) ?? "unknown";
+
+    private static int _threadsChosen;
+
+    /// <summary>
+    /// Intra-op threads libtorch uses. Defaults to the number of cores available to this process once a model is
+    /// loaded (Debian's libtorch 1.13 starts with 1 in a .NET host); setting it overrides that default.
+    /// </summary>
+    public static int NumThreads
+    {
+        get => NativeMethods.GetNumThreads();
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            Interlocked.Exchange(ref _threadsChosen, 1);
+            NativeMethods.SetNumThreads(value);
+        }
+    }
+
+    /// <summary>Applies the default thread count (one per core) unless <see cref="NumThreads"/> was set.</summary>
+    public static void ApplyDefaultThreads()
+    {
+        if (Interlocked.CompareExchange(ref _threadsChosen, 1, 0) == 0)
+        {
+            NativeMethods.SetNumThreads(Environment.ProcessorCount);
+        }
+    }
+
+    /// <summary>Throws a <see cref="TorchException"/> naming the reason when <paramref name="device"/> is unusable.</summary>
+    public static void CheckDevice(string device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        TorchException.ThrowIfFailed(NativeMethods.DeviceCheck(device));
+    }
 }

@@ -20,6 +20,9 @@ internal static partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "tc_tensor_from_data")]
     internal static unsafe partial IntPtr TensorFromData(void* data, long* shape, int ndim, int dtype);
 
+    [LibraryImport(Library, EntryPoint = "tc_tensor_from_blob_to", StringMarshalling = StringMarshalling.Utf8)]
+    internal static unsafe partial IntPtr TensorFromBlobTo(void* data, long* shape, int ndim, int srcDType, int dstDType, string device);
+
     [LibraryImport(Library, EntryPoint = "tc_tensor_free")]
     internal static partial void TensorFree(IntPtr tensor);
 
@@ -32,9 +35,24 @@ internal static partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "tc_tensor_dtype")]
     internal static partial int TensorDType(IntPtr tensor);
 
+    [LibraryImport(Library, EntryPoint = "tc_tensor_device")]
+    internal static unsafe partial int TensorDevice(IntPtr tensor, byte* buffer, int capacity);
+
     [LibraryImport(Library, EntryPoint = "tc_tensor_copy_to")]
     internal static unsafe partial int TensorCopyTo(IntPtr tensor, void* dest, long destBytes);
 
+    [LibraryImport(Library, EntryPoint = "tc_tensor_to", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial IntPtr TensorTo(IntPtr tensor, int dtype, string? device);
+
     [LibraryImport(Library, EntryPoint = "tc_tensor_matmul")]
     internal static partial IntPtr TensorMatmul(IntPtr a, IntPtr b);
+
+    [LibraryImport(Library, EntryPoint = "tc_device_check", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int DeviceCheck(string device);
+
+    [LibraryImport(Library, EntryPoint = "tc_set_num_threads")]
+    internal static partial void SetNumThreads(int n);
+
+    [LibraryImport(Library, EntryPoint = "tc_get_num_threads")]
+    internal static partial int GetNumThreads();
 }

@@ -1,4 +1,5 @@
 using TokenClean.Scoring;
+using TokenClean.Scoring.Models;
 
 namespace TokenClean.Service.Cleaning;
 
@@ -9,7 +10,7 @@ namespace TokenClean.Service.Cleaning;
 internal static class ModelLoading
 {
     /// <summary>Loads the model in <paramref name="directory"/>.</summary>
-    /// <exception cref="NotSupportedException">On this branch: the loader lives on the engine branch.</exception>
-    public static ITokenLossModel Load(string directory) =>
-        throw new NotSupportedException($"model loading arrives with the engine branch (asked to load '{directory}')");
+    /// <remarks>CPU, float32: the batch command's defaults. Throws <see cref="TokenClean.Scoring.Checkpoints.CheckpointException"/>
+    /// naming the file and tensor for an unusable checkpoint.</remarks>
+    public static ITokenLossModel Load(string directory) => CausalLm.Load(directory);
 }

@@ -3,6 +3,7 @@ using TokenClean.Scoring.Native;
 
 namespace TokenClean.Scoring.Tests.Native;
 
+[Collection("libtorch")]
 public sealed class TensorTests
 {
     [Fact]

@@ -1,3 +1,5 @@
+using TokenClean.Scoring.Models;
+
 namespace TokenClean.Scoring.Tests.Reference;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace TokenClean.Scoring.Tests.Reference;
 /// </summary>
 internal static class ReferenceEngine
 {
-    public static Func<string, ITokenLossModel>? Loader => null;
+    public static Func<string, ITokenLossModel>? Loader => dir => CausalLm.Load(dir);
 
     public const string NotMergedReason =
         "the engine's HF checkpoint loader is not on this branch yet: set ReferenceEngine.Loader when it is merged";

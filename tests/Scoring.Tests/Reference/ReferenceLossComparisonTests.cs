@@ -55,7 +55,12 @@ public sealed class ReferenceLossComparisonTests
                 }
             }
 
-            Assert.Equal(batched[1][1], alone[0][1], 5);
+            // Batch composition must not matter (issue: within 1e-5 in fp32); compare as a tolerance, not by rounding.
+            for (var j = 1; j < Sequences[1].Length; j++)
+            {
+                var drift = Math.Abs(batched[1][j] - alone[0][j]);
+                Assert.True(drift <= 1e-5, $"{arch} position {j}: batched {batched[1][j]}, alone {alone[0][j]}, |Δ| {drift:E2}");
+            }
         }
         finally
         {

@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Globalization;
+using TokenClean.Scoring;
+using TokenClean.Scoring.Models;
+
+namespace TokenClean.Bench;
+
+/// <summary>
+/// Scoring throughput of base + reference on a ~60M-parameter Llama-shaped model (CPU, fp32), as FLOP/s against
+/// this machine's fp32 matmul rate measured in the same run; packing (auto) vs padding only; RSS over many batches.
+/// Usage: scoring [samples=32] [rssSamples=400]
+/// </summary>
+internal static class ScoringBench
+{
+    public static int Run(string[] args)
+    {
+        var samples = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 32;
+        var rssSamples = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 400;
+        var root = Path.Combine(Path.GetTempPath(), "tc-bench-scoring");
+        var baseDir = Path.Combine(root, "base");
+        var refDir = Path.Combine(root, "ref");
+        var recipe = new CheckpointRecipe { Variant = "llama", Hidden = 512, Layers = 8, Heads = 8, KvHeads = 8, Intermediate = 1408, Vocab = 32000, MaxPositions = 2048, Seed = 1 };
+        if (!File.Exists(Path.Combine(refDir, "model.safetensors")))
+        {
+            var sw0 = Stopwatch.StartNew();
+            RandomCheckpoint.Create(recipe, baseDir);
+            RandomCheckpoint.Perturb(baseDir, refDir, 0.01, seed: 2);
+            Console.WriteLine(FormattableString.Invariant($"created base + ref checkpoints in {sw0.Elapsed.TotalSeconds:F1} s"));
+        }
+
+        Torch.ApplyDefaultThreads();
+        Console.WriteLine(FormattableString.Invariant($"libtorch {Torch.Version}, {Environment.ProcessorCount} cores, {Torch.NumThreads} intra-op threads"));
+        var matmul = MatmulRate(1024, TimeSpan.FromSeconds(3));
+        Console.WriteLine(FormattableString.Invariant($"fp32 matmul 1024^3: {matmul / 1e9:F1} GFLOP/s"));
+
+        var rng = new Random(3);
+        var batch = new int[samples][];
+        for (var i = 0; i < samples; i++)
+        {
+            batch[i] = Tokens(rng, rng.Next(64, 1025), recipe.Vocab);
+        }
+
+        using var auto = CausalLm.Load(baseDir);
+        using var reference = CausalLm.Load(refDir);
+        var cfg = auto.Config;
+        // Matmul FLOPs per token: every projection + the LM head (the input embedding is a lookup, not a matmul).
+        double matmulParams = auto.ParameterCount - ((double)cfg.VocabSize * cfg.HiddenSize);
+        Console.WriteLine(FormattableString.Invariant($"model: {auto.ParameterCount / 1e6:F1}M parameters ({matmulParams / 1e6:F1}M in matmuls), {cfg.Describe()}"));
+
+        auto.TokenLosses([batch[0][..128]]); // warm-up
+        reference.TokenLosses([batch[0][..128]]);
+        var (tokens, seconds, flops) = Score(auto, reference, batch, matmulParams);
+        var paddedOpts = new ScoringOptions { BatchMode = BatchMode.Padded };
+        using var basePadded = CausalLm.Load(baseDir, options: paddedOpts);
+        using var refPadded = CausalLm.Load(refDir, options: paddedOpts);
+        var (_, paddedSeconds, _) = Score(basePadded, refPadded, batch, matmulParams);
+        Console.WriteLine(FormattableString.Invariant($"auto (pack/pad by cost): {samples} samples, {tokens} tokens x 2 models in {seconds:F2} s = {tokens / seconds:F0} tokens/s (each token through both models)"));
+        Console.WriteLine(FormattableString.Invariant($"  {flops / seconds / 1e9:F1} GFLOP/s = {flops / seconds / matmul * 100:F1}% of the matmul rate (task formula 2 x 2 x all params x tokens: {4.0 * auto.ParameterCount * tokens / seconds / matmul * 100:F1}%)"));
+        Console.WriteLine(FormattableString.Invariant($"padded only: {paddedSeconds:F2} s = {tokens / paddedSeconds:F0} tokens/s; auto is {paddedSeconds / seconds:F2}x padding-only"));
+
+        if (rssSamples > 0)
+        {
+            Rss(auto, reference, rssSamples, recipe.Vocab);
+        }
+
+        return 0;
+    }
+
+    private static (long Tokens, double Seconds, double Flops) Score(CausalLm a, CausalLm b, int[][] batch, double matmulParams)
+    {
+        long tokens = 0;
+        double attention = 0;
+        var cfg = a.Config;
+        foreach (var s in batch)
+        {
+            tokens += s.Length;
+            // Causal attention: QK^T and PV over the lower triangle, 2 x 2 x len^2/2 x heads x head_dim per layer.
+            attention += 2.0 * s.Length * (double)s.Length * cfg.NumHeads * cfg.HeadDim * cfg.NumLayers;
+        }
+
+        var sw = Stopwatch.StartNew();
+        a.TokenLosses(batch);
+        b.TokenLosses(batch);
+        var seconds = sw.Elapsed.TotalSeconds;
+        var flops = 2 * ((2.0 * matmulParams * tokens) + attention);
+        return (tokens, seconds, flops);
+    }
+
+    private static void Rss(CausalLm a, CausalLm b, int count, int vocab)
+    {
+        var rng = new Random(4);
+        const int perCall = 8;
+        var proc = Process.GetCurrentProcess();
+        var readings = new List<double>();
+        var sw = Stopwatch.StartNew();
+        for (var done = 0; done < count; done += perCall)
+        {
+            var calls = new int[perCall][];
+            for (var i = 0; i < perCall; i++)
+            {
+                calls[i] = Tokens(rng, rng.Next(64, 257), vocab);
+            }
+
+            a.TokenLosses(calls);
+            b.TokenLosses(calls);
+            proc.Refresh();
+            if (done >= count / 5)
+            {
+                readings.Add(proc.WorkingSet64 / 1048576.0); // after a warm-up fifth
+            }
+        }
+
+        readings.Sort();
+        var median = readings[readings.Count / 2];
+        Console.WriteLine(FormattableString.Invariant($"RSS over {count} samples (64-256 tokens, {perCall} per call, both models, {sw.Elapsed.TotalSeconds:F0} s): after warm-up min {readings[0]:F0} MiB, max {readings[^1]:F0} MiB, median {median:F0} MiB, spread {(readings[^1] - readings[0]) / median * 100:F1}%"));
+    }
+
+    private static double MatmulRate(int n, TimeSpan duration)
+    {
+        var data = new float[n * n];
+        var rng = new Random(1);
+        for (var i = 0; i < data.Length; i++)
+        {
+            data[i] = (float)rng.NextDouble();
+        }
+
+        using var scope = TensorScope.Begin();
+        var a = Tensor.FromArray(data, n, n);
+        a.MatMul(a).Dispose();
+        var reps = 0;
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < duration)
+        {
+            a.MatMul(a).Dispose();
+            reps++;
+        }
+
+        return 2.0 * n * n * n * reps / sw.Elapsed.TotalSeconds;
+    }
+
+    private static int[] Tokens(Random rng, int length, int vocab)
+    {
+        var t = new int[length];
+        for (var i = 0; i < length; i++)
+        {
+            t[i] = rng.Next(vocab);
+        }
+
+        return t;
+    }
+}

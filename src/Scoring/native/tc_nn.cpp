@@ -1,0 +1,151 @@
+#include "tc_nn.h"
+
+#include <torch/version.h>
+
+#include <limits>
+
+#include "tc_internal.h"
+
+using tc::deref;
+using tc::wrap;
+
+namespace {
+// q [B, Hq, L, D], k/v [B, Hkv, L, D] -> [B, Hq, L, D]
+at::Tensor causal_attention(at::Tensor q, at::Tensor k, at::Tensor v, double scale, int64_t window) {
+  const int64_t hq = q.size(1), hkv = k.size(1), len = q.size(2);
+  if (hkv <= 0 || hq % hkv != 0)
+    throw std::invalid_argument("query heads (" + std::to_string(hq) + ") must be a multiple of key/value heads (" +
+                                std::to_string(hkv) + ")");
+  if (hq != hkv) {
+    k = k.repeat_interleave(hq / hkv, 1);
+    v = v.repeat_interleave(hq / hkv, 1);
+  }
+  const bool windowed = window > 0 && window < len;
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
+  if (!windowed) return at::scaled_dot_product_attention(q, k, v, {}, 0.0, /*is_causal=*/true, scale);
+#endif
+  // Eager path (libtorch 1.13 has no fused attention): scores in the compute dtype, softmax in float32 as HF does.
+  at::Tensor scores = at::matmul(q, k.transpose(-2, -1)).mul_(scale);
+  auto opts = at::TensorOptions().dtype(at::kBool).device(q.device());
+  at::Tensor masked = at::ones({len, len}, opts).triu(1);
+  if (windowed) masked = masked.logical_or(at::ones({len, len}, opts).tril(-window));
+  scores.masked_fill_(masked, -std::numeric_limits<float>::infinity());
+  at::Tensor probs = at::softmax(scores, -1, at::kFloat).to(q.scalar_type());
+  return at::matmul(probs, v);
+}
+
+void check_qkv(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {
+  if (q.dim() != 3 || k.dim() != 3 || v.dim() != 3)
+    throw std::invalid_argument("attention expects q, k, v of shape [rows, heads, head_dim]");
+  if (k.sizes() != v.sizes() || q.size(0) != k.size(0) || q.size(2) != k.size(2))
+    throw std::invalid_argument("attention: q, k, v shapes do not agree");
+}
+}  // namespace
+
+TC_EXPORT tc_tensor tc_nn_embedding(tc_tensor weight, tc_tensor ids) {
+  TC_OP_TRY
+  return wrap(at::embedding(deref(weight), deref(ids)));
+  TC_CATCH(nullptr)
+}
+
+TC_EXPORT tc_tensor tc_nn_linear(tc_tensor x, tc_tensor weight, tc_tensor bias) {
+  TC_OP_TRY
+  c10::optional<at::Tensor> b;
+  if (bias != nullptr) b = deref(bias);
+  return wrap(at::linear(deref(x), deref(weight), b));
+  TC_CATCH(nullptr)
+}
+
+TC_EXPORT tc_tensor tc_nn_rms_norm(tc_tensor x, tc_tensor weight, double eps) {
+  TC_OP_TRY
+  auto& in = deref(x);
+  at::Tensor h = in.to(at::kFloat);
+  at::Tensor variance = h.pow(2).mean(-1, /*keepdim=*/true);
+  h = h * at::rsqrt(variance + eps);
+  return wrap(deref(weight) * h.to(in.scalar_type()));
+  TC_CATCH(nullptr)
+}
+
+TC_EXPORT tc_tensor tc_nn_layer_norm(tc_tensor x, tc_tensor weight, tc_tensor bias, double eps) {
+  TC_OP_TRY
+  auto& in = deref(x);
+  c10::optional<at::Tensor> w, b;
+  if (weight != nullptr) w = deref(weight);
+  if (bias != nullptr) b = deref(bias);
+  return wrap(at::layer_norm(in, {in.size(-1)}, w, b, eps));
+  TC_CATCH(nullptr)
+}
+
+TC_EXPORT tc_tensor tc_nn_rotary(tc_tensor x, tc_tensor cos, tc_tensor sin) {
+  TC_OP_TRY
+  auto& in = deref(x);
+  const int64_t half = in.size(-1) / 2;
+  at::Tensor rotated = at::cat({in.narrow(-1, half, half).neg(), in.narrow(-1, 0, half)}, -1);
+  return wrap(in * deref(cos) + rotated * deref(sin));
+  TC_CATCH(nullptr)
+}
+
+TC_EXPORT tc_tensor tc_nn_silu(tc_tensor x) {
+  TC_OP_TRY
+  return wrap(at::silu(deref(x)));
+  TC_CATCH(nullptr)
+}
+
+TC_EXPORT tc_tensor tc_nn_gelu_tanh(tc_tensor x) {
+  TC_OP_TRY
+  return wrap(at::gelu(deref(x), "tanh"));
+  TC_CATCH(nullptr)
+}
+
+TC_EXPORT tc_tensor tc_nn_softmax(tc_tensor x, int64_t dim) {
+  TC_OP_TRY
+  return wrap(at::softmax(deref(x), dim));
+  TC_CATCH(nullptr)
+}
+
+TC_EXPORT tc_tensor tc_nn_log_softmax(tc_tensor x, int64_t dim) {
+  TC_OP_TRY
+  return wrap(at::log_softmax(deref(x), dim));
+  TC_CATCH(nullptr)
+}
+
+TC_EXPORT tc_tensor tc_nn_attention_padded(tc_tensor q, tc_tensor k, tc_tensor v, int64_t batch, double scale,
+                                           int64_t window) {
+  TC_OP_TRY
+  auto &tq = deref(q), &tk = deref(k), &tv = deref(v);
+  check_qkv(tq, tk, tv);
+  if (batch <= 0 || tq.size(0) % batch != 0)
+    throw std::invalid_argument("attention: rows (" + std::to_string(tq.size(0)) + ") not divisible by batch " +
+                                std::to_string(batch));
+  const int64_t len = tq.size(0) / batch;
+  auto to4 = [&](const at::Tensor& t) { return t.reshape({batch, len, t.size(1), t.size(2)}).transpose(1, 2); };
+  at::Tensor out = causal_attention(to4(tq), to4(tk), to4(tv), scale, window);
+  return wrap(out.transpose(1, 2).reshape({tq.size(0), tq.size(1), tq.size(2)}));
+  TC_CATCH(nullptr)
+}
+
+TC_EXPORT tc_tensor tc_nn_attention_packed(tc_tensor q, tc_tensor k, tc_tensor v, const int64_t* cu_seqlens,
+                                           int32_t count, double scale, int64_t window) {
+  TC_OP_TRY
+  auto &tq = deref(q), &tk = deref(k), &tv = deref(v);
+  check_qkv(tq, tk, tv);
+  if (count <= 0 || cu_seqlens == nullptr) throw std::invalid_argument("attention: no segments");
+  if (cu_seqlens[0] != 0 || cu_seqlens[count] != tq.size(0))
+    throw std::invalid_argument("attention: segment offsets must start at 0 and end at the row count");
+  at::Tensor out = at::empty_like(tq);
+  for (int32_t s = 0; s < count; ++s) {
+    const int64_t start = cu_seqlens[s], len = cu_seqlens[s + 1] - start;
+    if (len <= 0) throw std::invalid_argument("attention: empty or decreasing segment " + std::to_string(s));
+    auto seg = [&](const at::Tensor& t) { return t.narrow(0, start, len).transpose(0, 1).unsqueeze(0); };
+    at::Tensor o = causal_attention(seg(tq), seg(tk), seg(tv), scale, window);
+    out.narrow(0, start, len).copy_(o.squeeze(0).transpose(0, 1));
+  }
+  return wrap(std::move(out));
+  TC_CATCH(nullptr)
+}
+
+TC_EXPORT tc_tensor tc_nn_cross_entropy(tc_tensor logits, tc_tensor targets) {
+  TC_OP_TRY
+  return wrap(at::cross_entropy_loss(deref(logits).to(at::kFloat), deref(targets), {}, at::Reduction::None, -100));
+  TC_CATCH(nullptr)
+}

@@ -1,0 +1,7 @@
+namespace TokenClean.Scoring.Tests;
+
+/// <summary>Tests that assert <see cref="Torch.LiveHandles"/> deltas run one at a time.</summary>
+[CollectionDefinition("libtorch", DisableParallelization = true)]
+public sealed class LibtorchCollection
+{
+}

@@ -1,0 +1,82 @@
+using TokenClean.Scoring.Models;
+
+namespace TokenClean.Scoring.Tests.Models;
+
+/// <summary>Invariant 5: a sample's losses do not depend on what it is batched with, nor on packing or padding.</summary>
+[Collection("libtorch")]
+public sealed class BatchIndependenceTests
+{
+    private static readonly int[] Lengths = [70, 3, 33, 1, 57, 12, 2, 64];
+
+    [Theory]
+    [MemberData(nameof(TinyModels.Variants), MemberType = typeof(TinyModels))]
+    public void TokenLosses_AlonePackedPaddedOrMasked_AgreeWithin1e5(string variant)
+    {
+        var samples = new int[Lengths.Length][];
+        for (var i = 0; i < samples.Length; i++)
+        {
+            samples[i] = TinyModels.Tokens(Lengths[i], 100 + i);
+        }
+
+        var dir = TinyModels.Dir(variant);
+        var before = Torch.LiveHandles;
+        using (var packed = CausalLm.Load(dir, options: new ScoringOptions { BatchMode = BatchMode.Packed }))
+        using (var padded = CausalLm.Load(dir, options: new ScoringOptions { BatchMode = BatchMode.Padded, LmHeadChunkTokens = 7 }))
+        using (var small = CausalLm.Load(dir, options: new ScoringOptions { MaxBatchTokens = 80 }))
+        {
+            var alone = new float[samples.Length][];
+            for (var i = 0; i < samples.Length; i++)
+            {
+                alone[i] = packed.TokenLosses([samples[i]])[0];
+            }
+
+            AssertClose(alone, packed.TokenLosses(samples), "packed together");
+            AssertClose(alone, padded.TokenLosses(samples), "padded together");
+            AssertClose(alone, small.TokenLosses(samples), "auto, small batches");
+
+            // Scoring only every other position leaves the others NaN and changes nothing else.
+            var mask = new bool[samples.Length][];
+            for (var i = 0; i < samples.Length; i++)
+            {
+                mask[i] = new bool[samples[i].Length];
+                for (var j = 0; j < mask[i].Length; j++)
+                {
+                    mask[i][j] = j % 2 == 1;
+                }
+            }
+
+            var masked = padded.TokenLosses(samples, mask);
+            for (var i = 0; i < samples.Length; i++)
+            {
+                for (var j = 0; j < samples[i].Length; j++)
+                {
+                    if (mask[i][j] && j > 0)
+                    {
+                        Assert.True(Math.Abs(alone[i][j] - masked[i][j]) <= 1e-5f, $"masked sample {i} position {j}: {alone[i][j]} vs {masked[i][j]}");
+                    }
+                    else
+                    {
+                        Assert.True(float.IsNaN(masked[i][j]), $"masked sample {i} position {j} should be NaN");
+                    }
+                }
+            }
+        }
+
+        Assert.Equal(before, Torch.LiveHandles);
+    }
+
+    private static void AssertClose(float[][] expected, float[][] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i].Length, actual[i].Length);
+            Assert.True(float.IsNaN(actual[i][0]), $"{what}: sample {i} position 0 must be NaN");
+            for (var j = 1; j < expected[i].Length; j++)
+            {
+                Assert.False(float.IsNaN(actual[i][j]), $"{what}: sample {i} position {j} is NaN");
+                Assert.True(Math.Abs(expected[i][j] - actual[i][j]) <= 1e-5f, $"{what}: sample {i} position {j}: {expected[i][j]} vs {actual[i][j]}");
+            }
+        }
+    }
+}
