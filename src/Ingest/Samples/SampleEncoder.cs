@@ -1,0 +1,217 @@
+using TokenClean.Ingest.Templates;
+using TokenClean.Ingest.Templates.Jinja;
+using TokenClean.Ingest.Tokenization;
+
+namespace TokenClean.Ingest.Samples;
+
+/// <summary>
+/// Applies chat template, tokenizer and response mask to parsed samples. Thread-safe if the tokenizer is.
+/// </summary>
+/// <remarks>
+/// Mask rule (docs/INGEST.md): assistant turn i's response span starts where
+/// <c>render(messages[..i], add_generation_prompt: true)</c> ends (that text must be a prefix of the full render) and
+/// ends after the first <see cref="ChatTemplate.EndOfTurn"/> at or after that start. A token is a response token
+/// iff its last character lies in a span. Token boundaries are found by encoding the text before each span
+/// boundary and taking the common prefix with the full encoding, so a token that straddles the start of a span
+/// is a response token and one that straddles its end is not. The ids are always the full text encoded in one go.
+/// </remarks>
+public sealed class SampleEncoder
+{
+    private readonly ITokenizer tokenizer;
+    private readonly ChatTemplate template;
+    private readonly SampleOptions options;
+
+    public SampleEncoder(ITokenizer tokenizer, ChatTemplate template, SampleOptions? options = null)
+    {
+        this.tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
+        this.template = template ?? throw new ArgumentNullException(nameof(template));
+        this.options = options ?? SampleOptions.Default;
+    }
+
+    /// <summary>Parses and encodes one raw message.</summary>
+    public SampleResult<TokenizedSample> Process(ReadOnlySpan<byte> utf8)
+    {
+        var parsed = SampleParser.Parse(utf8, options);
+        return parsed.IsSuccess ? Encode(parsed.Value) : SampleResult<TokenizedSample>.Reject(parsed.Rejection);
+    }
+
+    /// <summary>Encodes a parsed sample.</summary>
+    public SampleResult<TokenizedSample> Encode(ParsedSample sample)
+    {
+        ArgumentNullException.ThrowIfNull(sample);
+        return sample.IsPreTokenized ? EncodePreTokenized(sample) : EncodeConversation(sample);
+    }
+
+    private SampleResult<TokenizedSample> EncodePreTokenized(ParsedSample sample)
+    {
+        var ids = sample.InputIds!;
+        var vocab = tokenizer.VocabSize;
+        for (var i = 0; i < ids.Length; i++)
+        {
+            if ((uint)ids[i] >= (uint)vocab)
+            {
+                return Reject(RejectionReason.TokenOutOfVocabulary, $"'input_ids[{i}]' = {ids[i]} is outside the vocabulary of {vocab}");
+            }
+        }
+
+        return Finish(sample.Id, ids, sample.Labels!, null);
+    }
+
+    private SampleResult<TokenizedSample> EncodeConversation(ParsedSample sample)
+    {
+        var messages = sample.Messages!;
+        var eot = template.EndOfTurn;
+        if (eot is not null)
+        {
+            for (var i = 0; i < messages.Count; i++)
+            {
+                if (messages[i].Content.Contains(eot, StringComparison.Ordinal))
+                {
+                    return Reject(RejectionReason.ReservedTextInContent, $"message {i} contains the end-of-turn marker '{eot}'");
+                }
+            }
+        }
+
+        string full;
+        var spans = new List<(int Start, int End)>();
+        try
+        {
+            full = template.Render(messages, messages.Count, addGenerationPrompt: false);
+            for (var i = 0; i < messages.Count; i++)
+            {
+                if (messages[i].Role != ChatMessage.Assistant)
+                {
+                    continue;
+                }
+
+                var prefix = template.Render(messages, i, addGenerationPrompt: true);
+                if (!full.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    return Reject(RejectionReason.TemplateError, $"the template renders assistant turn {i} differently after a generation prompt; its response cannot be located");
+                }
+
+                var start = prefix.Length;
+                int end;
+                if (eot is not null)
+                {
+                    var at = full.IndexOf(eot, start, StringComparison.Ordinal);
+                    if (at < 0)
+                    {
+                        return Reject(RejectionReason.TemplateError, $"no end-of-turn marker '{eot}' after assistant turn {i}");
+                    }
+
+                    end = at + eot.Length;
+                }
+                else
+                {
+                    end = CommonPrefix(template.Render(messages, i + 1, addGenerationPrompt: false), full);
+                    while (end > start && char.IsWhiteSpace(full[end - 1]))
+                    {
+                        end--;
+                    }
+                }
+
+                if (spans.Count > 0 && start < spans[^1].End)
+                {
+                    return Reject(RejectionReason.TemplateError, $"assistant turn {i} overlaps the previous one in the rendered text");
+                }
+
+                if (end > start)
+                {
+                    spans.Add((start, end));
+                }
+            }
+        }
+        catch (JinjaException e)
+        {
+            return Reject(RejectionReason.TemplateError, e.Message);
+        }
+
+        var ids = tokenizer.Encode(full, addSpecialTokens: false);
+        var labels = new int[ids.Length];
+        Array.Fill(labels, TokenizedSample.IgnoreIndex);
+        foreach (var (start, end) in spans)
+        {
+            var first = TokensBefore(full, start, ids);
+            var last = TokensBefore(full, end, ids);
+            for (var t = first; t < last; t++)
+            {
+                labels[t] = ids[t];
+            }
+        }
+
+        return Finish(sample.Id, ids, labels, full);
+    }
+
+    /// <summary>How many leading tokens of <paramref name="ids"/> end before character <paramref name="boundary"/>.</summary>
+    private int TokensBefore(string full, int boundary, int[] ids)
+    {
+        if (boundary >= full.Length)
+        {
+            return ids.Length;
+        }
+
+        if (boundary == 0)
+        {
+            return 0;
+        }
+
+        var prefixIds = tokenizer.Encode(full[..boundary], addSpecialTokens: false);
+        var n = Math.Min(prefixIds.Length, ids.Length);
+        var k = 0;
+        while (k < n && prefixIds[k] == ids[k])
+        {
+            k++;
+        }
+
+        return k;
+    }
+
+    private static int CommonPrefix(string a, string b)
+    {
+        var n = Math.Min(a.Length, b.Length);
+        var i = 0;
+        while (i < n && a[i] == b[i])
+        {
+            i++;
+        }
+
+        return i;
+    }
+
+    private SampleResult<TokenizedSample> Finish(string id, int[] ids, int[] labels, string? text)
+    {
+        var truncated = false;
+        if (ids.Length > options.MaxTokens)
+        {
+            if (options.OverLength == OverLengthPolicy.Reject)
+            {
+                return Reject(RejectionReason.TooManyTokens, $"{ids.Length} tokens is over the limit of {options.MaxTokens}");
+            }
+
+            ids = ids[..options.MaxTokens];
+            labels = labels[..options.MaxTokens];
+            truncated = true;
+        }
+
+        var response = 0;
+        foreach (var l in labels)
+        {
+            if (l != TokenizedSample.IgnoreIndex)
+            {
+                response++;
+            }
+        }
+
+        if (response == 0)
+        {
+            return Reject(
+                truncated ? RejectionReason.TooManyTokens : RejectionReason.EmptyResponse,
+                truncated ? $"no response token within the first {options.MaxTokens} tokens" : "no response token");
+        }
+
+        return SampleResult<TokenizedSample>.Success(new TokenizedSample(id, ids, labels, response, truncated, text));
+    }
+
+    private static SampleResult<TokenizedSample> Reject(RejectionReason reason, string message) => SampleResult<TokenizedSample>.Reject(reason, message);
+}
