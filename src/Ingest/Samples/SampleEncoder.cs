@@ -91,6 +91,17 @@ public sealed class SampleEncoder
                 }
 
                 var start = prefix.Length;
+                if (!template.HasGenerationPrompt)
+                {
+                    // The template writes no assistant header on request, so the header is only visible in the full
+                    // text: skip to the turn's content (trimmed, since templates commonly trim it).
+                    var content = messages[i].Content.Trim();
+                    var at = content.Length == 0 ? -1 : full.IndexOf(content, start, StringComparison.Ordinal);
+                    if (at >= 0)
+                    {
+                        start = at;
+                    }
+                }
                 int end;
                 if (eot is not null)
                 {

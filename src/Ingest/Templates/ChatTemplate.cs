@@ -25,6 +25,7 @@ public sealed class ChatTemplate
         BosToken = bosToken;
         EosToken = eosToken;
         EndOfTurn = endOfTurn ?? DetectEndOfTurn();
+        HasGenerationPrompt = DetectGenerationPrompt();
     }
 
     /// <summary>The built-in name, or the model directory the template came from.</summary>
@@ -44,6 +45,12 @@ public sealed class ChatTemplate
     /// template has none (the response then ends where the template's output for the turn ends, trailing whitespace excluded).
     /// </summary>
     public string? EndOfTurn { get; }
+
+    /// <summary>
+    /// True when <c>add_generation_prompt</c> changes the output (the template writes the assistant header itself).
+    /// When false, the response of a turn starts where its (whitespace-trimmed) content is found.
+    /// </summary>
+    public bool HasGenerationPrompt { get; }
 
     /// <summary>A built-in template (<see cref="NamedChatTemplates.Names"/>); BOS/EOS default to the family's tokens.</summary>
     /// <exception cref="ArgumentException">Unknown name.</exception>
@@ -151,6 +158,19 @@ public sealed class ChatTemplate
             ["add_generation_prompt"] = addGenerationPrompt,
             ["tools"] = null,
         };
+    }
+
+    private bool DetectGenerationPrompt()
+    {
+        try
+        {
+            ChatMessage[] probe = [new ChatMessage(ChatMessage.User, "tokenclean-probe-prompt")];
+            return Render(probe, addGenerationPrompt: true) != Render(probe, addGenerationPrompt: false);
+        }
+        catch (JinjaException)
+        {
+            return true;
+        }
     }
 
     private string? DetectEndOfTurn()
