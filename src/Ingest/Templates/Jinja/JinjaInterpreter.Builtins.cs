@@ -116,7 +116,7 @@ internal sealed partial class JinjaInterpreter
             case "abs":
                 return value switch
                 {
-                    long l => Math.Abs(l),
+                    long l => (object)Math.Abs(l),
                     double d => Math.Abs(d),
                     _ => throw new JinjaException("abs needs a number"),
                 };

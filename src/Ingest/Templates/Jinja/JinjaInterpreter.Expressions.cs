@@ -44,7 +44,7 @@ internal sealed partial class JinjaInterpreter
                     "not" => !JinjaValues.Truthy(operand),
                     "-" => operand switch
                     {
-                        long x => -x,
+                        long x => (object)(-x),
                         double x => -x,
                         _ => throw new JinjaException($"Cannot negate {JinjaValues.TypeName(operand)}"),
                     },

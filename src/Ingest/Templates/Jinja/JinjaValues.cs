@@ -249,7 +249,7 @@ internal static class JinjaValues
         JsonValueKind.True => true,
         JsonValueKind.False => false,
         JsonValueKind.String => e.GetString(),
-        JsonValueKind.Number => e.TryGetInt64(out var l) ? l : e.GetDouble(),
+        JsonValueKind.Number => e.TryGetInt64(out var l) ? (object)l : e.GetDouble(),
         JsonValueKind.Array => FromJsonArray(e),
         _ => FromJsonObject(e),
     };
