@@ -11,9 +11,9 @@ namespace TokenClean.Ingest.Samples;
 /// Mask rule (docs/INGEST.md): assistant turn i's response span starts where
 /// <c>render(messages[..i], add_generation_prompt: true)</c> ends (that text must be a prefix of the full render) and
 /// ends after the first <see cref="ChatTemplate.EndOfTurn"/> at or after that start. A token is a response token
-/// iff its last character lies in a span. Token boundaries are found by encoding the text before each span
-/// boundary and taking the common prefix with the full encoding, so a token that straddles the start of a span
-/// is a response token and one that straddles its end is not. The ids are always the full text encoded in one go.
+/// iff it overlaps a span (as transformers' <c>return_assistant_tokens_mask</c> does), so a token that straddles
+/// a span boundary is a response token. Token positions are found by encoding the text before each boundary and
+/// taking the common prefix with the full encoding. The ids are always the full text encoded in one go.
 /// </remarks>
 public sealed class SampleEncoder
 {
@@ -143,8 +143,8 @@ public sealed class SampleEncoder
         Array.Fill(labels, TokenizedSample.IgnoreIndex);
         foreach (var (start, end) in spans)
         {
-            var first = TokensBefore(full, start, ids);
-            var last = TokensBefore(full, end, ids);
+            var first = TokenIndexAt(full, start, ids, isEnd: false);
+            var last = TokenIndexAt(full, end, ids, isEnd: true);
             for (var t = first; t < last; t++)
             {
                 labels[t] = ids[t];
@@ -154,8 +154,11 @@ public sealed class SampleEncoder
         return Finish(sample.Id, ids, labels, full);
     }
 
-    /// <summary>How many leading tokens of <paramref name="ids"/> end before character <paramref name="boundary"/>.</summary>
-    private int TokensBefore(string full, int boundary, int[] ids)
+    /// <summary>
+    /// Index of the first token that is not entirely before character <paramref name="boundary"/>
+    /// (<paramref name="isEnd"/>: one past the last token that starts before it).
+    /// </summary>
+    private int TokenIndexAt(string full, int boundary, int[] ids, bool isEnd)
     {
         if (boundary >= full.Length)
         {
@@ -167,6 +170,8 @@ public sealed class SampleEncoder
             return 0;
         }
 
+        // The ids of the text before the boundary agree with the full encoding up to the first token that crosses
+        // the boundary (tokenizers split at special tokens and work left to right); the rest differs.
         var prefixIds = tokenizer.Encode(full[..boundary], addSpecialTokens: false);
         var n = Math.Min(prefixIds.Length, ids.Length);
         var k = 0;
@@ -175,7 +180,9 @@ public sealed class SampleEncoder
             k++;
         }
 
-        return k;
+        // k < prefixIds.Length: token k starts before the boundary and reaches past it. It overlaps the span on
+        // either side, so an end boundary includes it too.
+        return isEnd && k < prefixIds.Length && k < ids.Length ? k + 1 : k;
     }
 
     private static int CommonPrefix(string a, string b)

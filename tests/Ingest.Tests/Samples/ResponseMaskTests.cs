@@ -19,6 +19,11 @@ public sealed class ResponseMaskTests
     private static readonly Dictionary<string, Func<ITokenizer>> Tokenizers = new(StringComparer.Ordinal)
     {
         ["bytes"] = () => new ByteTestTokenizer(ByteTestTokenizer.TemplateSpecials),
+        ["hf-qwen3"] = () => NodeHfTokenizer.ForLenml("qwen3"),
+        ["hf-llama3"] = () => NodeHfTokenizer.ForLenml("llama3"),
+        ["hf-gemma3"] = () => NodeHfTokenizer.ForLenml("gemma3"),
+        ["hf-deepseek_v3"] = () => NodeHfTokenizer.ForLenml("deepseek_v3"),
+        ["hf-llama2"] = () => NodeHfTokenizer.ForLenml("llama2"),
     };
 
     /// <summary>(tokenizer name, template name) pairs; templates as in <see cref="TemplateParityTests.Load"/>.</summary>
@@ -30,6 +35,17 @@ public sealed class ResponseMaskTests
             data.Add("bytes", template);
         }
 
+        // Real vocabularies (Hugging Face tokenizers, the reference implementation) with their own templates.
+        data.Add("hf-qwen3", "qwen3");
+        data.Add("hf-qwen3", "chatml");
+        data.Add("hf-llama3", "llama3");
+        data.Add("hf-llama3", "llama3-builtin");
+        data.Add("hf-gemma3", "gemma3");
+        data.Add("hf-deepseek_v3", "deepseek_v3");
+        data.Add("hf-llama2", "llama2");
+        data.Add("hf-llama2", "tulu");
+        data.Add("hf-llama2", "alpaca");
+
         return data;
     }
 
@@ -38,6 +54,7 @@ public sealed class ResponseMaskTests
     public void Encode_ConversationTable_LabelsExactlyTheAssistantResponses(string tokenizerName, string templateName)
     {
         var tokenizer = Tokenizers[tokenizerName]();
+        using var owned = tokenizer as IDisposable;
         var template = TemplateParityTests.Load(templateName);
         var encoder = new SampleEncoder(tokenizer, template, new SampleOptions { MaxTokens = 100_000 });
 
@@ -74,8 +91,19 @@ public sealed class ResponseMaskTests
                 }
             }
 
-            Assert.True(expected.SequenceEqual(runs), $"{context}\nexpected: {Show(expected)}\nactual:   {Show(runs)}");
-            Assert.Equal(runs.Sum(r => tokenizer.Encode(r).Length), sample.ResponseTokens);
+            Assert.True(expected.Count == runs.Count, $"{context}\nexpected: {Show(expected)}\nactual:   {Show(runs)}");
+            var runSpans = Runs(sample.Labels);
+            for (var k = 0; k < runs.Count; k++)
+            {
+                // Exact, or (with a real vocabulary) a first token that straddles the start of the response: then the
+                // run holds a little of the header, strictly less than that token.
+                var firstToken = tokenizer.Decode(sample.InputIds.AsSpan(runSpans[k].Start, 1));
+                var exact = runs[k] == expected[k];
+                var straddles = runs[k].EndsWith(expected[k], StringComparison.Ordinal) && runs[k].Length - expected[k].Length < firstToken.Length;
+                Assert.True(exact || (tokenizerName != "bytes" && straddles), $"{context} turn {k}\nexpected: {Show([expected[k]])}\nactual:   {Show([runs[k]])}");
+            }
+
+            Assert.Equal(sample.Labels.Count(l => l != TokenizedSample.IgnoreIndex), sample.ResponseTokens);
         }
     }
 
@@ -120,7 +148,7 @@ public sealed class ResponseMaskTests
     }
 
     [Fact]
-    public void Encode_TokenStraddlingResponseStart_CountsAsResponse()
+    public void Encode_TokenStraddlingResponseStart_IsResponse()
     {
         // "\nHel" spans the "<|im_start|>assistant\n" header and the content "Hello".
         var tokenizer = new ByteTestTokenizer(ByteTestTokenizer.TemplateSpecials, ["\nHel", "assistant"]);
@@ -135,7 +163,7 @@ public sealed class ResponseMaskTests
     }
 
     [Fact]
-    public void Encode_TokenStraddlingResponseEnd_IsNotResponse()
+    public void Encode_TokenStraddlingResponseEnd_IsResponse()
     {
         // A template without an end-of-turn marker: the response is the content; "y\nu" spans its end and the next turn.
         var template = ChatTemplate.FromSource("plain", PlainTemplate + "{% if add_generation_prompt %}assistant: {% endif %}", string.Empty, string.Empty);
@@ -146,7 +174,7 @@ public sealed class ResponseMaskTests
             [new(ChatMessage.User, "q"), new(ChatMessage.Assistant, "xy"), new(ChatMessage.User, "r"), new(ChatMessage.Assistant, "ok")])).Value!;
 
         var runs = Runs(sample.Labels).Select(r => tokenizer.Decode(sample.InputIds.AsSpan(r.Start, r.Length))).ToList();
-        Assert.Equal(["x", "ok"], runs);
+        Assert.Equal(["xy\nu", "ok"], runs);
         Assert.Contains(tokenizer.TokenToId("y\nu")!.Value, sample.InputIds);
     }
 
