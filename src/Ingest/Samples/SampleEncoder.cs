@@ -141,10 +141,11 @@ public sealed class SampleEncoder
         var ids = tokenizer.Encode(full, addSpecialTokens: false);
         var labels = new int[ids.Length];
         Array.Fill(labels, TokenizedSample.IgnoreIndex);
+        var anchors = Anchors(full, ids);
         foreach (var (start, end) in spans)
         {
-            var first = TokenIndexAt(full, start, ids, isEnd: false);
-            var last = TokenIndexAt(full, end, ids, isEnd: true);
+            var first = TokenIndexAt(full, start, ids, anchors, isEnd: false);
+            var last = TokenIndexAt(full, end, ids, anchors, isEnd: true);
             for (var t = first; t < last; t++)
             {
                 labels[t] = ids[t];
@@ -155,34 +156,88 @@ public sealed class SampleEncoder
     }
 
     /// <summary>
+    /// Positions where character and token boundaries are known to coincide: (0, 0) and just after each end-of-turn
+    /// marker, when the tokenizer maps the marker to one id and the text and the ids hold it equally often. Encoding
+    /// then restarts at the nearest anchor instead of at the beginning, so the mask costs O(length), not
+    /// O(turns × length); end boundaries (which sit on an anchor) cost no encoding at all.
+    /// </summary>
+    private List<(int Char, int Token)> Anchors(string full, int[] ids)
+    {
+        var anchors = new List<(int, int)> { (0, 0) };
+        var eot = template.EndOfTurn;
+        if (eot is null || tokenizer.TokenToId(eot) is not { } eotId)
+        {
+            return anchors;
+        }
+
+        var t = 0;
+        for (var at = full.IndexOf(eot, StringComparison.Ordinal); at >= 0; at = full.IndexOf(eot, at + eot.Length, StringComparison.Ordinal))
+        {
+            while (t < ids.Length && ids[t] != eotId)
+            {
+                t++;
+            }
+
+            if (t == ids.Length)
+            {
+                return [(0, 0)];
+            }
+
+            t++;
+            anchors.Add((at + eot.Length, t));
+        }
+
+        for (; t < ids.Length; t++)
+        {
+            if (ids[t] == eotId)
+            {
+                return [(0, 0)];
+            }
+        }
+
+        return anchors;
+    }
+
+    /// <summary>
     /// Index of the first token that is not entirely before character <paramref name="boundary"/>
     /// (<paramref name="isEnd"/>: one past the last token that starts before it).
     /// </summary>
-    private int TokenIndexAt(string full, int boundary, int[] ids, bool isEnd)
+    private int TokenIndexAt(string full, int boundary, int[] ids, List<(int Char, int Token)> anchors, bool isEnd)
     {
         if (boundary >= full.Length)
         {
             return ids.Length;
         }
 
-        if (boundary == 0)
+        var (anchorChar, anchorToken) = anchors[0];
+        foreach (var a in anchors)
         {
-            return 0;
+            if (a.Char > boundary)
+            {
+                break;
+            }
+
+            (anchorChar, anchorToken) = a;
         }
 
-        // The ids of the text before the boundary agree with the full encoding up to the first token that crosses
-        // the boundary (tokenizers split at special tokens and work left to right); the rest differs.
-        var prefixIds = tokenizer.Encode(full[..boundary], addSpecialTokens: false);
-        var n = Math.Min(prefixIds.Length, ids.Length);
+        if (anchorChar == boundary)
+        {
+            return anchorToken;
+        }
+
+        // The ids of the text between the anchor and the boundary agree with the full encoding up to the first token
+        // that crosses the boundary (tokenizers split at special tokens and work left to right); the rest differs.
+        var pieceIds = tokenizer.Encode(full[anchorChar..boundary], addSpecialTokens: false);
+        var n = Math.Min(pieceIds.Length, ids.Length - anchorToken);
         var k = 0;
-        while (k < n && prefixIds[k] == ids[k])
+        while (k < n && pieceIds[k] == ids[anchorToken + k])
         {
             k++;
         }
 
-        // k < prefixIds.Length: token k starts before the boundary and reaches past it. It overlaps the span on
+        // k < pieceIds.Length: token k starts before the boundary and reaches past it. It overlaps the span on
         // either side, so an end boundary includes it too.
-        return isEnd && k < prefixIds.Length && k < ids.Length ? k + 1 : k;
+        return anchorToken + (isEnd && k < pieceIds.Length && anchorToken + k < ids.Length ? k + 1 : k);
     }
 
     private static int CommonPrefix(string a, string b)
