@@ -102,6 +102,7 @@ public sealed class SampleEncoder
                         start = at;
                     }
                 }
+
                 int end;
                 if (eot is not null)
                 {
