@@ -66,6 +66,34 @@ public sealed class ChatTemplate
         return new ChatTemplate(name, JinjaTemplate.Parse(source), bosToken ?? bos, eos, eot == "</s>" ? eos : eot);
     }
 
+    /// <summary>
+    /// The template a configuration asks for: <paramref name="name"/> null, empty or <c>"model"</c> takes the model's
+    /// own (<see cref="FromModelDirectory"/>); a built-in name takes that template with the BOS/EOS tokens of the
+    /// model's <c>tokenizer_config.json</c> when there is one (so <c>tulu</c> on a Llama 3 model ends turns with its EOS).
+    /// </summary>
+    /// <exception cref="ArgumentException">Unknown name, or neither a name nor a model directory.</exception>
+    /// <exception cref="InvalidDataException">The model has no template of its own.</exception>
+    public static ChatTemplate Resolve(string? name, string? modelDirectory)
+    {
+        if (string.IsNullOrEmpty(name) || name == "model")
+        {
+            return modelDirectory is null
+                ? throw new ArgumentException("no chat template name and no model directory", nameof(modelDirectory))
+                : FromModelDirectory(modelDirectory);
+        }
+
+        string? bos = null, eos = null;
+        var configPath = modelDirectory is null ? null : Path.Combine(modelDirectory, "tokenizer_config.json");
+        if (configPath is not null && File.Exists(configPath))
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(configPath));
+            bos = TokenString(doc.RootElement, "bos_token") is { Length: > 0 } b ? b : null;
+            eos = TokenString(doc.RootElement, "eos_token") is { Length: > 0 } e ? e : null;
+        }
+
+        return Named(name, bos, eos);
+    }
+
     /// <summary>A template from Jinja source.</summary>
     /// <exception cref="JinjaException">The source does not parse.</exception>
     public static ChatTemplate FromSource(string name, string source, string bosToken, string eosToken, string? endOfTurn = null) =>

@@ -84,6 +84,21 @@ public sealed class ChatTemplateTests
     }
 
     [Fact]
+    public void Resolve_NamedTemplateOnModel_TakesModelTokens()
+    {
+        var tulu = ChatTemplate.Resolve("tulu", NodeOracle.LenmlModelDir("llama3"));
+        Assert.Equal("<|begin_of_text|>", tulu.BosToken);
+        Assert.Equal("<|end_of_text|>", tulu.EndOfTurn);
+
+        var own = ChatTemplate.Resolve(null, NodeOracle.LenmlModelDir("qwen3"));
+        Assert.Equal("<|im_end|>", own.EndOfTurn);
+        Assert.Contains("<|im_start|>", own.Source, StringComparison.Ordinal);
+
+        Assert.Throws<InvalidDataException>(() => ChatTemplate.Resolve("model", NodeOracle.LenmlModelDir("llama2")));
+        Assert.Equal("</s>", ChatTemplate.Resolve("llama2", NodeOracle.LenmlModelDir("llama2")).EndOfTurn);
+    }
+
+    [Fact]
     public void Named_Unknown_Throws() => Assert.Throws<ArgumentException>(() => ChatTemplate.Named("vicuna"));
 
     [Theory]

@@ -60,6 +60,47 @@ public sealed class TemplateParityTests
         }
     }
 
+    /// <summary>
+    /// Branches the conversation table cannot reach through <see cref="ChatMessage"/>: tool definitions, tool calls,
+    /// tool results, explicit reasoning_content, enable_thinking=false, Gemma's list-of-parts content.
+    /// </summary>
+    [Theory]
+    [InlineData("qwen3", "<tool_call>", """
+        {"tools":[{"type":"function","function":{"name":"get_weather","description":"Weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}}],
+         "messages":[{"role":"system","content":"Sys"},{"role":"user","content":"Weather in Paris?"},
+           {"role":"assistant","content":"","tool_calls":[{"type":"function","function":{"name":"get_weather","arguments":{"city":"Paris"}}},{"function":{"name":"get_weather","arguments":"{\"city\": \"Rome\"}"}}]},
+           {"role":"tool","content":"18C"},{"role":"tool","content":"21C"},
+           {"role":"assistant","content":"Paris 18C, Rome 21C.","reasoning_content":"Both looked up."},
+           {"role":"user","content":"<tool_response>x</tool_response>"}],
+         "add_generation_prompt":true,"enable_thinking":false,"bos_token":"","eos_token":"<|im_end|>"}
+        """)]
+    [InlineData("deepseek_v3", "<｜tool▁outputs▁end｜>", """
+        {"messages":[{"role":"system","content":"A"},{"role":"system","content":"B"},{"role":"user","content":"Call it"},
+           {"role":"assistant","content":null,"tool_calls":[{"type":"function","function":{"name":"f","arguments":"{}"}},{"type":"function","function":{"name":"g","arguments":"{\"x\":1}"}}]},
+           {"role":"tool","content":"r1"},{"role":"tool","content":"r2"},{"role":"assistant","content":"Done"},{"role":"user","content":"More"}],
+         "add_generation_prompt":true,"bos_token":"<｜begin▁of▁sentence｜>","eos_token":"<｜end▁of▁sentence｜>"}
+        """)]
+    [InlineData("gemma3", "<start_of_image>", """
+        {"messages":[{"role":"system","content":[{"type":"text","text":"Sys parts"}]},{"role":"user","content":[{"type":"image"},{"type":"text","text":" Describe "}]},{"role":"assistant","content":"A cat."}],
+         "add_generation_prompt":false,"bos_token":"<bos>","eos_token":"<eos>"}
+        """)]
+    public void Render_ToolAndMultimodalBranches_MatchesHuggingFaceJinja(string name, string marker, string contextJson)
+    {
+        var source = Load(name).Source;
+        var expected = NodeOracle.Render([(source, JsonNode.Parse(contextJson)!.AsObject())])[0];
+        Assert.True(expected.Ok is not null, expected.Error);
+        Assert.Contains(marker, expected.Ok, StringComparison.Ordinal);
+
+        using var doc = System.Text.Json.JsonDocument.Parse(contextJson);
+        var vars = new Dictionary<string, object?>();
+        foreach (var p in doc.RootElement.EnumerateObject())
+        {
+            vars[p.Name] = p.Value.Clone();
+        }
+
+        Assert.Equal(expected.Ok, TokenClean.Ingest.Templates.Jinja.JinjaTemplate.Parse(source).Render(vars));
+    }
+
     private static string Show(string s) => s.Replace("\n", "\\n", StringComparison.Ordinal);
 
     private static JsonObject ToJson(IReadOnlyDictionary<string, object?> vars)
