@@ -1,0 +1,114 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+
+namespace TokenClean.Service.Observability;
+
+/// <summary>
+/// The service's metrics, as System.Diagnostics.Metrics instruments on the meter <see cref="MeterName"/>; any
+/// listener (the OTLP exporter, a test's MeterListener) can collect them. Pipeline blocks call the methods; none
+/// of them blocks or allocates per token.
+/// </summary>
+public sealed class PipelineMetrics : IDisposable
+{
+    public const string MeterName = "TokenClean";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _samples;
+    private readonly Counter<long> _tokensScored;
+    private readonly Counter<long> _tokensKept;
+    private readonly Counter<long> _responseTokens;
+    private readonly Counter<long> _deadLetters;
+    private readonly Counter<long> _refreshes;
+    private readonly Histogram<float> _influence;
+    private readonly Histogram<double> _batchFill;
+    private readonly ConcurrentDictionary<string, Func<int>> _queues = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Topic, int Partition), long> _lag = new();
+    private volatile string _referenceVersion = "none";
+
+    public PipelineMetrics(IMeterFactory? factory = null)
+    {
+        _meter = factory?.Create(MeterName) ?? new Meter(MeterName);
+        _samples = _meter.CreateCounter<long>("tokenclean.samples", "{sample}", "Samples that left the pipeline, by outcome (written, dead_lettered).");
+        _tokensScored = _meter.CreateCounter<long>("tokenclean.tokens.scored", "{token}", "Tokens run through base and reference models.");
+        _tokensKept = _meter.CreateCounter<long>("tokenclean.tokens.kept", "{token}", "Response tokens kept by selection.");
+        _responseTokens = _meter.CreateCounter<long>("tokenclean.tokens.response", "{token}", "Response tokens scored; kept/response is the kept ratio.");
+        _deadLetters = _meter.CreateCounter<long>("tokenclean.dead_letters", "{sample}", "Rejected samples, by reason code.");
+        _refreshes = _meter.CreateCounter<long>("tokenclean.reference.refreshes", "{refresh}", "Reference checkpoints examined, by outcome (accepted, rejected).");
+        _influence = _meter.CreateHistogram<float>("tokenclean.influence", "nat", "Influence (loss_base − loss_ref) of scored response tokens.");
+        _batchFill = _meter.CreateHistogram<double>("tokenclean.batch.fill", "1", "Tokens in a scored batch over the batch token budget.");
+        _meter.CreateObservableGauge("tokenclean.queue.depth", ObserveQueues, "{message}", "Messages waiting in each pipeline block's mailbox.");
+        _meter.CreateObservableGauge("tokenclean.consumer.lag", ObserveLag, "{message}", "High watermark minus position, per topic-partition.");
+        _meter.CreateObservableGauge("tokenclean.reference.version", () => new Measurement<int>(1, new KeyValuePair<string, object?>("version", _referenceVersion)), null, "The reference version now serving (value 1, version as a tag).");
+    }
+
+    /// <summary>The version now serving, for /status.</summary>
+    public string ReferenceVersion => _referenceVersion;
+
+    public void SampleWritten(int count = 1) => _samples.Add(count, new KeyValuePair<string, object?>("outcome", "written"));
+
+    public void DeadLettered(string reason)
+    {
+        _samples.Add(1, new KeyValuePair<string, object?>("outcome", "dead_lettered"));
+        _deadLetters.Add(1, new KeyValuePair<string, object?>("reason", reason));
+    }
+
+    public void BatchScored(long tokens, int budget)
+    {
+        _tokensScored.Add(tokens);
+        _batchFill.Record(budget > 0 ? (double)tokens / budget : 0);
+    }
+
+    public void Selected(long responseTokens, long keptTokens)
+    {
+        _responseTokens.Add(responseTokens);
+        _tokensKept.Add(keptTokens);
+    }
+
+    /// <summary>Records each finite influence of <paramref name="influence"/> (NaN = prompt token, skipped).</summary>
+    public void Influence(ReadOnlySpan<float> influence)
+    {
+        if (!_influence.Enabled)
+        {
+            return;
+        }
+
+        foreach (var x in influence)
+        {
+            if (float.IsFinite(x))
+            {
+                _influence.Record(x);
+            }
+        }
+    }
+
+    public void RegisterQueue(string block, Func<int> depth) => _queues[block] = depth;
+
+    public void Lag(string topic, int partition, long lag) => _lag[(topic, partition)] = lag;
+
+    public void ReferenceRefreshed(string version, bool accepted)
+    {
+        _refreshes.Add(1, new KeyValuePair<string, object?>("outcome", accepted ? "accepted" : "rejected"));
+        if (accepted)
+        {
+            _referenceVersion = version;
+        }
+    }
+
+    public void Dispose() => _meter.Dispose();
+
+    private IEnumerable<Measurement<int>> ObserveQueues()
+    {
+        foreach (var (block, depth) in _queues)
+        {
+            yield return new Measurement<int>(depth(), new KeyValuePair<string, object?>("block", block));
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveLag()
+    {
+        foreach (var ((topic, partition), lag) in _lag)
+        {
+            yield return new Measurement<long>(lag, new KeyValuePair<string, object?>("topic", topic), new KeyValuePair<string, object?>("partition", partition));
+        }
+    }
+}
