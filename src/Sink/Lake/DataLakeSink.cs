@@ -207,7 +207,8 @@ public sealed class DataLakeSink : IDisposable
         var directory = Path.Combine(_datasetDirectory, "date=" + now.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         EnsureDirectory(directory);
         var tempPath = Path.Combine(directory, LakeFileName.Temp(source, firstOffset));
-        var stream = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16);
+        var stream = _options.TempFileOpener?.Invoke(tempPath)
+            ?? new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16);
         ArrowIpcWriter writer = _options.Format == LakeFileFormat.File
             ? new ArrowFileWriter(stream, _schema)
             : new ArrowStreamWriter(stream, _schema);
@@ -266,8 +267,9 @@ public sealed class DataLakeSink : IDisposable
     private LakeWriteException Fault(OpenLakeFile? file, Exception cause)
     {
         var where = file?.TempPath ?? _datasetDirectory;
+        var hint = Directory.Exists(_datasetDirectory) ? string.Empty : $" The dataset directory '{_datasetDirectory}' no longer exists (was the lake root removed?).";
         _fault = new LakeWriteException(
-            $"data-lake write failed at '{where}': {cause.Message}. Nothing from the open files was committed; reopen the sink and resume from its next offsets.",
+            $"data-lake write failed at '{where}': {cause.Message.TrimEnd('.')}.{hint} Nothing from the open files was committed; reopen the sink and resume from its next offsets.",
             cause);
         foreach (var open in _open.Values)
         {

@@ -26,6 +26,12 @@ public sealed class LakeOptions
     /// <summary>The clock for file age and the date folder (UTC). Default the system clock.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// Test seam: opens a temporary file for writing. Only the disk-full test uses it, on machines where it cannot
+    /// mount a small tmpfs: it opens /dev/full, so the ENOSPC is still the kernel's.
+    /// </summary>
+    internal Func<string, FileStream>? TempFileOpener { get; init; }
+
     internal void Validate()
     {
         ArgumentException.ThrowIfNullOrEmpty(Root);
