@@ -94,4 +94,18 @@ public sealed class KafkaArrowSinkTests : IDisposable
 
         Assert.Equal(13, rows);
     }
+
+    [Fact]
+    public async Task FlushAsync_WhenTheBrokerIsDown_ThrowsAndReportsNothingAsPublished()
+    {
+        using var cluster = KafkaMockCluster.Start();
+        cluster.CreateTopic("cleaned", partitions: 1);
+        cluster.SetBrokerDown(1);
+        var config = new ProducerConfig { BootstrapServers = cluster.BootstrapServers, Acks = Acks.All, EnableIdempotence = true, MessageTimeoutMs = 2000 };
+        using var sink = new KafkaArrowSink(new ProducerBuilder<byte[], byte[]>(config).Build(), new KafkaArrowSinkOptions { Topic = "cleaned" }, OutputRecords.Metadata, ownsProducer: true);
+        sink.Append(OutputRecords.Kafka("samples", 0, 0));
+
+        var e = await Assert.ThrowsAsync<ProduceException<byte[], byte[]>>(() => sink.FlushAsync());
+        Assert.Equal(ErrorCode.Local_MsgTimedOut, e.Error.Code);
+    }
 }
