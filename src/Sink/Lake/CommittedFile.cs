@@ -3,7 +3,7 @@ namespace TokenClean.Sink.Lake;
 /// <summary>
 /// A data-lake file that is complete and durable (fsync'd, renamed, directory fsync'd). Its input offsets
 /// <see cref="FirstOffset"/>..<see cref="LastOffset"/> (inclusive) are done: the Kafka offset to commit is
-/// <see cref="NextOffset"/>.
+/// <see cref="NextOffset"/>. <see cref="Records"/> is -1 for files found by a scan (their rows are not read).
 /// </summary>
 public sealed record CommittedFile(string Path, LakeSource Source, long FirstOffset, long LastOffset, int Records, long Bytes)
 {
