@@ -183,7 +183,7 @@ public sealed class DataLakeSink : IDisposable
             }
 
             file.LastOffset = offset;
-            if (file.Batch.Count >= _options.RecordsPerBatch)
+            if (file.Batch.Count >= _options.RecordsPerBatch || file.Batch.TokenBytes >= _options.MaxBatchBytes)
             {
                 file.WriteBatch();
             }

@@ -21,6 +21,12 @@ public sealed class LakeOptions
     /// <summary>Rows per Arrow record batch inside a file. Default 1,000.</summary>
     public int RecordsPerBatch { get; init; } = 1_000;
 
+    /// <summary>
+    /// Write the record batch early once its token data reaches this size. Default 8 MiB. With
+    /// <see cref="RecordsPerBatch"/> it bounds the memory buffered per open file (one per source).
+    /// </summary>
+    public long MaxBatchBytes { get; init; } = 8L << 20;
+
     public LakeFileFormat Format { get; init; } = LakeFileFormat.Stream;
 
     /// <summary>The clock for file age and the date folder (UTC). Default the system clock.</summary>
@@ -44,6 +50,7 @@ public sealed class LakeOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRecordsPerFile, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBytesPerFile, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(RecordsPerBatch, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchBytes, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MaxFileAge, TimeSpan.Zero);
     }
 }

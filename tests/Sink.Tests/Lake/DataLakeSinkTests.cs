@@ -118,6 +118,19 @@ public sealed class DataLakeSinkTests : IDisposable
     }
 
     [Fact]
+    public void Append_PastMaxBatchBytes_WritesSmallerRecordBatches()
+    {
+        using var sink = DataLakeSink.Open(new LakeOptions { Root = _root.Path, Dataset = "ds", RecordsPerBatch = 100, MaxBatchBytes = 9_000, Time = _time }, OutputRecords.Metadata);
+        for (var o = 0; o < 7; o++)
+        {
+            sink.Append(OutputRecords.Kafka("samples", 0, o, tokens: 400)); // 4.8 kB of token data each
+        }
+
+        var js = ArrowJs.ReadOne(Assert.Single(sink.Flush()).Path);
+        Assert.Equal([2, 2, 2, 1], js.GetProperty("batches").EnumerateArray().Select(e => e.GetInt32()));
+    }
+
+    [Fact]
     public void MarkProcessed_DeadLetteredOffsets_AreInTheFileRangeButHaveNoRow()
     {
         using var sink = Open();
