@@ -11,7 +11,8 @@ namespace TokenClean.Sink.Arrow;
 /// Not thread-safe. Body buffers are written straight from the column builders' memory: writing a batch copies
 /// no values and, once its internal lists have grown, allocates nothing. Disposing without <see cref="Finish"/>
 /// leaves a stream without its end marker (a reader sees a truncated stream), which is what a crash would leave.
-/// Exceptions from the underlying stream propagate unchanged; after one, the writer should be discarded.
+/// Exceptions from the underlying stream propagate unchanged; after one (or a cancellation part-way), the writer
+/// refuses further writes, because the stream holds a torn message.
 /// </remarks>
 public abstract class ArrowIpcWriter : IDisposable, IAsyncDisposable
 {
@@ -27,6 +28,7 @@ public abstract class ArrowIpcWriter : IDisposable, IAsyncDisposable
     private byte[] _header = new byte[1024];
     private bool _started;
     private bool _finished;
+    private bool _broken;
     private bool _disposed;
 
     private protected ArrowIpcWriter(Stream stream, ArrowSchema schema, bool leaveOpen)
@@ -59,6 +61,7 @@ public abstract class ArrowIpcWriter : IDisposable, IAsyncDisposable
 
     public async ValueTask WriteBatchAsync(RecordBatchBuilder batch, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         PrepareBatch(batch);
         await EmitPendingAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -73,6 +76,7 @@ public abstract class ArrowIpcWriter : IDisposable, IAsyncDisposable
 
     public async ValueTask FinishAsync(CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         PrepareFinish();
         await EmitPendingAsync(cancellationToken).ConfigureAwait(false);
         await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -124,7 +128,7 @@ public abstract class ArrowIpcWriter : IDisposable, IAsyncDisposable
     private void PrepareBatch(RecordBatchBuilder batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ThrowIfUnusable();
         if (_finished)
         {
             throw new InvalidOperationException("the writer is finished");
@@ -135,10 +139,11 @@ public abstract class ArrowIpcWriter : IDisposable, IAsyncDisposable
             throw new ArgumentException("the batch was built for another schema", nameof(batch));
         }
 
-        _pending.Clear();
-        PrepareStart();
+        // Collect (and validate) the body first: a bad batch must not leave the schema half-prepared.
         _body.Clear();
         batch.AddTo(_body);
+        _pending.Clear();
+        PrepareStart();
         ArrowMetadataEncoder.EncodeRecordBatchMessage(_fb, batch.Length, _body);
         var offset = BytesWritten + PendingLength();
         var metadataLength = FrameMessage(ref _header);
@@ -165,7 +170,7 @@ public abstract class ArrowIpcWriter : IDisposable, IAsyncDisposable
 
     private void PrepareFinish()
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ThrowIfUnusable();
         if (_finished)
         {
             throw new InvalidOperationException("the writer is already finished");
@@ -231,8 +236,18 @@ public abstract class ArrowIpcWriter : IDisposable, IAsyncDisposable
         return n;
     }
 
+    private void ThrowIfUnusable()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_broken)
+        {
+            throw new InvalidOperationException("an earlier write to the stream failed or was cancelled part-way: the stream is incomplete");
+        }
+    }
+
     private void EmitPending()
     {
+        _broken = true; // until every piece is written: a failure part-way leaves a torn message
         foreach (var p in _pending)
         {
             _stream.Write(p.Span);
@@ -240,10 +255,12 @@ public abstract class ArrowIpcWriter : IDisposable, IAsyncDisposable
         }
 
         _pending.Clear();
+        _broken = false;
     }
 
     private async ValueTask EmitPendingAsync(CancellationToken cancellationToken)
     {
+        _broken = true;
         foreach (var p in _pending)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -252,5 +269,6 @@ public abstract class ArrowIpcWriter : IDisposable, IAsyncDisposable
         }
 
         _pending.Clear();
+        _broken = false;
     }
 }

@@ -55,6 +55,50 @@ public sealed class ArrowWriterTests
     }
 
     [Fact]
+    public async Task WriteBatchAsync_CancelledBeforeStart_LeavesTheWriterUsable()
+    {
+        var schema = ArrowWriterOracleTests.MixedSchema();
+        var batch = Fill(new RecordBatchBuilder(schema));
+        using var memory = new MemoryStream();
+        await using (var writer = new ArrowStreamWriter(memory, schema, leaveOpen: true))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await writer.WriteBatchAsync(batch, new CancellationToken(canceled: true)));
+            await writer.WriteBatchAsync(batch);
+            await writer.FinishAsync();
+        }
+
+        Assert.Equal(Write("stream", sync: true, batches: 1), memory.ToArray());
+    }
+
+    [Fact]
+    public void WriteBatch_InvalidBatchFirst_StillWritesTheSchemaBeforeTheNextValidBatch()
+    {
+        var schema = ArrowWriterOracleTests.MixedSchema();
+        var bad = new RecordBatchBuilder(schema);
+        bad.Column<Utf8Column>(0).Append("only one column filled");
+        using var memory = new MemoryStream();
+        using (var writer = new ArrowStreamWriter(memory, schema, leaveOpen: true))
+        {
+            Assert.Throws<InvalidOperationException>(() => writer.WriteBatch(bad));
+            writer.WriteBatch(Fill(new RecordBatchBuilder(schema)));
+            writer.Finish();
+        }
+
+        Assert.Equal(Write("stream", sync: true, batches: 1), memory.ToArray());
+    }
+
+    [Fact]
+    public void WriteBatch_AfterTheStreamFailedPartWay_RefusesToWriteMore()
+    {
+        var schema = ArrowWriterOracleTests.MixedSchema();
+        var batch = Fill(new RecordBatchBuilder(schema));
+        using var writer = new ArrowStreamWriter(new FailingStream(failAfterWrites: 3), schema);
+        Assert.Throws<IOException>(() => writer.WriteBatch(batch));
+        Assert.Throws<InvalidOperationException>(() => writer.WriteBatch(batch));
+        Assert.Throws<InvalidOperationException>(writer.Finish);
+    }
+
+    [Fact]
     public void AppendNull_OnNonNullableColumn_Throws()
     {
         var column = new PrimitiveColumn<int>(new ArrowField("a", ArrowType.Int32, Nullable: false));
@@ -94,27 +138,51 @@ public sealed class ArrowWriterTests
         return batch;
     }
 
-    private static byte[] Write(string format, bool sync)
+    private static byte[] Write(string format, bool sync, int batches = 2)
     {
         var schema = ArrowWriterOracleTests.MixedSchema();
         var batch = Fill(new RecordBatchBuilder(schema));
         using var memory = new MemoryStream();
         using (var writer = ArrowWriterOracleTests.CreateWriter(format, memory, schema))
         {
+            for (var b = 0; b < batches; b++)
+            {
+                if (sync)
+                {
+                    writer.WriteBatch(batch);
+                }
+                else
+                {
+                    writer.WriteBatchAsync(batch).AsTask().GetAwaiter().GetResult();
+                }
+            }
+
             if (sync)
             {
-                writer.WriteBatch(batch);
-                writer.WriteBatch(batch);
                 writer.Finish();
             }
             else
             {
-                writer.WriteBatchAsync(batch).AsTask().GetAwaiter().GetResult();
-                writer.WriteBatchAsync(batch).AsTask().GetAwaiter().GetResult();
                 writer.FinishAsync().AsTask().GetAwaiter().GetResult();
             }
         }
 
         return memory.ToArray();
+    }
+
+    /// <summary>A stream whose n-th write fails the way a full disk does.</summary>
+    private sealed class FailingStream(int failAfterWrites) : MemoryStream
+    {
+        private int _writes;
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            if (++_writes > failAfterWrites)
+            {
+                throw new IOException("No space left on device");
+            }
+
+            base.Write(buffer);
+        }
     }
 }
