@@ -5,6 +5,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.Ordi
     ["matmul"] = MatmulBench.Run,
     ["selection"] = SelectionBench.Run,
     ["scoring"] = ScoringBench.Run,
+    ["arrow"] = ArrowBench.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

@@ -14,6 +14,7 @@ internal static class CommandLine
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(CleanCommand.Create());
         root.Subcommands.Add(CreateCheckpointCommand.Create());
+        root.Subcommands.Add(LakeCommand.Create());
         return root;
     }
 }

@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.Globalization;
+using TokenClean.Sink.Arrow;
+using TokenClean.Sink.Lake;
+using TokenClean.Sink.Output;
+
+namespace TokenClean.Service.Cli;
+
+/// <summary>
+/// <c>tokenclean lake</c>: look at a data lake (<c>scan</c>: committed files and the next offset per source) and
+/// write sample output files (<c>sample</c>) for checking with other Arrow readers (tools/check_arrow_pyarrow.py).
+/// </summary>
+internal static class LakeCommand
+{
+    public static Command Create()
+    {
+        var root = new Option<DirectoryInfo>("--root") { Description = "The lake's root directory.", Required = true };
+        var dataset = new Option<string>("--dataset") { Description = "The dataset folder under the root.", Required = true };
+        var scan = new Command("scan", "List the committed files and the next offset to process per source (read only).") { root, dataset };
+        scan.SetAction(parse => Scan(parse.GetValue(root)!, parse.GetValue(dataset)!));
+
+        var output = new Option<DirectoryInfo>("--out") { Description = "Directory for sample.stream.arrow and sample.file.arrow.", Required = true };
+        var sample = new Command("sample", "Write a small output file in both Arrow formats, with nulls, NaN and a 100k-token row.") { output };
+        sample.SetAction(parse => Sample(parse.GetValue(output)!));
+
+        return new Command("lake", "Inspect a data lake or write sample Arrow output.") { scan, sample };
+    }
+
+    private static int Scan(DirectoryInfo root, string dataset)
+    {
+        var result = LakeScan.Run(Path.Combine(root.FullName, dataset), removeTempFiles: false);
+        foreach (var f in result.Files)
+        {
+            Console.WriteLine(FormattableString.Invariant($"{f.Source,-30} {f.FirstOffset,12}..{f.LastOffset,-12} {f.Bytes,14:N0} B  {f.Path}"));
+        }
+
+        foreach (var (source, next) in result.NextOffsets)
+        {
+            Console.WriteLine(FormattableString.Invariant($"next offset {source}: {next}"));
+        }
+
+        foreach (var (a, b) in result.Overlaps)
+        {
+            Console.Error.WriteLine($"overlap: {a.Path} and {b.Path}");
+        }
+
+        return result.Overlaps.Count == 0 ? 0 : 1;
+    }
+
+    private static int Sample(DirectoryInfo output)
+    {
+        output.Create();
+        var metadata = new OutputMetadata("sample-tokenizer", "sha256:0000", "global-topk", 0.6, typeof(LakeCommand).Assembly.GetName().Version?.ToString() ?? "0");
+        var schema = OutputSchema.Create(metadata);
+        var batch = new OutputBatch(schema);
+        foreach (var (path, file) in new[] { ("sample.stream.arrow", false), ("sample.file.arrow", true) })
+        {
+            var full = Path.Combine(output.FullName, path);
+            using (var stream = File.Create(full))
+            using (ArrowIpcWriter writer = file ? new ArrowFileWriter(stream, schema) : new ArrowStreamWriter(stream, schema))
+            {
+                for (var b = 0; b < 3; b++)
+                {
+                    batch.Clear();
+                    for (var r = 0; r < 4; r++)
+                    {
+                        batch.Append(Record((b * 4) + r, kafka: r != 3, tokens: b == 2 && r == 0 ? 100_000 : 16 + r));
+                    }
+
+                    writer.WriteBatch(batch.Builder);
+                }
+
+                writer.Finish();
+            }
+
+            Console.WriteLine(full);
+        }
+
+        return 0;
+    }
+
+    private static OutputRecord Record(int n, bool kafka, int tokens)
+    {
+        var ids = new int[tokens];
+        var labels = new int[tokens];
+        var influence = new float[tokens];
+        var prompt = tokens / 2;
+        var kept = 0;
+        for (var i = 0; i < tokens; i++)
+        {
+            ids[i] = (n * 1009 + i * 7) % 151_000;
+            influence[i] = i < prompt ? float.NaN : ((i * 37) % 100 / 50f) - 1f;
+            labels[i] = i >= prompt && influence[i] >= 0 ? ids[i] : -100;
+            kept += labels[i] != -100 ? 1 : 0;
+        }
+
+        return new OutputRecord
+        {
+            SampleId = "sample-" + n.ToString(CultureInfo.InvariantCulture),
+            SourceTopic = kafka ? "sft-samples" : null,
+            SourcePartition = kafka ? n % 3 : null,
+            SourceOffset = kafka ? 1000 + n : null,
+            InputIds = ids,
+            Labels = labels,
+            Influence = influence,
+            ResponseTokens = tokens - prompt,
+            KeptTokens = kept,
+            RefModelVersion = "ref-" + (n / 4).ToString(CultureInfo.InvariantCulture),
+            BaseModel = "base",
+            Threshold = 0f,
+            ScoredAt = DateTimeOffset.UnixEpoch.AddDays(20_000).AddSeconds(n),
+        };
+    }
+}

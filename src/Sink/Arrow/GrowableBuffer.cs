@@ -1,0 +1,79 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace TokenClean.Sink.Arrow;
+
+/// <summary>
+/// A byte buffer that grows by doubling and keeps its capacity across <see cref="Clear"/>, so a column builder
+/// reused batch after batch stops allocating once it has seen its largest batch.
+/// </summary>
+internal sealed class GrowableBuffer
+{
+    private byte[] _data;
+
+    public GrowableBuffer(int initialCapacity = 256) => _data = new byte[initialCapacity];
+
+    public int Length { get; private set; }
+
+    public ReadOnlyMemory<byte> Memory => _data.AsMemory(0, Length);
+
+    public Span<byte> WrittenSpan => _data.AsSpan(0, Length);
+
+    public void Clear() => Length = 0;
+
+    public void Append<T>(T value)
+        where T : unmanaged
+    {
+        var size = Unsafe.SizeOf<T>();
+        Ensure(size);
+        MemoryMarshal.Write(_data.AsSpan(Length, size), in value);
+        Length += size;
+    }
+
+    public void Append<T>(ReadOnlySpan<T> values)
+        where T : unmanaged
+    {
+        var bytes = MemoryMarshal.AsBytes(values);
+        Ensure(bytes.Length);
+        bytes.CopyTo(_data.AsSpan(Length));
+        Length += bytes.Length;
+    }
+
+    /// <summary>Appends <paramref name="count"/> zero bytes.</summary>
+    public void AppendZeros(int count)
+    {
+        Ensure(count);
+        _data.AsSpan(Length, count).Clear();
+        Length += count;
+    }
+
+    /// <summary>A span of <paramref name="size"/> bytes at the end, to be committed with <see cref="Advance"/>.</summary>
+    public Span<byte> GetSpan(int size)
+    {
+        Ensure(size);
+        return _data.AsSpan(Length, size);
+    }
+
+    public void Advance(int count) => Length = checked(Length + count);
+
+    private void Ensure(int extra)
+    {
+        var needed = checked(Length + extra);
+        if (needed <= _data.Length)
+        {
+            return;
+        }
+
+        var size = Math.Max(_data.Length, 64);
+        while (size < needed)
+        {
+            size = size > Array.MaxLength / 2 ? Array.MaxLength : size * 2;
+            if (size == Array.MaxLength && size < needed)
+            {
+                throw new OverflowException("an Arrow buffer cannot exceed 2 GiB; write smaller batches");
+            }
+        }
+
+        Array.Resize(ref _data, size);
+    }
+}

@@ -1,0 +1,59 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace TokenClean.Sink.Lake;
+
+/// <summary>
+/// Names of committed files: <c>&lt;topic&gt;+&lt;partition&gt;+&lt;first&gt;-&lt;last&gt;.arrow</c> for Kafka input and
+/// <c>&lt;input-file&gt;+lines+&lt;first&gt;-&lt;last&gt;.arrow</c> for file input. Offsets are zero-padded to 20 digits
+/// so that names sort in offset order. Temporary files start with "." and end with ".tmp", which Hugging Face
+/// datasets, Spark and most lake readers skip.
+/// </summary>
+internal static partial class LakeFileName
+{
+    public const string Extension = ".arrow";
+    public const string TempSuffix = ".tmp";
+
+    public static string Committed(LakeSource source, long first, long last) =>
+        string.Create(CultureInfo.InvariantCulture, $"{Prefix(source)}{first:D20}-{last:D20}{Extension}");
+
+    public static string Temp(LakeSource source, long first) =>
+        string.Create(CultureInfo.InvariantCulture, $".{Prefix(source)}{first:D20}.{Guid.NewGuid():N}{TempSuffix}");
+
+    public static bool IsTemp(string fileName) => fileName.StartsWith('.') && fileName.EndsWith(TempSuffix, StringComparison.Ordinal);
+
+    public static bool TryParse(string fileName, out LakeSource source, out long first, out long last)
+    {
+        var m = Pattern().Match(fileName);
+        if (!m.Success
+            || !long.TryParse(m.Groups["first"].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out first)
+            || !long.TryParse(m.Groups["last"].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out last)
+            || last < first)
+        {
+            source = default;
+            first = last = 0;
+            return false;
+        }
+
+        var part = m.Groups["part"].Value;
+        source = part == "lines"
+            ? new LakeSource(m.Groups["name"].Value, null)
+            : new LakeSource(m.Groups["name"].Value, int.Parse(part, CultureInfo.InvariantCulture));
+        return true;
+    }
+
+    /// <summary>A source name made safe for a file name: '+' separates the fields, '/' would make a folder.</summary>
+    public static string SafeName(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return name.Replace('+', '_').Replace('/', '_').Replace('\0', '_');
+    }
+
+    private static string Prefix(LakeSource source) =>
+        source.Partition is { } p
+            ? string.Create(CultureInfo.InvariantCulture, $"{SafeName(source.Name)}+{p}+")
+            : $"{SafeName(source.Name)}+lines+";
+
+    [GeneratedRegex(@"^(?<name>[^.+][^+]*)\+(?<part>\d{1,10}|lines)\+(?<first>\d{1,20})-(?<last>\d{1,20})\.arrow$", RegexOptions.CultureInvariant)]
+    private static partial Regex Pattern();
+}

@@ -1,0 +1,46 @@
+namespace TokenClean.Sink.Output;
+
+/// <summary>
+/// One cleaned sample, the row the sink writes (docs/ARCHITECTURE.md, "Output record"). The token arrays are
+/// written as they are (one copy of the span, no per-token work), so they may be slices of pooled buffers that
+/// stay valid until the sink's Append returns.
+/// </summary>
+public sealed class OutputRecord
+{
+    /// <summary>The input's id, else a content hash.</summary>
+    public required string SampleId { get; init; }
+
+    /// <summary>Provenance for Kafka input; all three are null for file input.</summary>
+    public string? SourceTopic { get; init; }
+
+    public int? SourcePartition { get; init; }
+
+    public long? SourceOffset { get; init; }
+
+    /// <summary>The full tokenized sample (prompt + response, chat template applied).</summary>
+    public required ReadOnlyMemory<int> InputIds { get; init; }
+
+    /// <summary>Token id where the token is trained on, -100 elsewhere (prompt and dropped tokens). Same length as <see cref="InputIds"/>.</summary>
+    public required ReadOnlyMemory<int> Labels { get; init; }
+
+    /// <summary>
+    /// loss_base − loss_ref per token, same length as <see cref="InputIds"/>; <see cref="float.NaN"/> where a token
+    /// has no score (prompt tokens). NaN rather than a null item: the list stays one flat float32 buffer that a
+    /// trainer can map to a tensor without a validity mask, and no real score is NaN.
+    /// </summary>
+    public required ReadOnlyMemory<float> Influence { get; init; }
+
+    public required int ResponseTokens { get; init; }
+
+    public required int KeptTokens { get; init; }
+
+    public required string RefModelVersion { get; init; }
+
+    public required string BaseModel { get; init; }
+
+    /// <summary>The influence threshold that was applied (a kept token has influence ≥ threshold).</summary>
+    public required float Threshold { get; init; }
+
+    /// <summary>When the sample was scored; written as timestamp[ms, UTC].</summary>
+    public required DateTimeOffset ScoredAt { get; init; }
+}

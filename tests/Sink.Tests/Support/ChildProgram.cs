@@ -1,0 +1,39 @@
+using TokenClean.Sink.Tests.Lake;
+
+namespace TokenClean.Sink.Tests.Support;
+
+/// <summary>
+/// The test assembly's entry point, used only when a test starts this assembly as a child process
+/// (<c>dotnet TokenClean.Sink.Tests.dll lake-writer ROOT SEED</c>) to kill it with SIGKILL mid-write.
+/// </summary>
+public static class ChildProgram
+{
+    public static int Main(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Length == 3 && args[0] == "lake-writer")
+        {
+            return LakeWriterChild.Run(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        Console.Error.WriteLine("this is a test assembly: run it with dotnet test");
+        return 2;
+    }
+
+    /// <summary>Starts this assembly as a child process with <paramref name="args"/>.</summary>
+    public static System.Diagnostics.Process Start(params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        psi.ArgumentList.Add(typeof(ChildProgram).Assembly.Location);
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        return System.Diagnostics.Process.Start(psi) ?? throw new InvalidOperationException("could not start the child process");
+    }
+}
