@@ -12,6 +12,7 @@ internal static class CommandLine
             "loss(base) − loss(reference), keeps the top k%, and writes masked Arrow records.");
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(TokenizeCommand.Create());
         return root;
     }
 }
