@@ -3,6 +3,7 @@ using TokenClean.Bench;
 var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.Ordinal)
 {
     ["matmul"] = MatmulBench.Run,
+    ["tokenizer"] = TokenizerBench.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

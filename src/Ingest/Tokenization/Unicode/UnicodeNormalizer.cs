@@ -20,7 +20,7 @@ internal static class UnicodeNormalizer
     public static bool Normalize(ReadOnlySpan<byte> src, ByteBuffer dst, bool compose, bool compat)
     {
         // Every code point below U+0300 is stable under all four forms, and their UTF-8 bytes are all < 0xCC.
-        if (src.IndexOfAnyInRange((byte)0xCC, (byte)0xFF) < 0 || IsStable(src, compat))
+        if (src.IndexOfAnyInRange((byte)0xCC, (byte)0xFF) < 0 || (compose && IsStable(src, compat)))
         {
             return false;
         }
@@ -58,10 +58,13 @@ internal static class UnicodeNormalizer
         return Normalize(src, dst, compose, compat) ? System.Text.Encoding.UTF8.GetString(dst.Span) : s;
     }
 
+    /// <summary>UAX #15's quick check for NFC/NFKC: every code point's quick-check value is Yes and combining
+    /// classes are in canonical order. Then the text is its own normal form.</summary>
     private static bool IsStable(ReadOnlySpan<byte> src, bool compat)
     {
         var bits = compat ? NfkcUnstableBmp : NfcUnstableBmp;
         var ranges = compat ? NormalizationData.NfkcUnstableRanges : NormalizationData.NfcUnstableRanges;
+        var lastCcc = 0;
         for (var i = 0; i < src.Length;)
         {
             var cp = CharClass.Decode(src, i, out var len);
@@ -77,6 +80,14 @@ internal static class UnicodeNormalizer
             {
                 return false;
             }
+
+            var ccc = Ccc(cp);
+            if (ccc != 0 && lastCcc > ccc)
+            {
+                return false;
+            }
+
+            lastCcc = ccc;
         }
 
         return true;

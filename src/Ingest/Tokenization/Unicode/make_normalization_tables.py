@@ -55,19 +55,20 @@ for cp in range(MAX):
     pairs.append(((parts[0] << 21) | parts[1], cp))
 pairs.sort()
 
-# Code points that can change under NFC/NFKC when surrounded by anything: they decompose, reorder, or compose
-# with a preceding character. A piece made only of other code points is already normalized.
-def unstable_set(form_decomp):
+# Code points whose quick-check property (UAX #15) is not Yes for NFC/NFKC: those that never occur in the normal
+# form (No) and those that may compose with the previous character (Maybe: second elements of a composition, Hangul
+# V and T jamo). Text made only of other code points, in canonical order, is already normalized.
+def unstable_set(form):
     s = set()
     for cp in range(MAX):
         if 0xD800 <= cp <= 0xDFFF:
             continue
-        if full_decomp(cp, form_decomp) is not None or ud.combining(chr(cp)) or is_hangul_syllable(cp):
+        if ud.normalize(form, chr(cp)) != chr(cp):
             s.add(cp)
     for key, _ in pairs:
         s.add(key & 0x1FFFFF)
-    s.update(range(0x1161, 0x1176))  # Hangul V jamo compose with a preceding L
-    s.update(range(0x11A8, 0x11C3))  # Hangul T jamo compose with a preceding LV
+    s.update(range(0x1161, 0x1176))
+    s.update(range(0x11A8, 0x11C3))
     return s
 
 
@@ -127,7 +128,7 @@ emit_ints('CccKeys', [c for c, _ in ccc], out)
 emit_ints('CccValues', [v for _, v in ccc], out)
 emit_longs('CompositionKeys', [k for k, _ in pairs], out)
 emit_ints('CompositionValues', [v for _, v in pairs], out)
-emit_ints('NfcUnstableRanges', ranges(unstable_set('NFD')), out)
-emit_ints('NfkcUnstableRanges', ranges(unstable_set('NFKD')), out)
+emit_ints('NfcUnstableRanges', ranges(unstable_set('NFC')), out)
+emit_ints('NfkcUnstableRanges', ranges(unstable_set('NFKC')), out)
 out.append('}')
 open('NormalizationData.g.cs', 'w', encoding='utf-8').write('\n'.join(out) + '\n')
