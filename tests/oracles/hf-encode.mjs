@@ -1,5 +1,5 @@
 // HF tokenizers (the Rust library, via @anush008/tokenizers) as the oracle for HfTokenizer.
-// Usage: node tests/oracles/hf-encode.mjs TOKENIZER_JSON CORPUS_JSONL OUT_JSONL
+// Usage: node tests/oracles/hf-encode.mjs TOKENIZER_JSON CORPUS_JSONL OUT_JSONL [MAX_LINES]
 // For every corpus line (a JSON string) writes one JSON object:
 //   {"ids": [...], "idsSpecial": [...], "decoded": "...", "decodedSkip": "..."}
 // ids: encode without special tokens; idsSpecial: with; decoded/decodedSkip: HF decode of idsSpecial with
@@ -7,10 +7,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import tk from '@anush008/tokenizers';
 
-const [tokPath, corpusPath, outPath] = process.argv.slice(2);
+const [tokPath, corpusPath, outPath, maxLines] = process.argv.slice(2);
 if (!outPath) { console.error('usage: hf-encode.mjs TOKENIZER_JSON CORPUS_JSONL OUT_JSONL'); process.exit(2); }
 const tok = tk.Tokenizer.fromFile(tokPath);
-const texts = readFileSync(corpusPath, 'utf8').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l));
+const texts = readFileSync(corpusPath, 'utf8').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l)).slice(0, maxLines ? Number(maxLines) : undefined);
 const out = [];
 const B = 256;
 for (let i = 0; i < texts.length; i += B) {

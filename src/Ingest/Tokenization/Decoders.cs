@@ -170,20 +170,17 @@ internal sealed class StripDecoder(int content, int start, int stop) : TokenDeco
     }
 }
 
-/// <summary>Metaspace: the replacement character back to spaces, dropping the prepended one of the first token.</summary>
+/// <summary>
+/// Metaspace: the replacement character back to spaces. Like HF, when a prefix was prepended it drops every
+/// replacement character of the first token, not only the leading one (so "▁▁" as first token decodes to "").
+/// </summary>
 internal sealed class MetaspaceDecoder(string replacement, bool prepend) : TokenDecoder
 {
     public override void DecodeChain(List<string> tokens)
     {
         for (var i = 0; i < tokens.Count; i++)
         {
-            var token = tokens[i];
-            if (i == 0 && prepend && token.StartsWith(replacement, StringComparison.Ordinal))
-            {
-                token = token[replacement.Length..];
-            }
-
-            tokens[i] = token.Replace(replacement, " ", StringComparison.Ordinal);
+            tokens[i] = tokens[i].Replace(replacement, i == 0 && prepend ? string.Empty : " ", StringComparison.Ordinal);
         }
     }
 }
