@@ -1,10 +1,24 @@
+using System.Diagnostics;
+using System.Globalization;
 using TokenClean.Ingest.Json;
 
 namespace TokenClean.Ingest.Tests.Tokenization;
 
-/// <summary>The parity corpus, generated once per test run by tests/corpus/make_corpus.mjs into a temp folder.</summary>
+/// <summary>
+/// The parity corpus, generated once per test run by tests/corpus/make_corpus.mjs into a temp folder, and the HF
+/// oracle's output for every tokenizer under test. The oracle runs start at once, two at a time, so that node
+/// encodes the next tokenizer while a test compares the previous one.
+/// </summary>
 public sealed class ParityCorpusFixture : IDisposable
 {
+    public const int VariantLines = 400;
+
+    public static readonly string[] Models = ["qwen3", "llama3", "llama2", "gemma3", "deepseek_v3"];
+
+    public static readonly string[] Variants = ["gpt2_style", "metaspace_first", "metaspace_always_split"];
+
+    private readonly Dictionary<string, Task<OracleOutput>> _oracles = new(StringComparer.Ordinal);
+
     public ParityCorpusFixture()
     {
         Directory = Path.Combine(Path.GetTempPath(), "tokenclean-parity-" + Guid.NewGuid().ToString("N"));
@@ -28,6 +42,18 @@ public sealed class ParityCorpusFixture : IDisposable
         }
 
         Texts = texts;
+        var gate = new SemaphoreSlim(2);
+        foreach (var model in Models)
+        {
+            _oracles[model] = RunOracleAsync(model, OracleRunner.TokenizerJson(model), Texts.Count, gate);
+        }
+
+        foreach (var variant in Variants)
+        {
+            var path = Path.Combine(Directory, variant + ".tokenizer.json");
+            File.WriteAllText(path, DerivedTokenizers.Create(variant));
+            _oracles[variant] = RunOracleAsync(variant, path, VariantLines, gate);
+        }
     }
 
     public string Directory { get; }
@@ -36,8 +62,19 @@ public sealed class ParityCorpusFixture : IDisposable
 
     public IReadOnlyList<string> Texts { get; }
 
+    public Task<OracleOutput> OracleAsync(string name) => _oracles[name];
+
     public void Dispose()
     {
+        try
+        {
+            Task.WaitAll([.. _oracles.Values]);
+        }
+        catch (AggregateException)
+        {
+            // reported by the tests that awaited them
+        }
+
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);
@@ -47,4 +84,23 @@ public sealed class ParityCorpusFixture : IDisposable
             // a temp folder left behind is harmless
         }
     }
+
+    private async Task<OracleOutput> RunOracleAsync(string name, string tokenizerJson, int lines, SemaphoreSlim gate)
+    {
+        var expected = Path.Combine(Directory, name + ".hf.jsonl");
+        await gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var sw = Stopwatch.StartNew();
+            await Task.Run(() => OracleRunner.Node("tests/oracles/hf-encode.mjs", tokenizerJson, CorpusPath, expected, lines.ToString(CultureInfo.InvariantCulture))).ConfigureAwait(false);
+            return new OracleOutput(tokenizerJson, expected, lines, sw.Elapsed);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
 }
+
+/// <summary>One oracle run: the tokenizer.json, HF's output file, how many corpus lines it covers, how long it took.</summary>
+public sealed record OracleOutput(string TokenizerJson, string ExpectedPath, int Lines, TimeSpan Elapsed);
