@@ -87,6 +87,7 @@ internal static class TokenizerBench
             var hfTokens = hf.RootElement.GetProperty("tokens").GetInt64();
             Console.WriteLine(FormattableString.Invariant(
                 $"{model,-12} | {bytes / best / 1e6,9:F2} | {tokens / best / 1e6,11:F2} | {bytes / hfSeconds / 1e6,7:F2} | {hfTokens / hfSeconds / 1e6,9:F2} | {hfSeconds / best,7:F2}"));
+            Console.WriteLine(FormattableString.Invariant($"  HF cpu/wall {hf.RootElement.GetProperty("cpuPerWall").GetDouble():F2} (at most ~1 on one thread)"));
             if (hfTokens != tokens)
             {
                 Console.WriteLine($"  warning: token counts differ (ours {tokens}, HF {hfTokens})");

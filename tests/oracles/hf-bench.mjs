@@ -13,10 +13,14 @@ const bytes = texts.reduce((n, t) => n + Buffer.byteLength(t, 'utf8'), 0);
 let tokens = 0;
 for (const e of await tok.encodeBatch(texts, { addSpecialTokens: false })) tokens += e.getIds().length; // warm-up
 const times = [];
+const cpu0 = process.cpuUsage();
 for (let r = 0; r < reps; r++) {
   const t0 = process.hrtime.bigint();
   await tok.encodeBatch(texts, { addSpecialTokens: false });
   times.push(Number(process.hrtime.bigint() - t0) / 1e9);
 }
+const cpu = process.cpuUsage(cpu0);
+const wall = times.reduce((a, b) => a + b, 0);
 times.sort((a, b) => a - b);
-console.log(JSON.stringify({ seconds: times[0], median: times[Math.floor(times.length / 2)], bytes, tokens, lines: texts.length }));
+// cpuPerWall ≈ 1 shows the encoding ran on one thread (it would approach the core count if rayon were parallel).
+console.log(JSON.stringify({ seconds: times[0], median: times[Math.floor(times.length / 2)], bytes, tokens, lines: texts.length, cpuPerWall: (cpu.user + cpu.system) / 1e6 / wall }));
