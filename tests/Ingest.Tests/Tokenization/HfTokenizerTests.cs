@@ -94,6 +94,23 @@ public sealed class HfTokenizerTests : IDisposable
         Assert.Equal(tokenizer.Encode("a\uFFFDb \U0001F600 x"), fromString);
     }
 
+    /// <summary>Expected strings are HF tokenizers' decode of the same ids (Rust's lossy UTF-8: one U+FFFD per
+    /// maximal invalid subsequence for byte-level; one per byte for an invalid ByteFallback run).</summary>
+    [Theory]
+    [InlineData("qwen3", new[] { 127, 127 }, "\uFFFD\uFFFD")]
+    [InlineData("qwen3", new[] { 160, 116 }, "\uFFFD")]
+    [InlineData("qwen3", new[] { 172, 253, 246, 32 }, "\uFFFDA")]
+    [InlineData("qwen3", new[] { 169, 254, 222 }, "\uFFFD\uFFFD\uFFFD")]
+    [InlineData("qwen3", new[] { 32, 187, 33 }, "A\uFFFDB")]
+    [InlineData("llama2", new[] { 264, 231, 187, 28726 }, "a\uFFFD\uFFFDb")]
+    [InlineData("llama2", new[] { 264, 231, 187, 176, 28726 }, "a中b")]
+    [InlineData("llama2", new[] { 264, 243, 162, 155, 28726 }, "a\uFFFD\uFFFD\uFFFDb")]
+    public void Decode_IncompleteUtf8_ReplacesLikeHfTokenizers(string model, int[] ids, string expected)
+    {
+        var tokenizer = HfTokenizer.FromFile(OracleRunner.TokenizerJson(model));
+        Assert.Equal(expected, tokenizer.Decode(ids));
+    }
+
     [Theory]
     [InlineData("\"plain\"", "plain")]
     [InlineData("  \"tab\\there\\n\"  ", "tab\there\n")]
