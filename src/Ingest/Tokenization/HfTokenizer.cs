@@ -198,7 +198,9 @@ public sealed partial class HfTokenizer : ITokenizer
         s.Ids.Clear();
         var utf8Buffer = s.Utf8;
         utf8Buffer.SetLength(Encoding.UTF8.GetMaxByteCount(text.Length));
-        var n = Encoding.UTF8.GetBytes(text, utf8Buffer.Array); // lone surrogates become U+FFFD
+
+        // Lone surrogates become U+FFFD; unlike Encoding.UTF8's fallback, this conversion never allocates.
+        System.Text.Unicode.Utf8.FromUtf16(text, utf8Buffer.Array, out _, out var n, replaceInvalidSequences: true);
         ReadOnlySpan<byte> utf8 = utf8Buffer.Array.AsSpan(0, n);
         if (addSpecialTokens)
         {

@@ -30,6 +30,56 @@ public sealed class HfTokenizerParityTests(ParityCorpusFixture corpus, ITestOutp
     [InlineData("metaspace_always_split")]
     public Task EncodeDecode_DerivedTokenizerShapes_MatchHfTokenizers(string variant) => AssertParityAsync(variant);
 
+    /// <summary>After a warm-up pass, encoding allocates nothing: buffers are pooled and the word cache is flat arrays.</summary>
+    [Theory]
+    [InlineData("qwen3")]
+    [InlineData("llama3")]
+    [InlineData("llama2")]
+    public void Encode_IntoAList_AllocatesNothingAfterWarmUp(string model)
+    {
+        var tokenizer = HfTokenizer.FromFile(OracleRunner.TokenizerJson(model));
+        var ids = new List<int>(1 << 20);
+        foreach (var text in corpus.Texts)
+        {
+            tokenizer.Encode(text.AsSpan(), ids, addSpecialTokens: true);
+        }
+
+        ids.Clear();
+        var texts = corpus.Texts;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < texts.Count; i++) // not foreach: its boxed enumerator would be the only allocation
+        {
+            tokenizer.Encode(texts[i].AsSpan(), ids, addSpecialTokens: true);
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(ids.Count > 100_000, $"only {ids.Count} ids");
+        Assert.Equal(0, allocated);
+    }
+
+    /// <summary>One instance shared by several threads gives each thread the ids it gives alone.</summary>
+    [Fact]
+    public void Encode_FromSeveralThreadsAtOnce_GivesTheSequentialIds()
+    {
+        var tokenizer = HfTokenizer.FromFile(OracleRunner.TokenizerJson("qwen3"));
+        var expected = new int[corpus.Texts.Count][];
+        for (var i = 0; i < expected.Length; i++)
+        {
+            expected[i] = tokenizer.Encode(corpus.Texts[i]);
+        }
+
+        var failures = 0;
+        Parallel.For(0, corpus.Texts.Count * 3, new ParallelOptions { MaxDegreeOfParallelism = 4 }, k =>
+        {
+            var i = (k * 7919) % corpus.Texts.Count;
+            if (!tokenizer.Encode(corpus.Texts[i]).AsSpan().SequenceEqual(expected[i]))
+            {
+                Interlocked.Increment(ref failures);
+            }
+        });
+        Assert.Equal(0, failures);
+    }
+
     private async Task AssertParityAsync(string model)
     {
         var oracle = await corpus.OracleAsync(model);
