@@ -119,6 +119,20 @@ internal abstract class PreTokenizerStep
 
                 break;
         }
+
+        // HF drops empty pieces (a regex that can match the empty string produces them).
+        var w = first;
+        for (var k = first; k < output.Count; k += 2)
+        {
+            if (output.Array[k] != output.Array[k + 1])
+            {
+                output.Array[w] = output.Array[k];
+                output.Array[w + 1] = output.Array[k + 1];
+                w += 2;
+            }
+        }
+
+        output.RemoveLast(output.Count - w);
     }
 }
 

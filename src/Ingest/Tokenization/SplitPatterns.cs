@@ -423,35 +423,82 @@ internal sealed class LiteralPattern(byte[] literal) : SplitPattern
 }
 
 /// <summary>
-/// Any other regex, run by .NET's engine on UTF-16. Correct for patterns that do not depend on how astral code
-/// points are classified (.NET sees their two surrogate halves); the common model patterns are hand-written above.
+/// Any other regex, run by .NET's engine. .NET matches UTF-16 units, so an astral code point would be two surrogate
+/// halves to it; each astral code point is therefore replaced by one BMP stand-in of the same general category
+/// before matching (𝐀 by a Glagolitic capital, an emoji by ☀, ...), which keeps <c>\p{L}</c>-style classes right and
+/// match positions one-to-one with code points. Patterns naming specific astral code points are not supported.
 /// </summary>
 internal sealed class DotNetRegexPattern(Regex regex) : SplitPattern
 {
     public override void FindMatches(ReadOnlySpan<byte> s, IntList triples)
     {
-        var text = Encoding.UTF8.GetString(s);
-        var prevChar = 0;
-        var prevByte = 0;
-        var prevMatchEnd = 0;
-        foreach (var m in regex.EnumerateMatches(text))
+        var chars = System.Buffers.ArrayPool<char>.Shared.Rent(s.Length + 1);
+        var offsets = System.Buffers.ArrayPool<int>.Shared.Rent(s.Length + 2);
+        try
         {
-            var start = prevByte + Encoding.UTF8.GetByteCount(text.AsSpan(prevChar, m.Index - prevChar));
-            var end = start + Encoding.UTF8.GetByteCount(text.AsSpan(m.Index, m.Length));
-            if (prevMatchEnd < start)
+            var n = 0;
+            for (var i = 0; i < s.Length;)
             {
-                triples.Add(prevMatchEnd, start, 0);
+                var cp = CharClass.Decode(s, i, out var len);
+                chars[n] = cp < 0x10000 ? (char)cp : StandIn(cp);
+                offsets[n++] = i;
+                i += len;
             }
 
-            triples.Add(start, end, 1);
-            prevMatchEnd = end;
-            prevChar = m.Index + m.Length;
-            prevByte = end;
-        }
+            offsets[n] = s.Length;
+            var prev = 0;
+            foreach (var m in regex.EnumerateMatches(chars.AsSpan(0, n)))
+            {
+                var start = offsets[m.Index];
+                var end = offsets[m.Index + m.Length];
+                if (prev < start)
+                {
+                    triples.Add(prev, start, 0);
+                }
 
-        if (prevMatchEnd < s.Length)
+                triples.Add(start, end, 1);
+                prev = end;
+            }
+
+            if (prev < s.Length)
+            {
+                triples.Add(prev, s.Length, 0);
+            }
+        }
+        finally
         {
-            triples.Add(prevMatchEnd, s.Length, 0);
+            System.Buffers.ArrayPool<char>.Shared.Return(chars);
+            System.Buffers.ArrayPool<int>.Shared.Return(offsets);
         }
     }
+
+    /// <summary>A BMP character of the same general category as the astral code point <paramref name="cp"/>.</summary>
+    internal static char StandIn(int cp) => System.Globalization.CharUnicodeInfo.GetUnicodeCategory(cp) switch
+    {
+        System.Globalization.UnicodeCategory.UppercaseLetter => '\u2C00',
+        System.Globalization.UnicodeCategory.LowercaseLetter => '\u2C30',
+        System.Globalization.UnicodeCategory.TitlecaseLetter => '\u01C5',
+        System.Globalization.UnicodeCategory.ModifierLetter => '\u02B0',
+        System.Globalization.UnicodeCategory.OtherLetter => '\uA000',
+        System.Globalization.UnicodeCategory.NonSpacingMark => '\u0300',
+        System.Globalization.UnicodeCategory.SpacingCombiningMark => '\u0903',
+        System.Globalization.UnicodeCategory.EnclosingMark => '\u20DD',
+        System.Globalization.UnicodeCategory.DecimalDigitNumber => '\u0660',
+        System.Globalization.UnicodeCategory.LetterNumber => '\u2160',
+        System.Globalization.UnicodeCategory.OtherNumber => '\u00B2',
+        System.Globalization.UnicodeCategory.ConnectorPunctuation => '\u203F',
+        System.Globalization.UnicodeCategory.DashPunctuation => '\u2010',
+        System.Globalization.UnicodeCategory.OpenPunctuation => '\u2045',
+        System.Globalization.UnicodeCategory.ClosePunctuation => '\u2046',
+        System.Globalization.UnicodeCategory.InitialQuotePunctuation => '\u00AB',
+        System.Globalization.UnicodeCategory.FinalQuotePunctuation => '\u00BB',
+        System.Globalization.UnicodeCategory.OtherPunctuation => '\u2E2E',
+        System.Globalization.UnicodeCategory.MathSymbol => '\u2200',
+        System.Globalization.UnicodeCategory.CurrencySymbol => '\u20A0',
+        System.Globalization.UnicodeCategory.ModifierSymbol => '\u02C2',
+        System.Globalization.UnicodeCategory.OtherSymbol => '\u2600',
+        System.Globalization.UnicodeCategory.Format => '\u2060',
+        System.Globalization.UnicodeCategory.PrivateUse => '\uE000',
+        _ => '\u0378', // unassigned
+    };
 }

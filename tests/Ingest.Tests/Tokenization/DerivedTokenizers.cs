@@ -42,6 +42,15 @@ internal static class DerivedTokenizers
                     return root.ToJsonString();
                 }
 
+            case "qwen3_regex_engine":
+                {
+                    // Same pattern in a redundant group: not recognised as a hand-written one, so .NET's engine runs it.
+                    var root = Load("qwen3");
+                    var split = root["pre_tokenizer"]!["pretokenizers"]![0]!["pattern"]!;
+                    split["Regex"] = "(?:" + (string)split["Regex"]! + ")";
+                    return root.ToJsonString();
+                }
+
             case "metaspace_first":
             case "metaspace_always_split":
                 {
