@@ -2,12 +2,6 @@ using TokenClean.Service.Cli;
 
 namespace TokenClean.Service.Tests.Cli;
 
-/// <summary>Console redirection is process-wide, so these tests run alone (no other test writes to the console meanwhile).</summary>
-[CollectionDefinition("console", DisableParallelization = true)]
-public sealed class ConsoleCollection
-{
-}
-
 [Collection("console")]
 public sealed class TokenizeCommandTests
 {
