@@ -6,6 +6,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.Ordi
     ["selection"] = SelectionBench.Run,
     ["scoring"] = ScoringBench.Run,
     ["arrow"] = ArrowBench.Run,
+    ["tokenizer"] = TokenizerBench.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

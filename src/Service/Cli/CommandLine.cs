@@ -15,6 +15,7 @@ internal static class CommandLine
         root.Subcommands.Add(CleanCommand.Create());
         root.Subcommands.Add(CreateCheckpointCommand.Create());
         root.Subcommands.Add(LakeCommand.Create());
+        root.Subcommands.Add(TokenizeCommand.Create());
         return root;
     }
 }

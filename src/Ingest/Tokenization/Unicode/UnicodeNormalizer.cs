@@ -1,0 +1,274 @@
+namespace TokenClean.Ingest.Tokenization.Unicode;
+
+/// <summary>
+/// NFC, NFD, NFKC and NFKD over UTF-8, from <see cref="NormalizationData"/>. Needed because the service runs with
+/// InvariantGlobalization, where <c>string.Normalize</c> does nothing.
+/// </summary>
+internal static class UnicodeNormalizer
+{
+    private const int SBase = 0xAC00, LBase = 0x1100, VBase = 0x1161, TBase = 0x11A7;
+    private const int LCount = 19, VCount = 21, TCount = 28, NCount = VCount * TCount, SCount = LCount * NCount;
+
+    private static readonly byte[] BmpCcc = BuildBmpCcc();
+    private static readonly ulong[] NfcUnstableBmp = BuildBits(NormalizationData.NfcUnstableRanges);
+    private static readonly ulong[] NfkcUnstableBmp = BuildBits(NormalizationData.NfkcUnstableRanges);
+
+    [ThreadStatic]
+    private static int[]? t_cps;
+
+    /// <summary>Normalizes <paramref name="src"/> into <paramref name="dst"/>; false (dst untouched) when unchanged.</summary>
+    public static bool Normalize(ReadOnlySpan<byte> src, ByteBuffer dst, bool compose, bool compat)
+    {
+        // Every code point below U+0300 is stable under all four forms, and their UTF-8 bytes are all < 0xCC.
+        if (src.IndexOfAnyInRange((byte)0xCC, (byte)0xFF) < 0 || (compose && IsStable(src, compat)))
+        {
+            return false;
+        }
+
+        var cps = t_cps ??= new int[256];
+        var n = 0;
+        for (var i = 0; i < src.Length;)
+        {
+            var cp = CharClass.Decode(src, i, out var len);
+            i += len;
+            Decompose(cp, compat, ref cps, ref n);
+        }
+
+        Reorder(cps.AsSpan(0, n));
+        if (compose)
+        {
+            n = Compose(cps.AsSpan(0, n));
+        }
+
+        t_cps = cps;
+        dst.Clear();
+        for (var i = 0; i < n; i++)
+        {
+            dst.AppendRune(cps[i]);
+        }
+
+        return !dst.Span.SequenceEqual(src);
+    }
+
+    /// <summary>Normalizes a string (used once per added token at load time).</summary>
+    public static string Normalize(string s, bool compose, bool compat)
+    {
+        var src = System.Text.Encoding.UTF8.GetBytes(s);
+        var dst = new ByteBuffer(src.Length * 2 + 8);
+        return Normalize(src, dst, compose, compat) ? System.Text.Encoding.UTF8.GetString(dst.Span) : s;
+    }
+
+    /// <summary>UAX #15's quick check for NFC/NFKC: every code point's quick-check value is Yes and combining
+    /// classes are in canonical order. Then the text is its own normal form.</summary>
+    private static bool IsStable(ReadOnlySpan<byte> src, bool compat)
+    {
+        var bits = compat ? NfkcUnstableBmp : NfcUnstableBmp;
+        var ranges = compat ? NormalizationData.NfkcUnstableRanges : NormalizationData.NfcUnstableRanges;
+        var lastCcc = 0;
+        for (var i = 0; i < src.Length;)
+        {
+            var cp = CharClass.Decode(src, i, out var len);
+            i += len;
+            if (cp < 0x10000)
+            {
+                if ((bits[cp >> 6] & (1UL << (cp & 63))) != 0)
+                {
+                    return false;
+                }
+            }
+            else if (InRanges(ranges, cp))
+            {
+                return false;
+            }
+
+            var ccc = Ccc(cp);
+            if (ccc != 0 && lastCcc > ccc)
+            {
+                return false;
+            }
+
+            lastCcc = ccc;
+        }
+
+        return true;
+    }
+
+    private static bool InRanges(ReadOnlySpan<int> ranges, int cp)
+    {
+        int lo = 0, hi = (ranges.Length / 2) - 1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (cp < ranges[2 * mid])
+            {
+                hi = mid - 1;
+            }
+            else if (cp > ranges[(2 * mid) + 1])
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static void Decompose(int cp, bool compat, ref int[] cps, ref int n)
+    {
+        if (n + 18 > cps.Length)
+        {
+            Array.Resize(ref cps, cps.Length * 2);
+        }
+
+        if (cp >= SBase && cp < SBase + SCount)
+        {
+            var s = cp - SBase;
+            cps[n++] = LBase + (s / NCount);
+            cps[n++] = VBase + (s % NCount / TCount);
+            var t = s % TCount;
+            if (t != 0)
+            {
+                cps[n++] = TBase + t;
+            }
+
+            return;
+        }
+
+        var keys = compat ? NormalizationData.CompatKeys : NormalizationData.CanonicalKeys;
+        var k = keys.BinarySearch(cp);
+        if (k < 0)
+        {
+            cps[n++] = cp;
+            return;
+        }
+
+        var offsets = compat ? NormalizationData.CompatOffsets : NormalizationData.CanonicalOffsets;
+        var data = compat ? NormalizationData.CompatData : NormalizationData.CanonicalData;
+        for (var j = offsets[k]; j < offsets[k + 1]; j++)
+        {
+            cps[n++] = data[j];
+        }
+    }
+
+    private static int Ccc(int cp)
+    {
+        if (cp < 0x10000)
+        {
+            return BmpCcc[cp];
+        }
+
+        var k = NormalizationData.CccKeys.BinarySearch(cp);
+        return k < 0 ? 0 : NormalizationData.CccValues[k];
+    }
+
+    /// <summary>Canonical ordering: a stable sort by combining class within each run of non-starters.</summary>
+    private static void Reorder(Span<int> cps)
+    {
+        for (var i = 1; i < cps.Length; i++)
+        {
+            var c = Ccc(cps[i]);
+            if (c == 0)
+            {
+                continue;
+            }
+
+            var j = i;
+            var cp = cps[i];
+            while (j > 0)
+            {
+                var prev = Ccc(cps[j - 1]);
+                if (prev <= c)
+                {
+                    break;
+                }
+
+                cps[j] = cps[j - 1];
+                j--;
+            }
+
+            cps[j] = cp;
+        }
+    }
+
+    private static int Compose(Span<int> cps)
+    {
+        if (cps.Length == 0)
+        {
+            return 0;
+        }
+
+        var starterPos = 0;
+        var starter = cps[0];
+        var lastClass = Ccc(starter) == 0 ? 0 : 256;
+        var w = 1;
+        for (var r = 1; r < cps.Length; r++)
+        {
+            var ch = cps[r];
+            var chClass = Ccc(ch);
+            var composite = ComposePair(starter, ch);
+            if (composite >= 0 && (lastClass < chClass || lastClass == 0))
+            {
+                cps[starterPos] = composite;
+                starter = composite;
+                continue;
+            }
+
+            if (chClass == 0)
+            {
+                starterPos = w;
+                starter = ch;
+            }
+
+            lastClass = chClass;
+            cps[w++] = ch;
+        }
+
+        return w;
+    }
+
+    private static int ComposePair(int a, int b)
+    {
+        if (a >= LBase && a < LBase + LCount && b >= VBase && b < VBase + VCount)
+        {
+            return SBase + ((((a - LBase) * VCount) + (b - VBase)) * TCount);
+        }
+
+        if (a >= SBase && a < SBase + SCount && (a - SBase) % TCount == 0 && b > TBase && b < TBase + TCount)
+        {
+            return a + (b - TBase);
+        }
+
+        var k = NormalizationData.CompositionKeys.BinarySearch(((long)a << 21) | (uint)b);
+        return k < 0 ? -1 : NormalizationData.CompositionValues[k];
+    }
+
+    private static byte[] BuildBmpCcc()
+    {
+        var table = new byte[0x10000];
+        var keys = NormalizationData.CccKeys;
+        var values = NormalizationData.CccValues;
+        for (var i = 0; i < keys.Length && keys[i] < 0x10000; i++)
+        {
+            table[keys[i]] = (byte)values[i];
+        }
+
+        return table;
+    }
+
+    private static ulong[] BuildBits(ReadOnlySpan<int> ranges)
+    {
+        var bits = new ulong[0x10000 / 64];
+        for (var r = 0; r < ranges.Length; r += 2)
+        {
+            for (var cp = ranges[r]; cp <= ranges[r + 1] && cp < 0x10000; cp++)
+            {
+                bits[cp >> 6] |= 1UL << (cp & 63);
+            }
+        }
+
+        return bits;
+    }
+}
