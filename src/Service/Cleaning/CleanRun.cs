@@ -157,6 +157,7 @@ internal sealed class CleanRun
 
         using var input = new FileStream(inputPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         using var writer = _createWriter(outputPath, metadata);
+        summary.OutputPath = writer.Path; // the writer picks the extension of its format
         using var deadLetters = new DeadLetterWriter(summary.DeadLetterPath);
         var reader = new Utf8LineReader(input);
         var batch = new List<TokenizedSample>();

@@ -31,15 +31,20 @@ internal static class CleanCommand
         var selection = new Option<string>("--selection") { Description = "global (rank over the whole file), window (over --window-samples samples) or per-sample (Rho-1 style).", DefaultValueFactory = _ => "global" };
         selection.AcceptOnlyFromAmong("global", "window", "per-sample");
         var windowSamples = new Option<int>("--window-samples") { Description = "Samples per selection window with --selection window.", DefaultValueFactory = _ => 1024 };
+        var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer.json or a directory with it: enables text samples (chat messages, ShareGPT, prompt/response, Alpaca). Default: the --base directory when it has a tokenizer.json; without one, only pre-tokenized input is accepted." };
+        var chatTemplate = new Option<string?>("--chat-template") { Description = "Chat template: the model's own (default) or chatml, llama3, llama2, tulu, alpaca." };
+        var format = new Option<string>("--format") { Description = "Output format: arrow (Arrow IPC stream, what datasets.Dataset.from_file reads) or jsonl.", DefaultValueFactory = _ => "arrow" };
+        format.AcceptOnlyFromAmong("arrow", "jsonl");
 
         var command = new Command("clean", "Score a file with base and reference models and keep the most informative response tokens.")
         {
             input, baseDir, refDir, output, keep, emitLosses, batchTokens, maxLength, selection, windowSamples,
+            tokenizer, chatTemplate, format,
         };
         command.SetAction((parse, ct) => Task.FromResult(new CleanRun(
             loadModel ?? ModelLoading.Load,
-            parseLine ?? PreTokenizedLineParser.Parse,
-            createWriter ?? ((path, metadata) => new JsonLinesRecordWriter(path, metadata)),
+            parseLine ?? ChooseParser(parse.GetValue(tokenizer), parse.GetValue(baseDir)!, parse.GetValue(chatTemplate), parse.GetValue(maxLength)),
+            createWriter ?? ChooseWriter(parse.GetValue(format)!, parse.GetValue(tokenizer) ?? parse.GetValue(baseDir)!),
             parse.InvocationConfiguration.Output,
             parse.InvocationConfiguration.Error).Execute(
             new CleanOptions
@@ -57,5 +62,26 @@ internal static class CleanCommand
             },
             ct)));
         return command;
+    }
+
+    /// <summary>Text samples when a tokenizer is given or the base model has one; pre-tokenized JSON otherwise.</summary>
+    private static Func<string, ParsedLine> ChooseParser(string? tokenizerPath, string baseDir, string? template, int? maxLength)
+    {
+        var path = tokenizerPath ?? (File.Exists(Path.Combine(baseDir, "tokenizer.json")) ? baseDir : null);
+        return path is null
+            ? PreTokenizedLineParser.Parse
+            : TextLineParser.Load(path, template, maxLength ?? int.MaxValue).Parse;
+    }
+
+    private static Func<string, OutputMetadata, IOutputRecordWriter> ChooseWriter(string format, string tokenizerSource) =>
+        format == "jsonl"
+            ? (path, metadata) => new JsonLinesRecordWriter(Path.ChangeExtension(path, ".jsonl"), metadata)
+            : (path, metadata) => new ArrowRecordWriter(Path.ChangeExtension(path, ".arrow"), metadata, SchemaMetadata(metadata, tokenizerSource));
+
+    private static Sink.Output.OutputMetadata SchemaMetadata(OutputMetadata m, string tokenizerSource)
+    {
+        var file = Directory.Exists(tokenizerSource) ? Path.Combine(tokenizerSource, "tokenizer.json") : tokenizerSource;
+        var hash = File.Exists(file) ? "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(file))) : "none";
+        return new Sink.Output.OutputMetadata(File.Exists(file) ? Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(file))) ?? file : "none", hash, m.SelectionMode, m.KeepRatio, m.SoftwareVersion);
     }
 }

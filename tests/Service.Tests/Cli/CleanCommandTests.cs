@@ -235,7 +235,7 @@ public sealed class CleanCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Clean_WithTheShippedModelLoader_SaysLoadingArrivesWithTheEngine()
+    public async Task Clean_WithTheShippedModelLoaderOnADirectoryWithoutACheckpoint_ExitsTwoNamingTheMissingConfig()
     {
         var input = WriteInput("""{"id":"a","input_ids":[0,1],"labels":[-100,1]}""");
         var output = new StringWriter();
@@ -246,7 +246,8 @@ public sealed class CleanCommandTests : IDisposable
             .InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
 
         Assert.Equal(2, exit);
-        Assert.Contains("model loading arrives with the engine branch", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("cannot load a model", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("config.json", error.ToString(), StringComparison.Ordinal);
     }
 
     private string Out => Path.Combine(_dir, "out");
@@ -294,7 +295,8 @@ public sealed class CleanCommandTests : IDisposable
         var root = new RootCommand { CleanCommand.Create(dir => Track(LoadBigram(dir))) };
         var output = new StringWriter();
         var error = new StringWriter();
-        var exit = await root.Parse(["clean", .. args]).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        // JSON Lines output: these tests read records as text (the Arrow path is CleanTextToArrowTests).
+        var exit = await root.Parse(["clean", "--format", "jsonl", .. args]).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
         return (exit, output.ToString(), error.ToString());
     }
 

@@ -1,3 +1,4 @@
+using TokenClean.Tests.Oracles;
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;

@@ -1,3 +1,4 @@
+using TokenClean.Tests.Oracles;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Tests.Output;
 using TokenClean.Sink.Tests.Support;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 
-namespace TokenClean.Sink.Tests.Support;
+namespace TokenClean.Tests.Oracles;
 
 /// <summary>Runs tests/oracles/arrow-read.mjs: the Arrow project's JS reader, an implementation independent of ours.</summary>
 internal static class ArrowJs

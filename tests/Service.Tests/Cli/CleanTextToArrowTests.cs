@@ -1,0 +1,75 @@
+using System.CommandLine;
+using System.Text.Json;
+using TokenClean.Service.Cli;
+using TokenClean.Service.Demo;
+using TokenClean.Tests.Oracles;
+
+namespace TokenClean.Service.Tests.Cli;
+
+/// <summary>
+/// The batch command as a user runs it on text: chat/prompt-response samples → the model's tokenizer and chat
+/// template → real libtorch models → global top-k → an Arrow stream file, read back by the Arrow project's JS reader.
+/// </summary>
+[Collection("libtorch")]
+public sealed class CleanTextToArrowTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "tc-clean-text-" + Guid.NewGuid().ToString("N")[..12]);
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir))
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Clean_TextSamplesToArrow_KeepsSixtyPercentOfResponseTokensAndDeadLettersBadLines()
+    {
+        var demo = Path.Combine(ArrowJs.RepoRoot, "examples", "data", "demo.jsonl");
+        var lines = await File.ReadAllLinesAsync(demo);
+        var (baseDir, refDir) = DemoAssets.Ensure(Path.Combine(_dir, "models"), lines, merges: 200);
+        var outDir = Path.Combine(_dir, "out");
+        var output = new StringWriter();
+
+        var exit = await CommandLine.Build()
+            .Parse(["clean", "--input", demo, "--base", baseDir, "--ref", refDir, "--out", outDir, "--chat-template", "chatml"])
+            .InvokeAsync(new InvocationConfiguration { Output = output, Error = new StringWriter() });
+
+        Assert.Equal(0, exit);
+        var table = ArrowJs.ReadOne(Path.Combine(outDir, "demo.arrow"));
+        var columns = table.GetProperty("columns");
+        int[] Ints(JsonElement e) => e.EnumerateArray().Select(x => x.GetInt32()).ToArray();
+        var inputIds = columns.GetProperty("input_ids").EnumerateArray().Select(Ints).ToList();
+        var allLabels = columns.GetProperty("labels").EnumerateArray().Select(Ints).ToList();
+        var responseTokens = Ints(columns.GetProperty("response_tokens"));
+        var keptTokens = Ints(columns.GetProperty("kept_tokens"));
+        var versions = columns.GetProperty("ref_model_version").EnumerateArray().Select(x => x.GetString()).ToList();
+        var deadLetters = await File.ReadAllLinesAsync(Path.Combine(outDir, "dead-letters.jsonl"));
+        Assert.Equal(lines.Length, inputIds.Count + deadLetters.Length);
+        Assert.Equal(["malformed_json", "no_assistant_turn", "empty_response"], deadLetters.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("reason").GetString()));
+
+        long response = 0, kept = 0;
+        for (var r = 0; r < inputIds.Count; r++)
+        {
+            var ids = inputIds[r];
+            var labels = allLabels[r];
+            Assert.Equal(ids.Length, labels.Length);
+            var keptHere = 0;
+            for (var j = 0; j < ids.Length; j++)
+            {
+                Assert.True(labels[j] == -100 || labels[j] == ids[j], $"labels[{j}] must be -100 or the token id");
+                keptHere += labels[j] == -100 ? 0 : 1;
+            }
+
+            Assert.Equal(keptTokens[r], keptHere);
+            response += responseTokens[r];
+            kept += keptHere;
+            Assert.Equal("ref", versions[r]);
+        }
+
+        // The paper's rule: int(0.6 × response tokens) kept, ranked over the whole file.
+        Assert.Equal((long)(0.6 * response), kept);
+        Assert.Contains("keep ratio", output.ToString(), StringComparison.Ordinal);
+    }
+}
