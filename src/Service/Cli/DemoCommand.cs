@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using Confluent.Kafka;
 using TokenClean.Ingest.Kafka;
+using TokenClean.Service.Demo;
 
 namespace TokenClean.Service.Cli;
 
@@ -18,12 +19,20 @@ internal static class DemoCommand
             Description = "JSON Lines file of samples to stream through the embedded Kafka cluster.",
             DefaultValueFactory = _ => new FileInfo(Path.Combine(AppContext.BaseDirectory, "data", "demo.jsonl")),
         };
-        var command = new Command("demo", "Run the main job on the bundled samples with an embedded Kafka cluster.") { input };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(input)!, ct));
+        var output = new Option<DirectoryInfo>("--out")
+        {
+            Description = "Where the self-made models and the cleaned Arrow output go.",
+            DefaultValueFactory = _ => new DirectoryInfo("demo-out"),
+        };
+        var command = new Command(
+            "demo",
+            "Run the main job on the bundled samples: an embedded Kafka cluster, a self-trained tokenizer and random " +
+            "base/reference models, token scoring, global top-60% selection, Arrow output.") { input, output };
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(input)!, parse.GetValue(output)!, ct));
         return command;
     }
 
-    private static Task<int> RunAsync(FileInfo input, CancellationToken ct)
+    private static Task<int> RunAsync(FileInfo input, DirectoryInfo output, CancellationToken ct)
     {
         if (!input.Exists)
         {
@@ -58,6 +67,7 @@ internal static class DemoCommand
         };
         var perPartition = new SortedDictionary<int, (long First, long Last, long Bytes)>();
         var consumed = 0;
+        var received = new List<string>(lines.Length);
         using (var consumer = new ConsumerBuilder<Null, byte[]>(config).Build())
         {
             consumer.Subscribe(topic);
@@ -71,6 +81,7 @@ internal static class DemoCommand
                 }
 
                 consumed++;
+                received.Add(Encoding.UTF8.GetString(r.Message.Value));
                 var p = r.Partition.Value;
                 perPartition[p] = perPartition.TryGetValue(p, out var s)
                     ? (s.First, r.Offset.Value, s.Bytes + r.Message.Value.Length)
@@ -88,6 +99,19 @@ internal static class DemoCommand
         }
 
         Console.WriteLine($"consumed and committed {consumed}/{lines.Length} samples");
-        return Task.FromResult(consumed == lines.Length ? 0 : 1);
+        if (consumed != lines.Length)
+        {
+            return Task.FromResult(1);
+        }
+
+        // Score what came through Kafka with self-made models (nothing can be downloaded here).
+        var consumedFile = Path.Combine(output.FullName, "consumed", "demo.jsonl");
+        Directory.CreateDirectory(Path.GetDirectoryName(consumedFile)!);
+        File.WriteAllLines(consumedFile, received);
+        Console.WriteLine("preparing models: a byte-level BPE tokenizer trained on the samples, a random Llama-shaped base, a perturbed reference");
+        var (baseDir, refDir) = DemoAssets.Ensure(Path.Combine(output.FullName, "models"), lines);
+        var clean = CommandLine.Build().Parse(
+            ["clean", "--input", consumedFile, "--base", baseDir, "--ref", refDir, "--out", Path.Combine(output.FullName, "cleaned"), "--chat-template", "chatml"]);
+        return clean.InvokeAsync(cancellationToken: ct);
     }
 }
