@@ -19,8 +19,9 @@ internal static class UnicodeNormalizer
     /// <summary>Normalizes <paramref name="src"/> into <paramref name="dst"/>; false (dst to be ignored) when unchanged.</summary>
     public static bool Normalize(ReadOnlySpan<byte> src, ByteBuffer dst, bool compose, bool compat)
     {
-        // Every code point below U+0300 is stable under all four forms, and their UTF-8 bytes are all < 0xCC.
-        if (src.IndexOfAnyInRange((byte)0xCC, (byte)0xFF) < 0)
+        // Code points below U+0300 (UTF-8 bytes all < 0xCC) are stable under NFC; under the other forms only ASCII
+        // is (NFD decomposes À, NFKC/NFKD map U+00A0, ², ª...).
+        if (src.IndexOfAnyInRange(compose && !compat ? (byte)0xCC : (byte)0x80, (byte)0xFF) < 0)
         {
             return false;
         }
