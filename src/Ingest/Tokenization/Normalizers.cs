@@ -7,7 +7,7 @@ namespace TokenClean.Ingest.Tokenization;
 /// <summary>A tokenizer.json normalizer over UTF-8. Stateless, so one instance serves every thread.</summary>
 internal abstract class TextNormalizer
 {
-    /// <summary>Writes the normalized text into <paramref name="dst"/>; returns false (dst untouched) when unchanged.</summary>
+    /// <summary>Writes the normalized text into <paramref name="dst"/>; returns false when unchanged (dst is then scratch to ignore).</summary>
     public abstract bool Normalize(ReadOnlySpan<byte> src, ByteBuffer dst);
 
     /// <summary>Normalizes a string (added-token contents, at load time).</summary>
