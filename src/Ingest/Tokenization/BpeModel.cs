@@ -157,7 +157,7 @@ internal sealed class BpeModel
     /// <summary>HF's <c>merge_word</c>: one symbol per character, with byte fallback and (fused) unknowns.</summary>
     private int InitialSymbols(ReadOnlySpan<byte> word, BpeScratch s)
     {
-        s.Ensure((word.Length * 2) + 1);
+        s.Ensure((_byteLevel && _byteFallback is not null ? word.Length * 2 : word.Length) + 1);
         var ids = s.Ids;
         var n = 0;
         var pendingUnk = false;
@@ -372,13 +372,16 @@ internal sealed class BpeModel
 /// <summary>Per-thread working memory of <see cref="BpeModel"/>.</summary>
 internal sealed class BpeScratch
 {
-    public int[] Ids = new int[256];
-    public int[] Ranks = new int[256];
-    public int[] Merged = new int[256];
-    public int[] Prev = new int[256];
-    public int[] Next = new int[256];
+    public readonly int[] Ranks = new int[128]; // small-word path only (at most 64 symbols)
+    public readonly int[] Merged = new int[128];
     public readonly LongHeap Heap = new();
     public readonly WordCache Cache = new();
+    public int[] Ids = new int[256];
+    public int[] Prev = new int[256];
+    public int[] Next = new int[256];
+
+    /// <summary>Whether a huge word grew the buffers past what is worth keeping in the pool.</summary>
+    public bool IsOversized => Ids.Length > (1 << 20);
 
     public void Ensure(int n)
     {
@@ -386,8 +389,6 @@ internal sealed class BpeScratch
         {
             var size = Math.Max(n, Ids.Length * 2);
             Ids = new int[size];
-            Ranks = new int[size];
-            Merged = new int[size];
             Prev = new int[size];
             Next = new int[size];
         }

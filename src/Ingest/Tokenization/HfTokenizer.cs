@@ -336,6 +336,11 @@ public sealed partial class HfTokenizer : ITokenizer
 
     private void Return(Scratch s)
     {
+        if (s.IsOversized)
+        {
+            return; // a pathological input grew it; let the GC have it rather than pin that memory in the pool
+        }
+
         if (Interlocked.CompareExchange(ref _cachedScratch, s, null) is not null)
         {
             _pool.Add(s);
@@ -352,5 +357,8 @@ public sealed partial class HfTokenizer : ITokenizer
         public readonly PieceSet Pieces = new();
         public readonly BpeScratch Bpe = new();
         public readonly IntList Ids = new(1024);
+
+        public bool IsOversized => Utf8.Array.Length > (4 << 20) || Normalized.Array.Length > (4 << 20)
+            || Pieces.Bytes.Array.Length > (4 << 20) || Ids.Array.Length > (1 << 20) || Bpe.IsOversized;
     }
 }

@@ -7,7 +7,7 @@ namespace TokenClean.Ingest.Tokenization;
 /// <summary>A tokenizer.json normalizer over UTF-8. Stateless, so one instance serves every thread.</summary>
 internal abstract class TextNormalizer
 {
-    /// <summary>Writes the normalized text into <paramref name="dst"/>; returns false (dst untouched) when unchanged.</summary>
+    /// <summary>Writes the normalized text into <paramref name="dst"/>; returns false when unchanged (dst is then scratch to ignore).</summary>
     public abstract bool Normalize(ReadOnlySpan<byte> src, ByteBuffer dst);
 
     /// <summary>Normalizes a string (added-token contents, at load time).</summary>
@@ -171,7 +171,8 @@ internal sealed class StripNormalizer(bool left, bool right) : TextNormalizer
     }
 }
 
-/// <summary>Removes non-spacing marks (HF's StripAccents, used after NFD).</summary>
+/// <summary>Removes combining marks, all three categories Mn, Mc, Me (HF's StripAccents uses
+/// <c>is_combining_mark</c>, so Devanagari vowel signs and U+20E3 go too); used after NFD.</summary>
 internal sealed class StripAccentsNormalizer : TextNormalizer
 {
     public override bool Normalize(ReadOnlySpan<byte> src, ByteBuffer dst)
@@ -181,7 +182,7 @@ internal sealed class StripAccentsNormalizer : TextNormalizer
         for (var i = 0; i < src.Length;)
         {
             var cp = CharClass.Decode(src, i, out var len);
-            if (System.Globalization.CharUnicodeInfo.GetUnicodeCategory(cp) == System.Globalization.UnicodeCategory.NonSpacingMark)
+            if ((CharClass.Of(cp) & CharClass.Mark) != 0)
             {
                 changed = true;
             }
@@ -198,8 +199,8 @@ internal sealed class StripAccentsNormalizer : TextNormalizer
 }
 
 /// <summary>
-/// Lowercases per code point (Unicode simple case mapping plus U+0130 → "i̇" as Rust's full mapping does).
-/// Rust's final-sigma rule is not applied: a word-final Σ lowercases to σ here, ς there.
+/// Lowercases per code point, as HF does with Rust's <c>char::to_lowercase</c>: simple case mapping plus
+/// U+0130 → "i̇"; per-character mapping has no final-sigma context, so Σ is always σ (checked against HF).
 /// </summary>
 internal sealed class LowercaseNormalizer : TextNormalizer
 {

@@ -51,6 +51,34 @@ internal static class DerivedTokenizers
                     return root.ToJsonString();
                 }
 
+            case "kitchen_sink":
+                {
+                    // Components no shipped file uses, all at once, on a byte-level vocabulary.
+                    var root = Load("llama3");
+                    root["normalizer"] = Node("""
+                        {"type": "Sequence", "normalizers": [
+                          {"type": "NFKD"}, {"type": "StripAccents"}, {"type": "NFKC"}, {"type": "Lowercase"},
+                          {"type": "Strip", "strip_left": true, "strip_right": true},
+                          {"type": "Replace", "pattern": {"Regex": "[0-9]{4,}"}, "content": "#"},
+                          {"type": "Replace", "pattern": {"String": "  "}, "content": " "}]}
+                        """);
+                    root["pre_tokenizer"] = Node("""
+                        {"type": "Sequence", "pretokenizers": [
+                          {"type": "WhitespaceSplit"},
+                          {"type": "Digits", "individual_digits": true},
+                          {"type": "Split", "pattern": {"String": "-"}, "behavior": "Removed", "invert": false},
+                          {"type": "Split", "pattern": {"Regex": "[,.;:]"}, "behavior": "MergedWithPrevious", "invert": false},
+                          {"type": "Split", "pattern": {"Regex": "[(\\[{]"}, "behavior": "MergedWithNext", "invert": false},
+                          {"type": "Split", "pattern": {"Regex": "\\p{L}"}, "behavior": "Contiguous", "invert": true},
+                          {"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": false, "use_regex": false}]}
+                        """);
+                    root["post_processor"] = Node("""
+                        {"type": "RobertaProcessing", "sep": ["<|end_of_text|>", 128001], "cls": ["<|begin_of_text|>", 128000],
+                         "trim_offsets": true, "add_prefix_space": true}
+                        """);
+                    return root.ToJsonString();
+                }
+
             case "metaspace_first":
             case "metaspace_always_split":
                 {

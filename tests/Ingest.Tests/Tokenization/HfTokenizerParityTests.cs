@@ -21,12 +21,14 @@ public sealed class HfTokenizerParityTests(ParityCorpusFixture corpus, ITestOutp
 
     /// <summary>
     /// Tokenizer shapes the shipped files do not cover, made by editing them (see <see cref="DerivedTokenizers"/>;
-    /// the first 400 corpus lines, all for the regex engine): GPT-2 style ByteLevel with its own regex and a prefix space, a BOS/EOS
+    /// the first 400 corpus lines; all for the last two): GPT-2 style ByteLevel with its own regex and a prefix space, a BOS/EOS
     /// template, added tokens with lstrip, rstrip, single_word and normalized flags; Mistral-style Metaspace; a split
-    /// regex that no hand-written matcher knows (run by .NET's engine).
+    /// regex that no hand-written matcher knows (run by .NET's engine); and a "kitchen sink" of the other normalizers,
+    /// pre-tokenizers, split behaviors and RobertaProcessing.
     /// </summary>
     [Theory]
     [InlineData("qwen3_regex_engine")]
+    [InlineData("kitchen_sink")]
     [InlineData("gpt2_style")]
     [InlineData("metaspace_first")]
     [InlineData("metaspace_always_split")]

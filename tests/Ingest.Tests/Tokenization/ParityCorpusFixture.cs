@@ -11,12 +11,12 @@ namespace TokenClean.Ingest.Tests.Tokenization;
 /// </summary>
 public sealed class ParityCorpusFixture : IDisposable
 {
-    /// <summary>Corpus lines the derived tokenizers run on (all of them for the regex-engine variant).</summary>
+    /// <summary>Corpus lines the derived tokenizers run on (all of them for the regex-engine and kitchen-sink variants).</summary>
     public const int VariantLines = 400;
 
     public static readonly string[] Models = ["qwen3", "llama3", "llama2", "gemma3", "deepseek_v3"];
 
-    public static readonly string[] Variants = ["gpt2_style", "metaspace_first", "metaspace_always_split", "qwen3_regex_engine"];
+    public static readonly string[] Variants = ["gpt2_style", "metaspace_first", "metaspace_always_split", "qwen3_regex_engine", "kitchen_sink"];
 
     private readonly Dictionary<string, Task<OracleOutput>> _oracles = new(StringComparer.Ordinal);
 
@@ -53,7 +53,7 @@ public sealed class ParityCorpusFixture : IDisposable
         {
             var path = Path.Combine(Directory, variant + ".tokenizer.json");
             File.WriteAllText(path, DerivedTokenizers.Create(variant));
-            var lines = variant == "qwen3_regex_engine" ? Texts.Count : VariantLines;
+            var lines = variant is "qwen3_regex_engine" or "kitchen_sink" ? Texts.Count : VariantLines;
             _oracles[variant] = RunOracleAsync(variant, path, lines, gate);
         }
     }

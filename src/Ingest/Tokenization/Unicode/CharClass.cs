@@ -45,6 +45,25 @@ internal static class CharClass
 
     private static int DecodeSlow(ReadOnlySpan<byte> s, int i, out int length)
     {
+        // The tokenizer's text is valid UTF-8 (made by Utf8.FromUtf16 or by the normalizers), so well-formed
+        // sequences take this short path; anything else goes through Rune's validating decoder.
+        var b0 = s[i];
+        if (b0 >= 0xC2 && b0 < 0xE0 && i + 1 < s.Length && (s[i + 1] & 0xC0) == 0x80)
+        {
+            length = 2;
+            return ((b0 & 0x1F) << 6) | (s[i + 1] & 0x3F);
+        }
+
+        if (b0 >= 0xE0 && b0 < 0xF0 && i + 2 < s.Length && (s[i + 1] & 0xC0) == 0x80 && (s[i + 2] & 0xC0) == 0x80)
+        {
+            var cp = ((b0 & 0x0F) << 12) | ((s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
+            if (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF))
+            {
+                length = 3;
+                return cp;
+            }
+        }
+
         if (System.Text.Rune.DecodeFromUtf8(s[i..], out var rune, out length) != System.Buffers.OperationStatus.Done)
         {
             length = Math.Max(length, 1);

@@ -16,15 +16,110 @@ internal static class UnicodeNormalizer
     [ThreadStatic]
     private static int[]? t_cps;
 
-    /// <summary>Normalizes <paramref name="src"/> into <paramref name="dst"/>; false (dst untouched) when unchanged.</summary>
+    /// <summary>Normalizes <paramref name="src"/> into <paramref name="dst"/>; false (dst to be ignored) when unchanged.</summary>
     public static bool Normalize(ReadOnlySpan<byte> src, ByteBuffer dst, bool compose, bool compat)
     {
-        // Every code point below U+0300 is stable under all four forms, and their UTF-8 bytes are all < 0xCC.
-        if (src.IndexOfAnyInRange((byte)0xCC, (byte)0xFF) < 0 || (compose && IsStable(src, compat)))
+        // Code points below U+0300 (UTF-8 bytes all < 0xCC) are stable under NFC; under the other forms only ASCII
+        // is (NFD decomposes À, NFKC/NFKD map U+00A0, ², ª...).
+        if (src.IndexOfAnyInRange(compose && !compat ? (byte)0xCC : (byte)0x80, (byte)0xFF) < 0)
         {
             return false;
         }
 
+        dst.Clear();
+        if (!compose)
+        {
+            AppendNormalized(src, dst, compose, compat);
+            return !dst.Span.SequenceEqual(src);
+        }
+
+        return ComposeByRegions(src, dst, compat);
+    }
+
+    /// <summary>
+    /// NFC/NFKC touching only what needs it: the text splits at every code point with a composition boundary before
+    /// it (quick-check Yes and combining class 0, as ICU's hasCompBoundaryBefore), and only a region between two
+    /// boundaries that holds a quick-check No/Maybe code point or misordered marks is normalized.
+    /// </summary>
+    private static bool ComposeByRegions(ReadOnlySpan<byte> src, ByteBuffer dst, bool compat)
+    {
+        var bits = compat ? NfkcUnstableBmp : NfcUnstableBmp;
+        var ranges = compat ? NormalizationData.NfkcUnstableRanges : NormalizationData.NfcUnstableRanges;
+        var copied = 0;
+        var changed = false;
+        var lastBoundary = 0;
+        var i = 0;
+        while (i < src.Length)
+        {
+            if (src[i] < 0x80)
+            {
+                lastBoundary = i++;
+                continue;
+            }
+
+            var cp = CharClass.Decode(src, i, out var len);
+            var unstable = IsUnstable(cp, bits, ranges);
+            var ccc = Ccc(cp);
+            if (!unstable && ccc == 0)
+            {
+                lastBoundary = i;
+                i += len;
+                continue;
+            }
+
+            // A region from the last boundary to the next one; does it need work?
+            var needs = unstable;
+            var lastCcc = ccc;
+            var j = i + len;
+            while (j < src.Length)
+            {
+                var next = CharClass.Decode(src, j, out var nextLen);
+                var nextUnstable = IsUnstable(next, bits, ranges);
+                var nextCcc = Ccc(next);
+                if (!nextUnstable && nextCcc == 0)
+                {
+                    break;
+                }
+
+                needs |= nextUnstable || (nextCcc != 0 && lastCcc > nextCcc);
+                lastCcc = nextCcc;
+                j += nextLen;
+            }
+
+            if (needs)
+            {
+                var mark = dst.Length;
+                dst.Append(src[copied..lastBoundary]);
+                var start = dst.Length;
+                AppendNormalized(src[lastBoundary..j], dst, compose: true, compat);
+                if (dst.Span[start..].SequenceEqual(src[lastBoundary..j]))
+                {
+                    dst.SetLength(mark); // already normal: keep copying lazily
+                }
+                else
+                {
+                    copied = j;
+                    changed = true;
+                }
+            }
+
+            lastBoundary = j;
+            i = j;
+        }
+
+        if (changed)
+        {
+            dst.Append(src[copied..]);
+        }
+
+        return changed;
+    }
+
+    private static bool IsUnstable(int cp, ulong[] bits, ReadOnlySpan<int> ranges) =>
+        cp < 0x10000 ? (bits[cp >> 6] & (1UL << (cp & 63))) != 0 : InRanges(ranges, cp);
+
+    private static void AppendNormalized(ReadOnlySpan<byte> src, ByteBuffer dst, bool compose, bool compat)
+    {
         var cps = t_cps ??= new int[256];
         var n = 0;
         for (var i = 0; i < src.Length;)
@@ -41,13 +136,10 @@ internal static class UnicodeNormalizer
         }
 
         t_cps = cps;
-        dst.Clear();
         for (var i = 0; i < n; i++)
         {
             dst.AppendRune(cps[i]);
         }
-
-        return !dst.Span.SequenceEqual(src);
     }
 
     /// <summary>Normalizes a string (used once per added token at load time).</summary>
@@ -56,41 +148,6 @@ internal static class UnicodeNormalizer
         var src = System.Text.Encoding.UTF8.GetBytes(s);
         var dst = new ByteBuffer(src.Length * 2 + 8);
         return Normalize(src, dst, compose, compat) ? System.Text.Encoding.UTF8.GetString(dst.Span) : s;
-    }
-
-    /// <summary>UAX #15's quick check for NFC/NFKC: every code point's quick-check value is Yes and combining
-    /// classes are in canonical order. Then the text is its own normal form.</summary>
-    private static bool IsStable(ReadOnlySpan<byte> src, bool compat)
-    {
-        var bits = compat ? NfkcUnstableBmp : NfcUnstableBmp;
-        var ranges = compat ? NormalizationData.NfkcUnstableRanges : NormalizationData.NfcUnstableRanges;
-        var lastCcc = 0;
-        for (var i = 0; i < src.Length;)
-        {
-            var cp = CharClass.Decode(src, i, out var len);
-            i += len;
-            if (cp < 0x10000)
-            {
-                if ((bits[cp >> 6] & (1UL << (cp & 63))) != 0)
-                {
-                    return false;
-                }
-            }
-            else if (InRanges(ranges, cp))
-            {
-                return false;
-            }
-
-            var ccc = Ccc(cp);
-            if (ccc != 0 && lastCcc > ccc)
-            {
-                return false;
-            }
-
-            lastCcc = ccc;
-        }
-
-        return true;
     }
 
     private static bool InRanges(ReadOnlySpan<int> ranges, int cp)
