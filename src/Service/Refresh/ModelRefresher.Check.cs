@@ -171,9 +171,26 @@ public sealed partial class ModelRefresher
             RefreshCount = previous is null ? status.RefreshCount : status.RefreshCount + 1,
             Loading = null,
         });
-        _refused.Remove(version);
+        Forget(version);
         _metrics?.ReferenceRefreshed(version, accepted: true);
         LogAccepted(version, previous?.Version ?? "(none)", path, meanLoss, (long)took.TotalMilliseconds);
+    }
+
+    /// <summary>Drops what is remembered about versions at or below <paramref name="current"/>: they can never be served again.</summary>
+    private void Forget(string current)
+    {
+        var known = new List<string>(_refused.Keys);
+        known.AddRange(_announced.Keys);
+        known.AddRange(_incompleteSeen);
+        foreach (var version in known)
+        {
+            if (CheckpointVersionComparer.Instance.Compare(version, current) <= 0)
+            {
+                _refused.Remove(version);
+                _announced.Remove(version);
+                _incompleteSeen.Remove(version);
+            }
+        }
     }
 
     private void Refuse(string version, string path, MarkerStamp? stamp, string reason)
