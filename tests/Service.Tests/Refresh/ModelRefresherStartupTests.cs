@@ -36,6 +36,37 @@ public sealed class ModelRefresherStartupTests : IDisposable
     }
 
     [Fact]
+    public async Task StartAsync_NothingWithinStartupTimeout_FailsAfterWaiting()
+    {
+        var options = _ckpt.Options() with { StartupTimeout = TimeSpan.FromMilliseconds(400) };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var e = await Assert.ThrowsAsync<CheckpointException>(() => ModelRefresher.StartAsync(options, _ckpt.BaseConfig));
+
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(400), $"gave up after {clock.Elapsed}");
+        Assert.Contains("after waiting 00:00:00.4", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Status_AfterARefusal_SerializesForTheStatusPage()
+    {
+        _ckpt.Publish("step-1");
+        await using var refresher = await ModelRefresher.StartAsync(_ckpt.Options(), _ckpt.BaseConfig);
+        _ckpt.PublishRecipe("step-2", CheckpointRoot.Tiny with { Vocab = 64 });
+        Assert.True(CheckpointRoot.WaitUntil(() => refresher.Status.LastRefusal is not null, Patience));
+
+        var json = System.Text.Json.JsonSerializer.Serialize<object>(refresher.Status, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web));
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+
+        Assert.Equal("directory", doc.RootElement.GetProperty("mode").GetString());
+        Assert.Equal("step-1", doc.RootElement.GetProperty("currentVersion").GetString());
+        Assert.Equal(0, doc.RootElement.GetProperty("refreshCount").GetInt32());
+        Assert.Equal(1, doc.RootElement.GetProperty("refusedCount").GetInt32());
+        Assert.Equal("step-2", doc.RootElement.GetProperty("lastRefusal").GetProperty("version").GetString());
+        Assert.Contains("vocab_size 64", doc.RootElement.GetProperty("lastRefusal").GetProperty("reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task StartAsync_FirstVersionAppearsWithinStartupTimeout_ServesIt()
     {
         var options = _ckpt.Options() with { StartupTimeout = TimeSpan.FromSeconds(30) };
