@@ -51,9 +51,9 @@ public sealed partial class ModelRefresher
                 continue;
             }
 
-            if (_refused.TryGetValue(version, out var refusedStamp) && refusedStamp == stamp)
+            if (_refused.TryGetValue(version, out var refused) && refused.Stamp == stamp)
             {
-                _notes.Add($"{version}: refused earlier");
+                _notes.Add($"{version}: refused: {refused.Reason}");
                 continue;
             }
 
@@ -195,7 +195,7 @@ public sealed partial class ModelRefresher
 
     private void Refuse(string version, string path, MarkerStamp? stamp, string reason)
     {
-        _refused[version] = stamp;
+        _refused[version] = (stamp, reason);
         _notes.Add($"{version}: refused: {reason}");
         var refusal = new RefreshRefusal(version, path, reason, DateTimeOffset.UtcNow);
         var status = Volatile.Read(ref _status);

@@ -31,7 +31,7 @@ public sealed partial class ModelRefresher : IReferenceModelProvider, IReference
     private readonly ConcurrentQueue<VersionAnnouncement> _announcements = new();
 
     // Owned by the refresher's task (and by StartAsync before that task exists).
-    private readonly Dictionary<string, MarkerStamp?> _refused = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (MarkerStamp? Stamp, string Reason)> _refused = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _announced = new(StringComparer.Ordinal);
     private readonly HashSet<string> _incompleteSeen = new(StringComparer.Ordinal);
     private readonly List<string> _notes = [];

@@ -48,6 +48,17 @@ public sealed class ModelRefresherStartupTests : IDisposable
     }
 
     [Fact]
+    public async Task StartAsync_OnlyVersionRefusedWhileWaiting_FailsWithItsReason()
+    {
+        _ckpt.PublishRecipe("step-1", CheckpointRoot.Tiny with { Vocab = 64 });
+        var options = _ckpt.Options() with { StartupTimeout = TimeSpan.FromMilliseconds(300) };
+
+        var e = await Assert.ThrowsAsync<CheckpointException>(() => ModelRefresher.StartAsync(options, _ckpt.BaseConfig));
+
+        Assert.Contains("step-1: refused: differs from the base model: vocab_size 64 (expected 128)", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Status_AfterARefusal_SerializesForTheStatusPage()
     {
         _ckpt.Publish("step-1");
