@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using TokenClean.Scoring.Checkpoints;
+using TokenClean.Scoring.Models;
+
+namespace TokenClean.Service.Refresh;
+
+/// <summary>One look at the location: find newer complete versions, load and validate the newest, swap it in.</summary>
+public sealed partial class ModelRefresher
+{
+    /// <summary>Runs on the refresher's task only. True when a version was swapped in.</summary>
+    private bool Check()
+    {
+        Interlocked.Increment(ref _checks);
+        _notes.Clear();
+        while (_announcements.TryDequeue(out var a))
+        {
+            _announced[a.Version] = a.Path;
+        }
+
+        var candidates = ListCandidates();
+        var versions = new List<string>(candidates.Keys);
+        versions.Sort((a, b) => CheckpointVersionComparer.Instance.Compare(b, a)); // newest first
+        var current = Volatile.Read(ref _current)?.Version;
+        var swapped = false;
+        foreach (var version in versions)
+        {
+            if (current is not null && CheckpointVersionComparer.Instance.Compare(version, current) <= 0)
+            {
+                break; // never go backwards; everything after this one is older still
+            }
+
+            if (_stop.IsCancellationRequested)
+            {
+                break;
+            }
+
+            var (path, announced) = candidates[version];
+            var stamp = MarkerStamp.Read(path, _options.MarkerFileName);
+            if (stamp is null)
+            {
+                _notes.Add($"{version}: no {_options.MarkerFileName} marker yet");
+                if (announced && !_refused.ContainsKey(version))
+                {
+                    Refuse(version, path, null, $"announced, but {Path.Combine(path, _options.MarkerFileName)} does not exist (a checkpoint is complete only once the trainer writes its marker, last); it is loaded when the marker appears");
+                }
+                else if (_incompleteSeen.Add(version))
+                {
+                    LogIncomplete(version, path, _options.MarkerFileName);
+                }
+
+                continue;
+            }
+
+            if (_refused.TryGetValue(version, out var refused) && refused.Stamp == stamp)
+            {
+                _notes.Add($"{version}: refused: {refused.Reason}");
+                continue;
+            }
+
+            if (TryLoad(version, path, stamp.Value))
+            {
+                swapped = true;
+                break;
+            }
+        }
+
+        var status = Volatile.Read(ref _status);
+        Volatile.Write(ref _status, status with { LastCheckAt = DateTimeOffset.UtcNow });
+        return swapped;
+    }
+
+    /// <summary>Complete or not, every version the root lists or an announcement named; announcements win on a name clash.</summary>
+    private Dictionary<string, (string Path, bool Announced)> ListCandidates()
+    {
+        var candidates = new Dictionary<string, (string, bool)>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var dir in Directory.EnumerateDirectories(_root))
+            {
+                var name = Path.GetFileName(dir);
+                if (name.Length > 0 && name[0] != '.') // hidden: a trainer's temporary directory, renamed when done
+                {
+                    candidates[name] = (dir, false);
+                }
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+            _notes.Add($"the directory {_root} does not exist");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _notes.Add($"{_root} cannot be listed: {e.Message}");
+            LogListFailed(_root, e.Message);
+        }
+
+        foreach (var (version, path) in _announced)
+        {
+            candidates[version] = (path, true);
+        }
+
+        return candidates;
+    }
+
+    private bool TryLoad(string version, string path, MarkerStamp stamp)
+    {
+        Interlocked.Increment(ref _loadAttempts);
+        var status = Volatile.Read(ref _status);
+        Volatile.Write(ref _status, status with { Loading = version });
+        var clock = Stopwatch.StartNew();
+        CausalLm? model = null;
+        string? reason;
+        var meanLoss = double.NaN;
+        try
+        {
+            var config = ModelConfig.Load(path);
+            reason = ReferenceValidator.CheckAgainstBase(config, _baseConfig)
+                ?? (_currentConfig is { } currentConfig ? ReferenceValidator.CheckAgainstCurrent(config, currentConfig) : null);
+            if (reason is null)
+            {
+                model = CausalLm.Load(path, _options.Device, _options.DType, _options.ScoringOptions, version);
+                reason = ReferenceValidator.Probe(model, _options.ProbeSequences, out meanLoss);
+            }
+        }
+        catch (CheckpointException e)
+        {
+            reason = e.Message;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A native failure (out of device memory, a libtorch error) refuses this version, not the service.
+            reason = $"{e.GetType().Name}: {e.Message}";
+        }
+
+        if (reason is null && MarkerStamp.Read(path, _options.MarkerFileName) != stamp)
+        {
+            // The trainer re-published the version while it was being read: what was loaded may be a mix.
+            model!.Dispose();
+            SetLoading(null);
+            LogChangedWhileLoading(version, path);
+            return false;
+        }
+
+        if (reason is not null)
+        {
+            model?.Dispose();
+            SetLoading(null);
+            Refuse(version, path, stamp, reason);
+            return false;
+        }
+
+        Swap(model!, version, path, meanLoss, clock.Elapsed);
+        return true;
+    }
+
+    private void Swap(CausalLm model, string version, string path, double meanLoss, TimeSpan took)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var next = new ReferenceHandle(model, version, path, now);
+        _currentConfig = model.Config;
+
+        // Publish the successor before releasing the predecessor: Acquire relies on that order.
+        var previous = Interlocked.Exchange(ref _current, next);
+        previous?.Release();
+        var status = Volatile.Read(ref _status);
+        Volatile.Write(ref _status, status with
+        {
+            CurrentVersion = version,
+            CurrentPath = path,
+            LoadedAt = now,
+            RefreshCount = previous is null ? status.RefreshCount : status.RefreshCount + 1,
+            Loading = null,
+        });
+        Forget(version);
+        _metrics?.ReferenceRefreshed(version, accepted: true);
+        LogAccepted(version, previous?.Version ?? "(none)", path, meanLoss, (long)took.TotalMilliseconds);
+    }
+
+    /// <summary>Drops what is remembered about versions at or below <paramref name="current"/>: they can never be served again.</summary>
+    private void Forget(string current)
+    {
+        var known = new List<string>(_refused.Keys);
+        known.AddRange(_announced.Keys);
+        known.AddRange(_incompleteSeen);
+        foreach (var version in known)
+        {
+            if (CheckpointVersionComparer.Instance.Compare(version, current) <= 0)
+            {
+                _refused.Remove(version);
+                _announced.Remove(version);
+                _incompleteSeen.Remove(version);
+            }
+        }
+    }
+
+    private void Refuse(string version, string path, MarkerStamp? stamp, string reason)
+    {
+        _refused[version] = (stamp, reason);
+        _notes.Add($"{version}: refused: {reason}");
+        var refusal = new RefreshRefusal(version, path, reason, DateTimeOffset.UtcNow);
+        var status = Volatile.Read(ref _status);
+        Volatile.Write(ref _status, status with { RefusedCount = status.RefusedCount + 1, LastRefusal = refusal });
+        _metrics?.ReferenceRefreshed(version, accepted: false);
+        LogRefused(version, Volatile.Read(ref _current)?.Version ?? "(none)", path, reason);
+    }
+
+    private void SetLoading(string? version)
+    {
+        var status = Volatile.Read(ref _status);
+        Volatile.Write(ref _status, status with { Loading = version });
+    }
+}
