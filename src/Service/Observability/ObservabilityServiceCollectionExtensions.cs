@@ -29,7 +29,7 @@ public static class ObservabilityServiceCollectionExtensions
         var options = ObservabilityOptions.FromConfiguration(configuration);
         services.TryAddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(static sp => new PipelineMetrics(sp.GetService<IMeterFactory>()));
+        services.TryAddSingleton(static sp => new PipelineMetrics(sp.GetService<IMeterFactory>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(static sp => new MetricsAggregator(sp.GetRequiredService<PipelineMetrics>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(static sp => new StatusReporter(
             sp.GetRequiredService<MetricsAggregator>(),

@@ -26,8 +26,13 @@ public sealed class PipelineMetrics : IDisposable
     private volatile string _referenceVersion = "none";
     private volatile ReferenceRefresh? _lastRefresh;
 
-    public PipelineMetrics(IMeterFactory? factory = null)
+    private readonly TimeProvider _time;
+
+    /// <param name="factory">The host's meter factory; null = a meter of its own.</param>
+    /// <param name="time">The clock that stamps <see cref="LastRefresh"/>; null = the system clock.</param>
+    public PipelineMetrics(IMeterFactory? factory = null, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _meter = factory?.Create(MeterName) ?? new Meter(MeterName);
         _samples = _meter.CreateCounter<long>("tokenclean.samples", "{sample}", "Samples that left the pipeline, by outcome (written, dead_lettered).");
         _tokensScored = _meter.CreateCounter<long>("tokenclean.tokens.scored", "{token}", "Tokens run through base and reference models.");
@@ -98,7 +103,7 @@ public sealed class PipelineMetrics : IDisposable
     public void ReferenceRefreshed(string version, bool accepted)
     {
         _refreshes.Add(1, new KeyValuePair<string, object?>("outcome", accepted ? "accepted" : "rejected"));
-        _lastRefresh = new ReferenceRefresh(version, accepted, DateTimeOffset.UtcNow);
+        _lastRefresh = new ReferenceRefresh(version, accepted, _time.GetUtcNow());
         if (accepted)
         {
             _referenceVersion = version;

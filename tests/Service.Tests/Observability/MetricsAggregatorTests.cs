@@ -2,6 +2,8 @@ using TokenClean.Service.Observability;
 
 namespace TokenClean.Service.Tests.Observability;
 
+// OTLP providers listen to every meter named TokenClean: keep them apart from the allocation test.
+[Collection("TokenClean meter by name")]
 public sealed class MetricsAggregatorTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -146,6 +148,31 @@ public sealed class MetricsAggregatorTests
         var s = aggregator.Snapshot();
         Assert.Equal(1, s.Totals.SamplesWritten);
         Assert.Empty(s.DeadLetters);
+    }
+
+    [Fact]
+    public void Influence_WithTheAggregatorListening_AllocatesNothingPerToken()
+    {
+        using var metrics = new PipelineMetrics();
+        using var aggregator = new MetricsAggregator(metrics, new ManualTime(T0));
+        var batch = new float[16384];
+        for (var i = 0; i < batch.Length; i++)
+        {
+            batch[i] = i % 7 == 0 ? float.NaN : i * 1e-4f;
+        }
+
+        metrics.Influence(batch); // warm up: first calls JIT and size the listener's state
+        metrics.BatchScored(16384, 16384);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var round = 0; round < 10; round++)
+        {
+            metrics.Influence(batch);
+            metrics.BatchScored(16384, 16384);
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 1024, $"{allocated} bytes allocated for 163840 influences");
+        Assert.Equal(11L * (16384 - 2341), aggregator.Snapshot().Influence.Recorded);
     }
 
     [Fact]

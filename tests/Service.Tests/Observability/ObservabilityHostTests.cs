@@ -8,6 +8,8 @@ using TokenClean.Service.Observability;
 namespace TokenClean.Service.Tests.Observability;
 
 /// <summary>The composition the serve command uses: a generic host plus AddTokenCleanObservability.</summary>
+// OTLP providers listen to every meter named TokenClean: keep them apart from the allocation test.
+[Collection("TokenClean meter by name")]
 public sealed class ObservabilityHostTests
 {
     [Fact]

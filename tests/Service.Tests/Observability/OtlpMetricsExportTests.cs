@@ -5,6 +5,8 @@ using TokenClean.Service.Observability;
 
 namespace TokenClean.Service.Tests.Observability;
 
+// OTLP providers listen to every meter named TokenClean: keep them apart from the allocation test.
+[Collection("TokenClean meter by name")]
 public sealed class OtlpMetricsExportTests
 {
     [Fact]
