@@ -62,6 +62,29 @@ public sealed class OtlpMetricsExportTests
     }
 
     [Fact]
+    public async Task Create_WithGrpc_PushesOverOtlpGrpc()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync(grpc: true);
+        using var metrics = new PipelineMetrics();
+        var options = new ObservabilityOptions
+        {
+            OtlpEndpoint = receiver.Address,
+            OtlpProtocol = "grpc",
+            OtlpExportInterval = TimeSpan.FromMinutes(5),
+        };
+        using var provider = OtlpMetricsExport.Create(options);
+        Assert.NotNull(provider);
+
+        metrics.SampleWritten();
+        metrics.Influence([0.25f]);
+        Assert.True(provider.ForceFlush(10_000));
+
+        Assert.Equal("sum", receiver.Metrics["tokenclean.samples"]);
+        Assert.Equal("histogram", receiver.Metrics["tokenclean.influence"]);
+        Assert.All(receiver.ContentTypes, t => Assert.Equal("application/grpc", t));
+    }
+
+    [Fact]
     public void Create_WithoutAnEndpoint_IsOff()
     {
         Assert.Null(OtlpMetricsExport.Create(new ObservabilityOptions()));

@@ -32,13 +32,36 @@ internal sealed class OtlpReceiver : IAsyncDisposable
 
     public Uri Address { get; private set; } = null!;
 
-    public static async Task<OtlpReceiver> StartAsync()
+    /// <param name="grpc">
+    /// False: OTLP/HTTP (HTTP/1.1, POST /v1/metrics). True: OTLP/gRPC (cleartext HTTP/2, the MetricsService/Export
+    /// method, length-prefixed messages, grpc-status trailer).
+    /// </param>
+    public static async Task<OtlpReceiver> StartAsync(bool grpc = false)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0, l =>
+            l.Protocols = grpc ? Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2 : Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1));
         builder.Services.AddRoutingCore();
         var app = builder.Build();
         var receiver = new OtlpReceiver(app);
+        app.MapPost("/opentelemetry.proto.collector.metrics.v1.MetricsService/Export", async (HttpContext context) =>
+        {
+            receiver.ContentTypes.Add(context.Request.ContentType ?? "");
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body);
+            var frame = body.ToArray();
+
+            // gRPC message framing: 1 byte compressed flag, 4 bytes big-endian length, the message.
+            if (frame.Length < 5 || frame[0] != 0 || System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(frame.AsSpan(1)) != frame.Length - 5)
+            {
+                throw new InvalidDataException("not one uncompressed gRPC message");
+            }
+
+            receiver.Parse(frame[5..]);
+            context.Response.ContentType = "application/grpc";
+            context.Response.AppendTrailer("grpc-status", "0");
+            await context.Response.Body.WriteAsync(new byte[5]); // an empty ExportMetricsServiceResponse
+        });
         app.MapPost("/v1/metrics", async (HttpContext context) =>
         {
             receiver.ContentTypes.Add(context.Request.ContentType ?? "");
