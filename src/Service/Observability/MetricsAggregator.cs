@@ -107,6 +107,12 @@ public sealed class MetricsAggregator : IDisposable
             var kept = Interlocked.Read(ref _keptTokens);
             var responseWindow = _responseWindow.Sum(second);
             var sorted = _influence.SortedWindow();
+            SortedDictionary<string, long> deadLetters;
+            lock (_deadLetters)
+            {
+                deadLetters = new SortedDictionary<string, long>(_deadLetters, StringComparer.Ordinal);
+            }
+
             var batches = (int)Math.Min(Interlocked.Read(ref _batches), BatchWindow);
             double fill = 0;
             for (var i = 0; i < batches; i++)
@@ -137,7 +143,7 @@ public sealed class MetricsAggregator : IDisposable
                     response,
                     kept,
                     response > 0 ? (double)kept / response : null),
-                DeadLetters = new SortedDictionary<string, long>(_deadLetters, StringComparer.Ordinal),
+                DeadLetters = deadLetters,
                 Influence = new InfluenceStatus(
                     sorted.Length,
                     _influence.Written,

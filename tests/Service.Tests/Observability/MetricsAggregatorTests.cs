@@ -176,6 +176,40 @@ public sealed class MetricsAggregatorTests
     }
 
     [Fact]
+    public async Task Snapshot_WhileBlocksRecordOnOtherThreads_LosesNothing()
+    {
+        using var metrics = new PipelineMetrics();
+        using var aggregator = new MetricsAggregator(metrics, new ManualTime(T0));
+        var reasons = new[] { "too_long", "bad_json", "no_response", "template_error" };
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(() =>
+        {
+            float[] influence = [0.1f, -0.2f, float.NaN];
+            for (var i = 0; i < 5000; i++)
+            {
+                metrics.SampleWritten();
+                metrics.DeadLettered(reasons[(i + w) % reasons.Length] + i % 7);
+                metrics.Selected(10, 6);
+                metrics.Influence(influence);
+                metrics.BatchScored(100, 200);
+            }
+        })).ToArray();
+        var readers = Task.Run(() =>
+        {
+            while (!writers.All(t => t.IsCompleted))
+            {
+                Assert.True(aggregator.Snapshot().Totals.SamplesWritten <= 20_000);
+            }
+        });
+        await Task.WhenAll([.. writers, readers]);
+
+        var s = aggregator.Snapshot();
+        Assert.Equal(new SampleTotals(20_000, 20_000, 2_000_000, 200_000, 120_000, 0.6), s.Totals);
+        Assert.Equal(28, s.DeadLetters.Count);
+        Assert.Equal(20_000, s.DeadLetters.Values.Sum());
+        Assert.Equal(40_000, s.Influence.Recorded);
+    }
+
+    [Fact]
     public void Snapshot_BeforeAnyTraffic_HasNullRatiosAndQuantiles()
     {
         using var metrics = new PipelineMetrics();
