@@ -13,8 +13,9 @@ die() { printf '\033[31m[tokenclean] error:\033[0m %s\n' "$*" >&2; exit 1; }
 
 # Debian packages the build and the tests need. librdkafka: Kafka client + mock cluster; kcat: an independent
 # Kafka client for tests; libtorch-dev + libopenblas0-pthread: the scoring engine (OpenBLAS is ~25x faster than
-# the reference BLAS libtorch falls back to); python3-torch: test-data generators; nodejs/npm: the oracles.
-APT_PACKAGES=(librdkafka1 librdkafka-dev kcat libtorch-dev libopenblas0-pthread python3-torch cmake g++ make)
+# the reference BLAS libtorch falls back to); python3-torch: test-data generators; nodejs/npm: the oracles;
+# docker-compose (1.29): validates docker-compose.yml offline, without a Docker engine (the deployment tests).
+APT_PACKAGES=(librdkafka1 librdkafka-dev kcat libtorch-dev libopenblas0-pthread python3-torch cmake g++ make docker-compose)
 
 missing_apt() {
   local p

@@ -24,9 +24,15 @@ public sealed class PipelineMetrics : IDisposable
     private readonly ConcurrentDictionary<string, Func<int>> _queues = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Topic, int Partition), long> _lag = new();
     private volatile string _referenceVersion = "none";
+    private volatile ReferenceRefresh? _lastRefresh;
 
-    public PipelineMetrics(IMeterFactory? factory = null)
+    private readonly TimeProvider _time;
+
+    /// <param name="factory">The host's meter factory; null = a meter of its own.</param>
+    /// <param name="time">The clock that stamps <see cref="LastRefresh"/>; null = the system clock.</param>
+    public PipelineMetrics(IMeterFactory? factory = null, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _meter = factory?.Create(MeterName) ?? new Meter(MeterName);
         _samples = _meter.CreateCounter<long>("tokenclean.samples", "{sample}", "Samples that left the pipeline, by outcome (written, dead_lettered).");
         _tokensScored = _meter.CreateCounter<long>("tokenclean.tokens.scored", "{token}", "Tokens run through base and reference models.");
@@ -43,6 +49,15 @@ public sealed class PipelineMetrics : IDisposable
 
     /// <summary>The version now serving, for /status.</summary>
     public string ReferenceVersion => _referenceVersion;
+
+    /// <summary>The last checkpoint the refresh examined (accepted or not); null before the first.</summary>
+    public ReferenceRefresh? LastRefresh => _lastRefresh;
+
+    /// <summary>
+    /// The meter behind the instruments. Listeners that must see this instance only (several services, or tests
+    /// running in parallel, each own a meter of the same name) compare it by reference.
+    /// </summary>
+    public Meter Meter => _meter;
 
     public void SampleWritten(int count = 1) => _samples.Add(count, new KeyValuePair<string, object?>("outcome", "written"));
 
@@ -88,6 +103,7 @@ public sealed class PipelineMetrics : IDisposable
     public void ReferenceRefreshed(string version, bool accepted)
     {
         _refreshes.Add(1, new KeyValuePair<string, object?>("outcome", accepted ? "accepted" : "rejected"));
+        _lastRefresh = new ReferenceRefresh(version, accepted, _time.GetUtcNow());
         if (accepted)
         {
             _referenceVersion = version;
