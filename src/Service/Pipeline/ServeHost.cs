@@ -27,14 +27,24 @@ internal static class ServeHost
     public static Action<HostApplicationBuilder>? Configure { get; set; }
 
     /// <summary>Runs until stopped. Exit codes: 0 clean stop, 1 fatal error, 2 bad configuration.</summary>
-    public static int Run(IReadOnlyDictionary<string, string?> flags, string? configFile, TextWriter stderr, CancellationToken cancellationToken = default)
+    /// <param name="flags">Configuration keys from the command line (highest precedence).</param>
+    /// <param name="configFile">An optional JSON settings file.</param>
+    /// <param name="stderr">Where configuration errors are printed.</param>
+    /// <param name="cancellationToken">Stops the service gracefully, like SIGTERM.</param>
+    /// <param name="configure">Extra registrations for this host (tests: a slow reference provider, a status probe).</param>
+    public static int Run(
+        IReadOnlyDictionary<string, string?> flags,
+        string? configFile,
+        TextWriter stderr,
+        CancellationToken cancellationToken = default,
+        Action<HostApplicationBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(stderr);
         IHost host;
         ServeSettings settings;
         try
         {
-            host = Build(flags, configFile, out settings);
+            host = Build(flags, configFile, configure, out settings);
         }
         catch (Exception e) when (e is InvalidOperationException or FileNotFoundException or InvalidDataException or FormatException)
         {
@@ -75,7 +85,7 @@ internal static class ServeHost
     }
 
     /// <summary>Builds the host (not started) and binds the settings.</summary>
-    public static IHost Build(IReadOnlyDictionary<string, string?> flags, string? configFile, out ServeSettings settings)
+    public static IHost Build(IReadOnlyDictionary<string, string?> flags, string? configFile, Action<HostApplicationBuilder>? configure, out ServeSettings settings)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = Directory.GetCurrentDirectory() });
         if (configFile is not null)
@@ -115,6 +125,7 @@ internal static class ServeHost
         builder.Services.AddSingleton<ServeExit>();
         builder.Services.AddSingleton(_ => new PipelineMetrics());
         Configure?.Invoke(builder);
+        configure?.Invoke(builder);
         builder.Services.TryAddSingleton<IReferenceModelProvider>(sp =>
         {
             var s = sp.GetRequiredService<IOptions<ServeSettings>>().Value;
