@@ -87,6 +87,86 @@ public sealed class ServeEndToEndTests : IDisposable
         Assert.Contains(contents.Rows, r => r.Labels!.Any(l => l != -100));
     }
 
+    [Fact]
+    public void Serve_DeadLetterTopic_PublishesOriginalBytesWithReasonAndProvenanceHeaders()
+    {
+        _cluster.CreateTopic("dlq", 1);
+        var vocab = HfTokenizer.FromFile(StreamingAssets.BaseDir).VocabSize;
+        var lines = SampleLines.Mixed(30, badEvery: 5, seed: 2, vocab);
+        SystemCommand.Kcat(_cluster.BootstrapServers, Topic, lines);
+
+        using var serve = ServeProcess.Start(ServeProcess.Args(_cluster.BootstrapServers, Topic, Lake, "dlq", "--dead-letter-topic", "dlq"));
+        var messages = new List<Confluent.Kafka.ConsumeResult<byte[], byte[]>>();
+        using (var consumer = new Confluent.Kafka.ConsumerBuilder<byte[], byte[]>(new Confluent.Kafka.ConsumerConfig
+        {
+            BootstrapServers = _cluster.BootstrapServers,
+            GroupId = "dlq-reader",
+            AutoOffsetReset = Confluent.Kafka.AutoOffsetReset.Earliest,
+        }).Build())
+        {
+            consumer.Assign(new Confluent.Kafka.TopicPartitionOffset("dlq", 0, 0));
+            var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (messages.Count < 6 && DateTime.UtcNow < until)
+            {
+                if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { } m)
+                {
+                    messages.Add(m);
+                }
+            }
+        }
+
+        serve.Terminate();
+        Assert.True(serve.WaitForExit(TimeSpan.FromSeconds(30)) && serve.ExitCode == 0, serve.Output);
+        Assert.Equal(6, messages.Count);
+        string Header(Confluent.Kafka.ConsumeResult<byte[], byte[]> m, string name) =>
+            System.Text.Encoding.UTF8.GetString(m.Message.Headers.GetLastBytes(name));
+        var bad = lines.Where((_, i) => i % 5 == 4).ToHashSet(StringComparer.Ordinal);
+        foreach (var m in messages)
+        {
+            Assert.Contains(System.Text.Encoding.UTF8.GetString(m.Message.Value), bad);
+            Assert.Equal(Topic, Header(m, "tokenclean.errors.topic"));
+            Assert.Contains(Header(m, "tokenclean.errors.reason"), new[] { "malformed_json", "missing_field", "token_out_of_vocabulary" });
+            Assert.NotEmpty(Header(m, "tokenclean.errors.message"));
+            var partition = int.Parse(Header(m, "tokenclean.errors.partition"), System.Globalization.CultureInfo.InvariantCulture);
+            var offset = long.Parse(Header(m, "tokenclean.errors.offset"), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(partition, 0, Partitions - 1);
+            Assert.InRange(offset, 0, lines.Count - 1);
+        }
+
+        // With a topic there is no dead-letter file, and rows + dead letters still cover every offset once.
+        var contents = LakeContents.Read(Lake);
+        Assert.Empty(contents.DeadLetters);
+        var offsets = contents.Offsets();
+        offsets.AddRange(messages.Select(m => (
+            int.Parse(Header(m, "tokenclean.errors.partition"), System.Globalization.CultureInfo.InvariantCulture),
+            long.Parse(Header(m, "tokenclean.errors.offset"), System.Globalization.CultureInfo.InvariantCulture))));
+        AssertExactlyOnce(offsets, KafkaProbe.EndOffsets(_cluster.BootstrapServers, Topic, Partitions));
+    }
+
+    [Fact]
+    public void Serve_LakeDatasetRemovedWhileRunning_StopsWithExitOneAndAClearLog()
+    {
+        var vocab = HfTokenizer.FromFile(StreamingAssets.BaseDir).VocabSize;
+        SystemCommand.Kcat(_cluster.BootstrapServers, Topic, SampleLines.Mixed(30, badEvery: 0, seed: 4, vocab));
+        using var serve = ServeProcess.Start(
+            ServeProcess.Args(_cluster.BootstrapServers, Topic, Lake, "fatal", "--selection", "per-sample"),
+            new Dictionary<string, string> { ["TokenClean__Lake__MaxFileAgeSeconds"] = "0.2" });
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (LakeContents.Read(Lake).Rows.Count < 30)
+        {
+            Assert.True(DateTime.UtcNow < until && !serve.HasExited, serve.Output);
+            Thread.Sleep(200);
+        }
+
+        Directory.Delete(Path.Combine(Lake, "cleaned"), recursive: true);
+        SystemCommand.Kcat(_cluster.BootstrapServers, Topic, SampleLines.Mixed(30, badEvery: 0, seed: 5, vocab));
+
+        Assert.True(serve.WaitForExit(TimeSpan.FromSeconds(30)), "serve kept running without its lake:\n" + serve.Output);
+        Assert.Equal(1, serve.ExitCode);
+        Assert.Contains("Fatal error, stopping the service", serve.Output, StringComparison.Ordinal);
+        Assert.Contains("no longer exists", serve.Output, StringComparison.Ordinal);
+    }
+
     internal static void AssertExactlyOnce(List<(int Partition, long Offset)> offsets, long[] ends)
     {
         var duplicates = offsets.GroupBy(o => o).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
