@@ -170,6 +170,17 @@ internal sealed class KafkaSource
             _log.LogError(e.GetBaseException(), "The pipeline failed while draining");
         }
 
+        if (!drained || _pipeline.Completion.IsFaulted)
+        {
+            // Blocks upstream of a fault (or still busy at the timeout) may still be running: stop them and wait, so
+            // that nothing uses the models or the lake after they are disposed.
+            _pipeline.Abort();
+            if (!_pipeline.AllBlocksCompletion.Wait(TimeSpan.FromSeconds(30)))
+            {
+                throw new TimeoutException("pipeline blocks did not stop within 30 s after an aborted drain");
+            }
+        }
+
         if (!_pipeline.Completion.IsFaulted)
         {
             try
@@ -270,7 +281,7 @@ internal sealed class KafkaSource
         foreach (var tp in partitions)
         {
             _generations.Assign(tp.Topic, tp.Partition.Value);
-            var lake = _writer.NextOffset(tp.Topic, tp.Partition.Value);
+            var lake = _writer.Resume(tp.Topic, tp.Partition.Value);
             long group = -1;
             foreach (var c in committed)
             {

@@ -43,12 +43,15 @@ internal sealed class LakeWriter : IDisposable
     /// <summary>Stale records dropped (their partition was revoked).</summary>
     public long Dropped { get; private set; }
 
-    /// <summary>The lake's next offset for a partition (where to resume).</summary>
-    public long NextOffset(string topic, int partition)
+    /// <summary>
+    /// Takes over a newly assigned partition: removes the temporary files a previous owner (this process before a
+    /// crash, or another instance sharing the lake) left for it, and returns its next offset on disk.
+    /// </summary>
+    public long Resume(string topic, int partition)
     {
         lock (_gate)
         {
-            return _lake.NextOffset(LakeSource.Kafka(topic, partition));
+            return _lake.Resume(LakeSource.Kafka(topic, partition));
         }
     }
 

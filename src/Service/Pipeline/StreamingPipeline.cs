@@ -122,6 +122,23 @@ internal sealed class StreamingPipeline
     /// <summary>Completes when everything posted has been written (or the pipeline faulted).</summary>
     public Task Completion => _sink.Completion;
 
+    /// <summary>Completes when every block has stopped (faulted ones included); never throws.</summary>
+    public Task AllBlocksCompletion =>
+        Task.WhenAll(_tokenize.Completion, _batcher.Completion, _score.Completion, _select.Completion, _sink.Completion)
+            .ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+
+    /// <summary>Stops every block now: queued messages are dropped (their offsets stay uncommitted), running delegates finish.</summary>
+    public void Abort()
+    {
+        _ticker.Dispose();
+        var reason = new OperationCanceledException("the pipeline was aborted");
+        ((IDataflowBlock)_tokenize).Fault(reason);
+        ((IDataflowBlock)_batcher).Fault(reason);
+        ((IDataflowBlock)_score).Fault(reason);
+        ((IDataflowBlock)_select).Fault(reason);
+        ((IDataflowBlock)_sink).Fault(reason);
+    }
+
     /// <summary>Mailbox depths, for /status.</summary>
     public IReadOnlyDictionary<string, int> QueueDepths() => new Dictionary<string, int>(StringComparer.Ordinal)
     {

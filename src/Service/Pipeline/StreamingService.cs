@@ -133,6 +133,9 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
                 Dataset = s.Lake.Dataset,
                 MaxRecordsPerFile = s.Lake.MaxRecordsPerFile,
                 MaxFileAge = TimeSpan.FromSeconds(s.Lake.MaxFileAgeSeconds),
+                // Instances of a group share the dataset: temporary files are removed per partition on assignment
+                // (LakeWriter.Resume), never wholesale, or a starting instance would delete another's open files.
+                RemoveTempFilesAtOpen = false,
             },
             metadata);
         IDeadLetterSink deadLetters = string.IsNullOrWhiteSpace(s.Kafka.DeadLetterTopic)
