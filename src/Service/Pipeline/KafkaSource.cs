@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
+using TokenClean.Service.Observability;
 
 namespace TokenClean.Service.Pipeline;
 
@@ -33,8 +34,11 @@ internal sealed class KafkaSource
     private volatile int _heldCount;
     private volatile bool _pausedView;
 
-    public KafkaSource(ServeSettings settings, StreamingPipeline pipeline, LakeWriter writer, OffsetTracker tracker, PartitionGenerations generations, ILogger log)
+    private readonly PipelineMetrics? _metrics;
+
+    public KafkaSource(ServeSettings settings, StreamingPipeline pipeline, LakeWriter writer, OffsetTracker tracker, PartitionGenerations generations, ILogger log, PipelineMetrics? metrics = null)
     {
+        _metrics = metrics;
         _settings = settings;
         _pipeline = pipeline;
         _writer = writer;
@@ -143,6 +147,7 @@ internal sealed class KafkaSource
             if (now >= nextCommit)
             {
                 Commit(null);
+                ReportLag(consumer);
                 nextCommit = now + commitEvery;
             }
         }
@@ -204,6 +209,25 @@ internal sealed class KafkaSource
         }
 
         return drained && !_pipeline.Completion.IsFaulted;
+    }
+
+    /// <summary>Consumer lag per partition from the client's cached watermarks (no broker round trip).</summary>
+    private void ReportLag(IConsumer<byte[]?, byte[]?> consumer)
+    {
+        if (_metrics is null)
+        {
+            return;
+        }
+
+        foreach (var tp in consumer.Assignment)
+        {
+            var high = consumer.GetWatermarkOffsets(tp).High;
+            var position = consumer.Position(tp);
+            if (high.Value >= 0 && position.Value >= 0)
+            {
+                _metrics.Lag(tp.Topic, tp.Partition.Value, Math.Max(0, high.Value - position.Value));
+            }
+        }
     }
 
     private void SetPaused(bool paused)

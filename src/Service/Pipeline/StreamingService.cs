@@ -145,7 +145,7 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
         _writer = writer;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _fatalStop.Token);
         _pipeline = new StreamingPipeline(s, encoder, baseModel, references, writer, _generations, _metrics, policy, _log, Fatal);
-        _source = new KafkaSource(s, _pipeline, writer, _tracker, _generations, _log);
+        _source = new KafkaSource(s, _pipeline, writer, _tracker, _generations, _log, _metrics);
         _log.LogInformation(
             "Serving {Topics} from {Bootstrap} as group {Group} into {Lake}/{Dataset} (base {Base}, selection {Mode}, keep {Keep})",
             s.Kafka.Topics, s.Kafka.BootstrapServers, s.Kafka.GroupId, s.Lake.Root, s.Lake.Dataset, baseModel.Version, policy.Mode, s.Selection.KeepRatio);
