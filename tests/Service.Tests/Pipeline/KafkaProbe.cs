@@ -17,7 +17,7 @@ internal static class KafkaProbe
         return result;
     }
 
-    /// <summary>The group's committed offset per partition (-1 where none).</summary>
+    /// <summary>The group's committed offset per partition; 0 where nothing is committed (an empty partition needs none).</summary>
     public static long[] Committed(string bootstrap, string group, string topic, int partitions)
     {
         using var c = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = group }).Build();
@@ -26,7 +26,7 @@ internal static class KafkaProbe
         var result = new long[partitions];
         foreach (var tpo in committed)
         {
-            result[tpo.Partition.Value] = tpo.Offset.Value;
+            result[tpo.Partition.Value] = Math.Max(0, tpo.Offset.Value);
         }
 
         return result;

@@ -34,6 +34,27 @@ public sealed class ServeBackpressureTests(ITestOutputHelper output) : IDisposab
         flags["TokenClean:Pipeline:BatchCapacity"] = "1";
         flags["TokenClean:Batching:MaxTokens"] = "96";
         var slow = new SlowReferenceModel(delayMs: 25);
+        long written = 0, scoredTokens = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == Observability.PipelineMetrics.MeterName)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            if (instrument.Name == "tokenclean.samples")
+            {
+                Interlocked.Add(ref written, value);
+            }
+            else if (instrument.Name == "tokenclean.tokens.scored")
+            {
+                Interlocked.Add(ref scoredTokens, value);
+            }
+        });
+        listener.Start();
         try
         {
             using var serve = new InProcessServe(flags, services => services.AddSingleton<IReferenceModelProvider>(slow));
@@ -74,6 +95,9 @@ public sealed class ServeBackpressureTests(ITestOutputHelper output) : IDisposab
             Assert.InRange(maxDepth["scorer"], 0, 1);
             Assert.InRange(maxDepth["sink"], 0, 1);
             Assert.True(slow.Batches >= count / 20, $"only {slow.Batches} batches: the token budget did not split the input");
+
+            Assert.Equal(count, Interlocked.Read(ref written)); // the metrics saw every sample leave the pipeline
+            Assert.True(Interlocked.Read(ref scoredTokens) > count, "no scored tokens were counted");
 
             var ends = KafkaProbe.EndOffsets(cluster.BootstrapServers, Topic, Partitions);
             ServeEndToEndTests.AssertExactlyOnce(LakeContents.Read(lake).Offsets(), ends);
