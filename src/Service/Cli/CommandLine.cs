@@ -16,6 +16,7 @@ internal static class CommandLine
         root.Subcommands.Add(CreateCheckpointCommand.Create());
         root.Subcommands.Add(LakeCommand.Create());
         root.Subcommands.Add(TokenizeCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
         return root;
     }
 }

@@ -61,7 +61,7 @@ public sealed class DataLakeSink : IDisposable
         try
         {
             Directory.CreateDirectory(dataset);
-            return new DataLakeSink(options, metadata, LakeScan.Run(dataset, removeTempFiles: true));
+            return new DataLakeSink(options, metadata, LakeScan.Run(dataset, removeTempFiles: options.RemoveTempFilesAtOpen));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -71,6 +71,61 @@ public sealed class DataLakeSink : IDisposable
 
     /// <summary>The next offset to process for <paramref name="source"/> (0 when the lake has none of it).</summary>
     public long NextOffset(LakeSource source) => _next.GetValueOrDefault(Normalize(source));
+
+    /// <summary>
+    /// Takes over <paramref name="source"/> in a lake shared with other instances (its Kafka partition was just
+    /// assigned here): deletes the source's temporary files a previous owner left (this sink must have no open file
+    /// of it) and re-reads its committed files, which another instance may have added since open.
+    /// </summary>
+    /// <returns>The source's next offset on disk.</returns>
+    /// <exception cref="LakeWriteException">The dataset cannot be read or a leftover cannot be deleted.</exception>
+    public long Resume(LakeSource source)
+    {
+        ThrowIfUnusable();
+        source = Normalize(source);
+        if (_open.ContainsKey(source))
+        {
+            throw new InvalidOperationException($"{source} has an open file in this sink; flush before resuming it");
+        }
+
+        var prefix = LakeFileName.TempPrefix(source);
+        var next = _next.GetValueOrDefault(source);
+        try
+        {
+            foreach (var dateDir in Directory.EnumerateDirectories(_datasetDirectory, "date=*"))
+            {
+                var removed = false;
+                foreach (var path in Directory.EnumerateFiles(dateDir))
+                {
+                    var name = Path.GetFileName(path);
+                    if (LakeFileName.IsTemp(name))
+                    {
+                        if (name.StartsWith(prefix, StringComparison.Ordinal))
+                        {
+                            File.Delete(path);
+                            removed = true;
+                        }
+                    }
+                    else if (LakeFileName.TryParse(name, out var s, out _, out var last) && s == source)
+                    {
+                        next = Math.Max(next, last + 1);
+                    }
+                }
+
+                if (removed)
+                {
+                    DirectorySync.Fsync(dateDir);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new LakeWriteException($"cannot resume {source} in '{_datasetDirectory}': {e.Message}", e);
+        }
+
+        _next[source] = next;
+        return next;
+    }
 
     /// <summary>Appends a Kafka record, placed by its provenance columns.</summary>
     public LakeAppendResult Append(OutputRecord record)

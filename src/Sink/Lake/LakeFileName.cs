@@ -20,6 +20,9 @@ internal static partial class LakeFileName
     public static string Temp(LakeSource source, long first) =>
         string.Create(CultureInfo.InvariantCulture, $".{Prefix(source)}{first:D20}.{Guid.NewGuid():N}{TempSuffix}");
 
+    /// <summary>How every temporary file of <paramref name="source"/> begins.</summary>
+    public static string TempPrefix(LakeSource source) => "." + Prefix(source);
+
     public static bool IsTemp(string fileName) => fileName.StartsWith('.') && fileName.EndsWith(TempSuffix, StringComparison.Ordinal);
 
     public static bool TryParse(string fileName, out LakeSource source, out long first, out long last)

@@ -29,6 +29,13 @@ public sealed class LakeOptions
 
     public LakeFileFormat Format { get; init; } = LakeFileFormat.Stream;
 
+    /// <summary>
+    /// Delete every temporary file at open (default true). Instances that share one dataset (a consumer group writing
+    /// one lake) set it false, since another instance's open file is also a temporary file, and call
+    /// <see cref="DataLakeSink.Resume"/> per source when they take it over.
+    /// </summary>
+    public bool RemoveTempFilesAtOpen { get; init; } = true;
+
     /// <summary>The clock for file age and the date folder (UTC). Default the system clock.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 

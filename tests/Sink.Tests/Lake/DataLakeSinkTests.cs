@@ -86,6 +86,47 @@ public sealed class DataLakeSinkTests : IDisposable
     }
 
     [Fact]
+    public void Resume_SharedLake_KeepsOtherSourcesOpenFilesAndSeesTheOtherInstancesCommits()
+    {
+        // Two instances of a consumer group share one dataset; partition 0 moves from the first to the second.
+        using var first = Open(shared: true);
+        first.Append(OutputRecords.Kafka("samples", 0, 0));
+        first.Append(OutputRecords.Kafka("samples", 1, 0)); // stays open in the first instance
+        using var second = Open(shared: true);
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(_root.Path, "ds"), "*.tmp", SearchOption.AllDirectories).Length);
+
+        first.Append(OutputRecords.Kafka("samples", 0, 1));
+        Assert.Equal(0, second.NextOffset(P0)); // opened before the first instance committed anything
+        first.Flush(); // the revocation: partition 0 (and 1) committed by the first instance
+        first.Append(OutputRecords.Kafka("samples", 1, 1));
+
+        Assert.Equal(2, second.Resume(P0));
+        Assert.True(second.Append(OutputRecords.Kafka("samples", 0, 2)).Accepted);
+        Assert.Single(second.Flush());
+        Assert.Single(first.Flush()); // its open file of partition 1 was not touched
+    }
+
+    [Fact]
+    public void Resume_AfterACrash_RemovesOnlyThatSourcesLeftovers()
+    {
+        string dateDir;
+        using (var before = Open(shared: true))
+        {
+            before.Append(OutputRecords.Kafka("other", 0, 0));
+            dateDir = Path.GetDirectoryName(Assert.Single(before.Flush()).Path)!;
+        }
+
+        // What a killed instance leaves: hidden temporary files of two partitions.
+        File.WriteAllBytes(Path.Combine(dateDir, ".samples+0+00000000000000000000.0123456789abcdef0123456789abcdef.tmp"), [1, 2, 3]);
+        File.WriteAllBytes(Path.Combine(dateDir, ".samples+1+00000000000000000000.0123456789abcdef0123456789abcdef.tmp"), [1, 2, 3]);
+
+        using var sink = Open(shared: true);
+        Assert.Equal(0, sink.Resume(P0));
+        var left = Assert.Single(Directory.GetFiles(Path.Combine(_root.Path, "ds"), "*.tmp", SearchOption.AllDirectories));
+        Assert.StartsWith(".samples+1+", Path.GetFileName(left), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CommitDue_AfterMaxFileAge_CommitsOnlyTheOldFiles()
     {
         using var sink = Open(maxAge: TimeSpan.FromMinutes(1));
@@ -185,7 +226,7 @@ public sealed class DataLakeSinkTests : IDisposable
         Assert.Equal(0, reopened.NextOffset(P0));
     }
 
-    private DataLakeSink Open(int maxRecords = 1000, long maxBytes = 1L << 30, TimeSpan? maxAge = null) =>
+    private DataLakeSink Open(int maxRecords = 1000, long maxBytes = 1L << 30, TimeSpan? maxAge = null, bool shared = false) =>
         DataLakeSink.Open(
             new LakeOptions
             {
@@ -196,6 +237,7 @@ public sealed class DataLakeSinkTests : IDisposable
                 MaxFileAge = maxAge ?? TimeSpan.FromHours(1),
                 RecordsPerBatch = 3,
                 Time = _time,
+                RemoveTempFilesAtOpen = !shared,
             },
             OutputRecords.Metadata);
 }

@@ -1,0 +1,391 @@
+using System.Collections.Concurrent;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using TokenClean.Service.Observability;
+
+namespace TokenClean.Service.Pipeline;
+
+/// <summary>
+/// The consumer side of <c>serve</c>: one thread that consumes, hands records to the pipeline, pauses the
+/// partitions when the first mailbox is full, commits offsets the <see cref="OffsetTracker"/> allows, and handles
+/// rebalances. Every consumer call happens on this thread (rebalance callbacks run inside Consume on it too).
+/// </summary>
+/// <remarks>
+/// Consumer settings: cooperative-sticky assignment, EnableAutoCommit=false and EnableAutoOffsetStore=false (offsets
+/// are committed explicitly, only where the output is durable), auto.offset.reset=earliest. On assignment a
+/// partition starts at max(group's committed offset, the lake's next offset). On revocation the lake is flushed and
+/// the revoked partitions' durable offsets are committed before the callback returns, so the next owner starts
+/// where this one stopped (and the lake skips anything older).
+/// </remarks>
+internal sealed class KafkaSource
+{
+    private readonly ServeSettings _settings;
+    private readonly StreamingPipeline _pipeline;
+    private readonly LakeWriter _writer;
+    private readonly OffsetTracker _tracker;
+    private readonly PartitionGenerations _generations;
+    private readonly ILogger _log;
+    private readonly Queue<InputRecord> _held = new();
+    private readonly Dictionary<(string Topic, int Partition), long> _committed = [];
+    private readonly ConcurrentDictionary<(string Topic, int Partition), long> _committedView = new();
+    private IConsumer<byte[]?, byte[]?>? _consumer;
+    private bool _paused;
+    private bool _assignmentChanged;
+    private volatile int _heldCount;
+    private volatile bool _pausedView;
+
+    private readonly PipelineMetrics? _metrics;
+
+    public KafkaSource(ServeSettings settings, StreamingPipeline pipeline, LakeWriter writer, OffsetTracker tracker, PartitionGenerations generations, ILogger log, PipelineMetrics? metrics = null)
+    {
+        _metrics = metrics;
+        _settings = settings;
+        _pipeline = pipeline;
+        _writer = writer;
+        _tracker = tracker;
+        _generations = generations;
+        _log = log;
+    }
+
+    public int Held => _heldCount;
+
+    public bool Paused => _pausedView;
+
+    /// <summary>Committed offsets per partition (what this instance last committed).</summary>
+    public long? CommittedOffset(string topic, int partition) => _committedView.TryGetValue((topic, partition), out var o) ? o : null;
+
+    /// <summary>The consumer configuration: pass-through properties first, then the settings the pipeline relies on.</summary>
+    public static ConsumerConfig CreateConfig(ServeSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var config = new ConsumerConfig(new Dictionary<string, string>(settings.Kafka.Properties, StringComparer.Ordinal))
+        {
+            BootstrapServers = settings.Kafka.BootstrapServers,
+            GroupId = settings.Kafka.GroupId,
+            EnableAutoCommit = false,
+            EnableAutoOffsetStore = false,
+            EnablePartitionEof = false,
+        };
+        if (!settings.Kafka.Properties.ContainsKey("partition.assignment.strategy"))
+        {
+            config.PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky;
+        }
+
+        if (!settings.Kafka.Properties.ContainsKey("auto.offset.reset"))
+        {
+            config.AutoOffsetReset = AutoOffsetReset.Earliest;
+        }
+
+        return config;
+    }
+
+    /// <summary>
+    /// Runs until <paramref name="stop"/> is cancelled, then drains: stops fetching, completes the pipeline, waits
+    /// (at most <paramref name="drainTimeout"/>) for it, flushes the lake, commits, closes the consumer (leaving the
+    /// group). Returns whether the drain finished in time.
+    /// </summary>
+    public bool Run(CancellationToken stop, TimeSpan drainTimeout)
+    {
+        var config = CreateConfig(_settings);
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
+            .SetPartitionsAssignedHandler(OnAssigned)
+            .SetPartitionsRevokedHandler(OnRevoked)
+            .SetPartitionsLostHandler(OnLost)
+            .SetErrorHandler((_, e) => _log.Log(e.IsFatal ? LogLevel.Critical : LogLevel.Warning, "Kafka: {Reason} ({Code})", e.Reason, e.Code))
+            .SetLogHandler((_, m) => _log.LogDebug("librdkafka {Facility}: {Message}", m.Facility, m.Message))
+            .Build();
+        _consumer = consumer;
+        consumer.Subscribe(_settings.Kafka.TopicList);
+        var commitEvery = TimeSpan.FromMilliseconds(_settings.Kafka.CommitIntervalMs);
+        var nextCommit = DateTime.UtcNow + commitEvery;
+        var nextAgeCheck = DateTime.UtcNow + TimeSpan.FromSeconds(1);
+        while (!stop.IsCancellationRequested && !_pipeline.Completion.IsCompleted)
+        {
+            while (_held.Count > 0 && _pipeline.TryPost(_held.Peek()))
+            {
+                _held.Dequeue();
+            }
+
+            _heldCount = _held.Count;
+            SetPaused(_held.Count > 0);
+            ConsumeResult<byte[]?, byte[]?>? result = null;
+            try
+            {
+                result = consumer.Consume(TimeSpan.FromMilliseconds(_paused ? 20 : 100));
+            }
+            catch (ConsumeException e)
+            {
+                _log.LogWarning("Kafka consume error: {Reason}", e.Error.Reason);
+            }
+
+            if (_assignmentChanged)
+            {
+                _assignmentChanged = false;
+                if (_paused)
+                {
+                    consumer.Pause(consumer.Assignment);
+                }
+            }
+
+            if (result is { Message: not null } && _generations.Current(result.Topic, result.Partition.Value) is { } generation)
+            {
+                var record = new InputRecord(result.Topic, result.Partition.Value, result.Offset.Value, generation, result.Message.Value, result.Message.Headers);
+                _tracker.Consumed(record.Topic, record.Partition, record.Offset);
+                if (_held.Count > 0 || !_pipeline.TryPost(record))
+                {
+                    _held.Enqueue(record);
+                }
+            }
+
+            var now = DateTime.UtcNow;
+            if (now >= nextAgeCheck)
+            {
+                _writer.CommitDue();
+                nextAgeCheck = now + TimeSpan.FromSeconds(1);
+            }
+
+            if (now >= nextCommit)
+            {
+                Commit(null);
+                ReportLag(consumer);
+                nextCommit = now + commitEvery;
+            }
+        }
+
+        return Drain(consumer, drainTimeout);
+    }
+
+    private bool Drain(IConsumer<byte[]?, byte[]?> consumer, TimeSpan timeout)
+    {
+        // Records still held were never handed over: they stay uncommitted and are consumed again after a restart.
+        _held.Clear();
+        _heldCount = 0;
+        _pipeline.Complete();
+        var drained = false;
+        try
+        {
+            drained = _pipeline.Completion.Wait(timeout);
+            if (!drained)
+            {
+                _log.LogWarning("The pipeline did not drain within {Seconds} s; committing what is durable", timeout.TotalSeconds);
+            }
+        }
+        catch (AggregateException e)
+        {
+            _log.LogError(e.GetBaseException(), "The pipeline failed while draining");
+        }
+
+        if (!drained || _pipeline.Completion.IsFaulted)
+        {
+            // Blocks upstream of a fault (or still busy at the timeout) may still be running: stop them and wait, so
+            // that nothing uses the models or the lake after they are disposed.
+            _pipeline.Abort();
+            if (!_pipeline.AllBlocksCompletion.Wait(TimeSpan.FromSeconds(30)))
+            {
+                throw new TimeoutException("pipeline blocks did not stop within 30 s after an aborted drain");
+            }
+        }
+
+        if (!_pipeline.Completion.IsFaulted)
+        {
+            try
+            {
+                _writer.Flush();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                _log.LogError(e, "Flushing the lake failed; uncommitted records will be consumed again");
+            }
+        }
+
+        Commit(null);
+        try
+        {
+            consumer.Close(); // leaves the group at once, so the partitions move without waiting for a session timeout
+        }
+        catch (KafkaException e)
+        {
+            _log.LogWarning("Closing the consumer: {Reason}", e.Error.Reason);
+        }
+
+        return drained && !_pipeline.Completion.IsFaulted;
+    }
+
+    /// <summary>Consumer lag per partition from the client's cached watermarks (no broker round trip).</summary>
+    private void ReportLag(IConsumer<byte[]?, byte[]?> consumer)
+    {
+        if (_metrics is null)
+        {
+            return;
+        }
+
+        foreach (var tp in consumer.Assignment)
+        {
+            var high = consumer.GetWatermarkOffsets(tp).High;
+            var position = consumer.Position(tp);
+            if (high.Value >= 0 && position.Value >= 0)
+            {
+                _metrics.Lag(tp.Topic, tp.Partition.Value, Math.Max(0, high.Value - position.Value));
+            }
+        }
+    }
+
+    private void SetPaused(bool paused)
+    {
+        if (paused == _paused)
+        {
+            return;
+        }
+
+        var assignment = _consumer!.Assignment;
+        if (paused)
+        {
+            _consumer.Pause(assignment);
+            _log.LogDebug("Mailboxes full: paused {Count} partitions", assignment.Count);
+        }
+        else
+        {
+            _consumer.Resume(assignment);
+            _log.LogDebug("Mailboxes drained: resumed {Count} partitions", assignment.Count);
+        }
+
+        _paused = paused;
+        _pausedView = paused;
+    }
+
+    /// <summary>Commits what the tracker allows; <paramref name="only"/> restricts it to the given offsets.</summary>
+    private void Commit(IReadOnlyList<(string Topic, int Partition, long Offset)>? only)
+    {
+        var offsets = new List<TopicPartitionOffset>();
+        foreach (var (t, p, o) in only ?? _tracker.Committable())
+        {
+            if (_committed.TryGetValue((t, p), out var done) && done >= o)
+            {
+                continue;
+            }
+
+            offsets.Add(new TopicPartitionOffset(t, p, o));
+        }
+
+        if (offsets.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _consumer!.Commit(offsets);
+            foreach (var tpo in offsets)
+            {
+                _committed[(tpo.Topic, tpo.Partition.Value)] = tpo.Offset.Value;
+                _committedView[(tpo.Topic, tpo.Partition.Value)] = tpo.Offset.Value;
+            }
+        }
+        catch (KafkaException e)
+        {
+            // Not fatal: the lake holds the output, and a later commit (or the lake's next offset) covers it.
+            _log.LogWarning("Committing offsets failed: {Reason}", e.Error.Reason);
+        }
+    }
+
+    private IEnumerable<TopicPartitionOffset> OnAssigned(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions)
+    {
+        List<TopicPartitionOffset> committed;
+        try
+        {
+            committed = consumer.Committed(partitions, TimeSpan.FromSeconds(10));
+        }
+        catch (KafkaException e)
+        {
+            _log.LogWarning("Reading committed offsets failed ({Reason}); starting from the lake's offsets", e.Error.Reason);
+            committed = [];
+        }
+
+        var result = new List<TopicPartitionOffset>(partitions.Count);
+        foreach (var tp in partitions)
+        {
+            _generations.Assign(tp.Topic, tp.Partition.Value);
+            var lake = _writer.Resume(tp.Topic, tp.Partition.Value);
+            long group = -1;
+            foreach (var c in committed)
+            {
+                if (c.TopicPartition == tp && c.Offset.Value >= 0)
+                {
+                    group = c.Offset.Value;
+                }
+            }
+
+            var start = Math.Max(lake, group);
+            _committed.Remove((tp.Topic, tp.Partition.Value));
+            if (group >= 0)
+            {
+                _committed[(tp.Topic, tp.Partition.Value)] = group;
+                _committedView[(tp.Topic, tp.Partition.Value)] = group;
+            }
+
+            result.Add(new TopicPartitionOffset(tp, start > 0 || group >= 0 ? new Offset(start) : Offset.Unset));
+            _log.LogInformation("Assigned {Topic}[{Partition}]: starting at offset {Offset} (group committed {Group}, lake next {Lake})", tp.Topic, tp.Partition.Value, start, group, lake);
+        }
+
+        // While paused, the loop pauses the new partitions too once the assignment is in effect.
+        _assignmentChanged = true;
+        return result;
+    }
+
+    private void OnRevoked(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> partitions)
+    {
+        var revoked = new List<(string, int)>(partitions.Count);
+        foreach (var tpo in partitions)
+        {
+            revoked.Add((tpo.Topic, tpo.Partition.Value));
+        }
+
+        DropHeld(revoked);
+        var commit = _writer.Revoke(revoked);
+        Commit(commit);
+        Forget(revoked);
+        _log.LogInformation("Revoked {Count} partitions; committed {Offsets}", revoked.Count, string.Join(", ", commit));
+    }
+
+    private void OnLost(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> partitions)
+    {
+        // Lost (session expired): another member may already own them, so nothing is committed for them.
+        var lost = new List<(string, int)>(partitions.Count);
+        foreach (var tpo in partitions)
+        {
+            lost.Add((tpo.Topic, tpo.Partition.Value));
+        }
+
+        DropHeld(lost);
+        _writer.Revoke(lost);
+        Forget(lost);
+        _log.LogWarning("Lost {Count} partitions", lost.Count);
+    }
+
+    private void DropHeld(List<(string Topic, int Partition)> partitions)
+    {
+        var keep = new Queue<InputRecord>(_held.Count);
+        while (_held.Count > 0)
+        {
+            var r = _held.Dequeue();
+            if (!partitions.Contains((r.Topic, r.Partition)))
+            {
+                keep.Enqueue(r);
+            }
+        }
+
+        while (keep.Count > 0)
+        {
+            _held.Enqueue(keep.Dequeue());
+        }
+    }
+
+    private void Forget(List<(string Topic, int Partition)> partitions)
+    {
+        foreach (var key in partitions)
+        {
+            _committed.Remove(key);
+            _committedView.TryRemove(key, out _);
+        }
+    }
+}

@@ -1,0 +1,226 @@
+using TokenClean.Service.Observability;
+using TokenClean.Sink.Lake;
+using TokenClean.Sink.Output;
+
+namespace TokenClean.Service.Pipeline;
+
+/// <summary>
+/// The sink side of the pipeline: writes each finished item to the data lake (rows) or the dead-letter sink
+/// (rejections, then <see cref="DataLakeSink.MarkProcessed"/>), and tells the <see cref="OffsetTracker"/> which
+/// offsets are durable once the lake reports the file that holds them committed.
+/// </summary>
+/// <remarks>
+/// The lake is single-threaded; every call here takes one lock: the sink block's writes, the commit timer and the
+/// consumer thread's rebalance handling (which must flush before the partition is handed to another instance).
+/// Items of a partition whose generation is no longer current are dropped: the partition was revoked.
+/// </remarks>
+internal sealed class LakeWriter : IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly DataLakeSink _lake;
+    private readonly IDeadLetterSink _deadLetters;
+    private readonly OffsetTracker _tracker;
+    private readonly PartitionGenerations _generations;
+    private readonly PipelineMetrics _metrics;
+    private readonly Dictionary<(string Topic, int Partition), Queue<long>> _pending = [];
+    private readonly List<PipelineItem> _rejected = [];
+
+    public LakeWriter(DataLakeSink lake, IDeadLetterSink deadLetters, OffsetTracker tracker, PartitionGenerations generations, PipelineMetrics metrics)
+    {
+        _lake = lake;
+        _deadLetters = deadLetters;
+        _tracker = tracker;
+        _generations = generations;
+        _metrics = metrics;
+    }
+
+    /// <summary>Rows written since start.</summary>
+    public long Written { get; private set; }
+
+    /// <summary>Records dead-lettered since start.</summary>
+    public long DeadLettered { get; private set; }
+
+    /// <summary>Stale records dropped (their partition was revoked).</summary>
+    public long Dropped { get; private set; }
+
+    /// <summary>
+    /// Takes over a newly assigned partition: removes the temporary files a previous owner (this process before a
+    /// crash, or another instance sharing the lake) left for it, and returns its next offset on disk.
+    /// </summary>
+    public long Resume(string topic, int partition)
+    {
+        lock (_gate)
+        {
+            return _lake.Resume(LakeSource.Kafka(topic, partition));
+        }
+    }
+
+    /// <summary>Writes one batch of finished items in order.</summary>
+    /// <exception cref="LakeWriteException">The lake failed (the service must stop).</exception>
+    /// <exception cref="IOException">Dead letters could not be made durable.</exception>
+    public void Write(IReadOnlyList<PipelineItem> items, string baseModel)
+    {
+        lock (_gate)
+        {
+            _rejected.Clear();
+            foreach (var item in items)
+            {
+                if (item.IsRejected && _generations.IsCurrent(item.Record))
+                {
+                    _rejected.Add(item);
+                }
+            }
+
+            // Durable before the lake may cover their offsets: a committed lake file is never re-read.
+            if (_rejected.Count > 0)
+            {
+                _deadLetters.WriteDurably(_rejected);
+            }
+
+            foreach (var item in items)
+            {
+                var r = item.Record;
+                if (!_generations.IsCurrent(r))
+                {
+                    Dropped++;
+                    continue;
+                }
+
+                var source = LakeSource.Kafka(r.Topic, r.Partition);
+                LakeAppendResult result;
+                if (item.IsRejected)
+                {
+                    result = _lake.MarkProcessed(source, r.Offset);
+                    DeadLettered++;
+                    _metrics.DeadLettered(item.RejectCode!);
+                }
+                else
+                {
+                    var selected = item.Selected!;
+                    var scored = selected.Scored;
+                    result = _lake.Append(source, r.Offset, new OutputRecord
+                    {
+                        SampleId = scored.Sample.Id,
+                        SourceTopic = r.Topic,
+                        SourcePartition = r.Partition,
+                        SourceOffset = r.Offset,
+                        InputIds = scored.Sample.InputIds,
+                        Labels = selected.Labels,
+                        Influence = scored.Influence,
+                        ResponseTokens = scored.ResponseTokens,
+                        KeptTokens = selected.KeptTokens,
+                        RefModelVersion = item.ReferenceVersion ?? "unknown",
+                        BaseModel = baseModel,
+                        Threshold = selected.Threshold,
+                        ScoredAt = item.ScoredAt,
+                    });
+                    Written++;
+                    _metrics.SampleWritten();
+                    _metrics.Selected(scored.ResponseTokens, selected.KeptTokens);
+                }
+
+                if (result.Accepted)
+                {
+                    Pending(r.Topic, r.Partition).Enqueue(r.Offset);
+                }
+                else
+                {
+                    _tracker.Done(r.Topic, r.Partition, r.Offset); // already in a committed file
+                }
+
+                Committed(result.Committed);
+            }
+        }
+    }
+
+    /// <summary>Commits files older than the lake's maximum age (timer).</summary>
+    public void CommitDue()
+    {
+        lock (_gate)
+        {
+            Committed(_lake.CommitDue());
+        }
+    }
+
+    /// <summary>Commits every open file: on return everything written so far is durable and tracked as done.</summary>
+    public void Flush()
+    {
+        lock (_gate)
+        {
+            Committed(_lake.Flush());
+        }
+    }
+
+    /// <summary>
+    /// Called on the consumer thread when partitions are revoked: ends their generation (nothing more of them is
+    /// written), commits the lake, and returns what may be committed to Kafka for them.
+    /// </summary>
+    public IReadOnlyList<(string Topic, int Partition, long Offset)> Revoke(IReadOnlyList<(string Topic, int Partition)> partitions)
+    {
+        lock (_gate)
+        {
+            foreach (var (t, p) in partitions)
+            {
+                _generations.Revoke(t, p);
+            }
+
+            Committed(_lake.Flush());
+            var result = new List<(string, int, long)>();
+            foreach (var c in _tracker.Committable())
+            {
+                foreach (var (t, p) in partitions)
+                {
+                    if (c.Topic == t && c.Partition == p)
+                    {
+                        result.Add(c);
+                    }
+                }
+            }
+
+            foreach (var (t, p) in partitions)
+            {
+                _tracker.Revoke(t, p);
+                _pending.Remove((t, p));
+                _deadLetters.Forget(t, p);
+            }
+
+            return result;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _deadLetters.Dispose();
+            _lake.Dispose();
+        }
+    }
+
+    private Queue<long> Pending(string topic, int partition)
+    {
+        if (!_pending.TryGetValue((topic, partition), out var q))
+        {
+            q = new Queue<long>();
+            _pending[(topic, partition)] = q;
+        }
+
+        return q;
+    }
+
+    private void Committed(IReadOnlyList<CommittedFile> files)
+    {
+        foreach (var file in files)
+        {
+            if (file.Source.Partition is not { } partition || !_pending.TryGetValue((file.Source.Name, partition), out var q))
+            {
+                continue;
+            }
+
+            while (q.Count > 0 && q.Peek() <= file.LastOffset)
+            {
+                _tracker.Done(file.Source.Name, partition, q.Dequeue());
+            }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+namespace TokenClean.Service.Pipeline;
+
+/// <summary>
+/// The <c>serve</c> configuration, bound from section <c>TokenClean</c> (appsettings.json, environment variables
+/// such as <c>TokenClean__Kafka__BootstrapServers</c>, command-line flags). docs/SERVICE.md lists every key.
+/// </summary>
+internal sealed class ServeSettings
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "TokenClean";
+
+    public KafkaSettings Kafka { get; set; } = new();
+
+    public LakeSettings Lake { get; set; } = new();
+
+    public ModelSettings Models { get; set; } = new();
+
+    public SelectionSettings Selection { get; set; } = new();
+
+    public BatchingSettings Batching { get; set; } = new();
+
+    public PipelineSettings Pipeline { get; set; } = new();
+
+    /// <summary>Kafka input and dead letters.</summary>
+    internal sealed class KafkaSettings
+    {
+        public string? BootstrapServers { get; set; }
+
+        /// <summary>Comma-separated input topics.</summary>
+        public string? Topics { get; set; }
+
+        public string GroupId { get; set; } = "tokenclean";
+
+        /// <summary>Dead-letter topic; empty = a dead-letter file per partition under the lake.</summary>
+        public string? DeadLetterTopic { get; set; }
+
+        /// <summary>Pass-through librdkafka settings (SASL/SSL included), e.g. <c>security.protocol</c>.</summary>
+        public Dictionary<string, string> Properties { get; set; } = new(StringComparer.Ordinal);
+
+        /// <summary>Milliseconds between offset commits.</summary>
+        public int CommitIntervalMs { get; set; } = 1000;
+
+        public IReadOnlyList<string> TopicList =>
+            (Topics ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+
+    /// <summary>The data lake.</summary>
+    internal sealed class LakeSettings
+    {
+        public string? Root { get; set; }
+
+        public string Dataset { get; set; } = "cleaned";
+
+        public int MaxRecordsPerFile { get; set; } = 50_000;
+
+        /// <summary>Seconds after which an open file is committed (bounds the latency of offset commits).</summary>
+        public double MaxFileAgeSeconds { get; set; } = 60;
+    }
+
+    /// <summary>Models, tokenizer and chat template.</summary>
+    internal sealed class ModelSettings
+    {
+        public string? Base { get; set; }
+
+        /// <summary>Fixed reference checkpoint directory.</summary>
+        public string? Reference { get; set; }
+
+        /// <summary>Directory the reference refresher watches (one subdirectory per version).</summary>
+        public string? ReferenceRoot { get; set; }
+
+        /// <summary>tokenizer.json or a model directory; default the base model directory.</summary>
+        public string? Tokenizer { get; set; }
+
+        /// <summary>Built-in template name, or empty/"model" for the model's own.</summary>
+        public string? ChatTemplate { get; set; }
+
+        /// <summary>Libtorch device of the scorer.</summary>
+        public string Device { get; set; } = "cpu";
+
+        /// <summary>Longest sample in tokens (0 = the models' context length).</summary>
+        public int MaxTokens { get; set; }
+    }
+
+    /// <summary>Token selection.</summary>
+    internal sealed class SelectionSettings
+    {
+        public double KeepRatio { get; set; } = 0.6;
+
+        /// <summary><c>window</c> (global top-k over windows) or <c>per-sample</c>.</summary>
+        public string Mode { get; set; } = "window";
+
+        public int WindowSamples { get; set; } = 1024;
+
+        /// <summary>0 = no token limit on a window.</summary>
+        public long WindowTokens { get; set; }
+    }
+
+    /// <summary>Dynamic batching.</summary>
+    internal sealed class BatchingSettings
+    {
+        /// <summary>Token budget of one forward pass.</summary>
+        public int MaxTokens { get; set; } = 16384;
+
+        /// <summary>A partial batch is scored after this long without filling up.</summary>
+        public int MaxDelayMs { get; set; } = 50;
+    }
+
+    /// <summary>Mailboxes, parallelism and shutdown.</summary>
+    internal sealed class PipelineSettings
+    {
+        /// <summary>Parallel tokenizers.</summary>
+        public int TokenizeParallelism { get; set; } = Math.Max(1, Environment.ProcessorCount - 1);
+
+        /// <summary>Mailbox of the tokenize block (records).</summary>
+        public int TokenizeCapacity { get; set; } = 1024;
+
+        /// <summary>Mailbox of the batcher (samples).</summary>
+        public int BatcherCapacity { get; set; } = 1024;
+
+        /// <summary>Mailboxes of scorer, selector and sink (batches).</summary>
+        public int BatchCapacity { get; set; } = 4;
+
+        /// <summary>Seconds a graceful shutdown may take before the process gives up.</summary>
+        public double ShutdownTimeoutSeconds { get; set; } = 30;
+    }
+}

@@ -1,0 +1,125 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+
+namespace TokenClean.Service.Pipeline;
+
+/// <summary>Checks <see cref="ServeSettings"/> at start; every message names the configuration key that is wrong.</summary>
+internal sealed class ServeSettingsValidator : IValidateOptions<ServeSettings>
+{
+    private const string K = ServeSettings.Section + ":";
+
+    public ValidateOptionsResult Validate(string? name, ServeSettings options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = Check(options);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    public static List<string> Check(ServeSettings s)
+    {
+        var e = new List<string>();
+        if (string.IsNullOrWhiteSpace(s.Kafka.BootstrapServers))
+        {
+            e.Add(K + "Kafka:BootstrapServers is required (--kafka, TokenClean__Kafka__BootstrapServers)");
+        }
+
+        if (s.Kafka.TopicList.Count == 0)
+        {
+            e.Add(K + "Kafka:Topics is required: a comma-separated list of input topics (--topics)");
+        }
+
+        if (string.IsNullOrWhiteSpace(s.Kafka.GroupId))
+        {
+            e.Add(K + "Kafka:GroupId must not be empty");
+        }
+
+        Positive(e, "Kafka:CommitIntervalMs", s.Kafka.CommitIntervalMs);
+        if (string.IsNullOrWhiteSpace(s.Lake.Root))
+        {
+            e.Add(K + "Lake:Root is required: the data lake directory (--lake)");
+        }
+
+        if (string.IsNullOrWhiteSpace(s.Lake.Dataset) || s.Lake.Dataset.Contains('/', StringComparison.Ordinal) || s.Lake.Dataset.StartsWith('.'))
+        {
+            e.Add(K + $"Lake:Dataset must be a single folder name, got '{s.Lake.Dataset}'");
+        }
+
+        Positive(e, "Lake:MaxRecordsPerFile", s.Lake.MaxRecordsPerFile);
+        if (!(s.Lake.MaxFileAgeSeconds > 0))
+        {
+            e.Add(K + "Lake:MaxFileAgeSeconds must be greater than 0");
+        }
+
+        Directory(e, "Models:Base", s.Models.Base, required: true);
+        var hasRef = !string.IsNullOrWhiteSpace(s.Models.Reference);
+        var hasRoot = !string.IsNullOrWhiteSpace(s.Models.ReferenceRoot);
+        if (hasRef == hasRoot)
+        {
+            e.Add(K + "Models:Reference (--ref, a fixed checkpoint) or Models:ReferenceRoot (--ref-root, a refreshed directory) is required, not both");
+        }
+
+        Directory(e, "Models:Reference", s.Models.Reference, required: false);
+        Directory(e, "Models:ReferenceRoot", s.Models.ReferenceRoot, required: false);
+        if (!string.IsNullOrWhiteSpace(s.Models.Tokenizer) && !File.Exists(s.Models.Tokenizer) && !System.IO.Directory.Exists(s.Models.Tokenizer))
+        {
+            e.Add(K + $"Models:Tokenizer: no such file or directory '{s.Models.Tokenizer}'");
+        }
+
+        if (s.Models.MaxTokens < 0)
+        {
+            e.Add(K + "Models:MaxTokens must be 0 (the models' context length) or positive");
+        }
+
+        if (!(s.Selection.KeepRatio >= 0 && s.Selection.KeepRatio <= 1))
+        {
+            e.Add(K + "Selection:KeepRatio must be in [0, 1], got " + s.Selection.KeepRatio.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (s.Selection.Mode is not ("window" or "per-sample"))
+        {
+            e.Add(K + $"Selection:Mode must be 'window' or 'per-sample', got '{s.Selection.Mode}'");
+        }
+
+        Positive(e, "Selection:WindowSamples", s.Selection.WindowSamples);
+        if (s.Selection.WindowTokens < 0)
+        {
+            e.Add(K + "Selection:WindowTokens must be 0 (no limit) or positive");
+        }
+
+        Positive(e, "Batching:MaxTokens", s.Batching.MaxTokens);
+        Positive(e, "Batching:MaxDelayMs", s.Batching.MaxDelayMs);
+        Positive(e, "Pipeline:TokenizeParallelism", s.Pipeline.TokenizeParallelism);
+        Positive(e, "Pipeline:TokenizeCapacity", s.Pipeline.TokenizeCapacity);
+        Positive(e, "Pipeline:BatcherCapacity", s.Pipeline.BatcherCapacity);
+        Positive(e, "Pipeline:BatchCapacity", s.Pipeline.BatchCapacity);
+        if (!(s.Pipeline.ShutdownTimeoutSeconds > 0))
+        {
+            e.Add(K + "Pipeline:ShutdownTimeoutSeconds must be greater than 0");
+        }
+
+        return e;
+    }
+
+    private static void Positive(List<string> e, string key, long value)
+    {
+        if (value < 1)
+        {
+            e.Add(K + key + " must be at least 1, got " + value.ToString(CultureInfo.InvariantCulture));
+        }
+    }
+
+    private static void Directory(List<string> e, string key, string? path, bool required)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            if (required)
+            {
+                e.Add(K + key + " is required (a checkpoint directory)");
+            }
+        }
+        else if (!System.IO.Directory.Exists(path))
+        {
+            e.Add(K + key + $": no such directory '{path}'");
+        }
+    }
+}

@@ -1,0 +1,183 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TokenClean.Ingest.Samples;
+using TokenClean.Ingest.Templates;
+using TokenClean.Ingest.Tokenization;
+using TokenClean.Scoring;
+using TokenClean.Scoring.Models;
+using TokenClean.Service.Observability;
+using TokenClean.Service.Refresh;
+using TokenClean.Sink.Lake;
+using TokenClean.Sink.Output;
+
+namespace TokenClean.Service.Pipeline;
+
+/// <summary>
+/// The hosted service behind <c>tokenclean serve</c>: loads tokenizer, template and base model, opens the lake and
+/// the dead-letter sink, builds the <see cref="StreamingPipeline"/> and runs the <see cref="KafkaSource"/> on a
+/// dedicated thread until the host stops it (SIGTERM, Ctrl-C) or a fatal error does.
+/// </summary>
+internal sealed class StreamingService : BackgroundService, IPipelineStatus
+{
+    private readonly ServeSettings _settings;
+    private readonly IServiceProvider _services;
+    private readonly PipelineMetrics _metrics;
+    private readonly ServeExit _exit;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly ILogger<StreamingService> _log;
+    private readonly CancellationTokenSource _fatalStop = new();
+    private readonly PartitionGenerations _generations = new();
+    private readonly OffsetTracker _tracker = new();
+    private volatile string _state = "starting";
+    private StreamingPipeline? _pipeline;
+    private KafkaSource? _source;
+    private LakeWriter? _writer;
+
+    public StreamingService(
+        IOptions<ServeSettings> settings,
+        IServiceProvider services,
+        PipelineMetrics metrics,
+        ServeExit exit,
+        IHostApplicationLifetime lifetime,
+        ILogger<StreamingService> log)
+    {
+        _settings = settings.Value;
+        _services = services;
+        _metrics = metrics;
+        _exit = exit;
+        _lifetime = lifetime;
+        _log = log;
+    }
+
+    public PipelineStatusSnapshot Snapshot()
+    {
+        var source = _source;
+        var partitions = new List<PartitionStatus>();
+        foreach (var (topic, partition, generation) in _generations.Snapshot())
+        {
+            partitions.Add(new PartitionStatus(topic, partition, generation, source?.CommittedOffset(topic, partition)));
+        }
+
+        return new PipelineStatusSnapshot(
+            _state,
+            partitions,
+            _pipeline?.QueueDepths() ?? new Dictionary<string, int>(),
+            _tracker.InFlight,
+            source?.Held ?? 0,
+            source?.Paused ?? false,
+            _writer?.Written ?? 0,
+            _writer?.DeadLettered ?? 0);
+    }
+
+    public override void Dispose()
+    {
+        _fatalStop.Dispose();
+        base.Dispose();
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.Factory.StartNew(() => Run(stoppingToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void Run(CancellationToken stoppingToken)
+    {
+        try
+        {
+            RunCore(stoppingToken);
+        }
+        catch (Exception e)
+        {
+            Fatal(e);
+        }
+        finally
+        {
+            _state = _exit.Code == 0 ? "stopped" : "failed";
+            if (_exit.Code != 0)
+            {
+                _lifetime.StopApplication();
+            }
+        }
+    }
+
+    private void RunCore(CancellationToken stoppingToken)
+    {
+        var s = _settings;
+        var baseDir = s.Models.Base!;
+        var tokenizerPath = string.IsNullOrWhiteSpace(s.Models.Tokenizer) ? baseDir : s.Models.Tokenizer;
+        var tokenizer = HfTokenizer.FromFile(tokenizerPath);
+        var templateDir = Directory.Exists(tokenizerPath) ? tokenizerPath : Path.GetDirectoryName(Path.GetFullPath(tokenizerPath));
+        var template = ChatTemplate.Resolve(s.Models.ChatTemplate, templateDir);
+        using var baseModel = CausalLm.Load(baseDir, s.Models.Device);
+        var references = _services.GetRequiredService<IReferenceModelProvider>();
+        if (tokenizer.VocabSize > baseModel.VocabSize)
+        {
+            throw new InvalidOperationException(
+                $"the tokenizer '{tokenizerPath}' has {tokenizer.VocabSize} ids but the base model's vocabulary is {baseModel.VocabSize}");
+        }
+
+        var maxTokens = s.Models.MaxTokens > 0 ? Math.Min(s.Models.MaxTokens, baseModel.MaxSequenceLength) : baseModel.MaxSequenceLength;
+        var encoder = new SampleEncoder(tokenizer, template, new SampleOptions { MaxTokens = maxTokens });
+        var policy = StreamingPipeline.CreatePolicy(s.Selection);
+        var metadata = new OutputMetadata(
+            Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(tokenizerPath))),
+            TokenizerHash(tokenizerPath),
+            policy.Mode,
+            s.Selection.KeepRatio,
+            typeof(StreamingService).Assembly.GetName().Version?.ToString() ?? "unknown");
+        var lake = DataLakeSink.Open(
+            new LakeOptions
+            {
+                Root = s.Lake.Root!,
+                Dataset = s.Lake.Dataset,
+                MaxRecordsPerFile = s.Lake.MaxRecordsPerFile,
+                MaxFileAge = TimeSpan.FromSeconds(s.Lake.MaxFileAgeSeconds),
+                // Instances of a group share the dataset: temporary files are removed per partition on assignment
+                // (LakeWriter.Resume), never wholesale, or a starting instance would delete another's open files.
+                RemoveTempFilesAtOpen = false,
+            },
+            metadata);
+        IDeadLetterSink deadLetters = string.IsNullOrWhiteSpace(s.Kafka.DeadLetterTopic)
+            ? new FileDeadLetterSink(s.Lake.Root!, s.Lake.Dataset)
+            : new KafkaDeadLetterSink(s.Kafka.BootstrapServers!, s.Kafka.DeadLetterTopic, s.Kafka.Properties);
+        using var writer = new LakeWriter(lake, deadLetters, _tracker, _generations, _metrics);
+        _writer = writer;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _fatalStop.Token);
+        _pipeline = new StreamingPipeline(s, encoder, baseModel, references, writer, _generations, _metrics, policy, _log, Fatal);
+        _source = new KafkaSource(s, _pipeline, writer, _tracker, _generations, _log, _metrics);
+        _log.LogInformation(
+            "Serving {Topics} from {Bootstrap} as group {Group} into {Lake}/{Dataset} (base {Base}, selection {Mode}, keep {Keep})",
+            s.Kafka.Topics, s.Kafka.BootstrapServers, s.Kafka.GroupId, s.Lake.Root, s.Lake.Dataset, baseModel.Version, policy.Mode, s.Selection.KeepRatio);
+        _state = "running";
+        stop.Token.Register(() => _state = "draining");
+        var drained = _source.Run(stop.Token, TimeSpan.FromSeconds(s.Pipeline.ShutdownTimeoutSeconds));
+        _log.LogInformation(
+            "Stopped: {Written} rows written, {DeadLettered} dead-lettered, {Dropped} dropped after revocation; drained: {Drained}",
+            writer.Written, writer.DeadLettered, writer.Dropped, drained);
+    }
+
+    private void Fatal(Exception e)
+    {
+        if (Interlocked.CompareExchange(ref _exit.Code, 1, 0) == 0)
+        {
+            _log.LogCritical(e, "Fatal error, stopping the service: {Message}", e.Message);
+            _state = "failed";
+        }
+
+        try
+        {
+            _fatalStop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private static string TokenizerHash(string path)
+    {
+        var file = Directory.Exists(path) ? Path.Combine(path, "tokenizer.json") : path;
+        using var stream = File.OpenRead(file);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+}

@@ -1,0 +1,71 @@
+using System.Text.Json;
+
+namespace TokenClean.Service.Tests.Pipeline;
+
+/// <summary>What a serve run left in the lake: rows (read by Arrow JS) and dead letters (the JSON Lines files).</summary>
+internal sealed class LakeContents
+{
+    public List<LakeRow> Rows { get; } = [];
+
+    public List<JsonElement> DeadLetters { get; } = [];
+
+    /// <summary>Every (partition, offset) in rows and dead letters, duplicates included.</summary>
+    public List<(int Partition, long Offset)> Offsets()
+    {
+        var list = new List<(int, long)>();
+        foreach (var r in Rows)
+        {
+            list.Add((r.Partition, r.Offset));
+        }
+
+        foreach (var d in DeadLetters)
+        {
+            list.Add((d.GetProperty("partition").GetInt32(), d.GetProperty("offset").GetInt64()));
+        }
+
+        return list;
+    }
+
+    /// <summary>Reads the committed files; <paramref name="values"/> also reads labels and influence.</summary>
+    public static LakeContents Read(string lake, string dataset = "cleaned", bool values = false)
+    {
+        var result = new LakeContents();
+        var root = Path.Combine(lake, dataset);
+        var files = Directory.Exists(root)
+            ? Directory.GetFiles(root, "*.arrow", SearchOption.AllDirectories).Where(f => !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal).ToArray()
+            : [];
+        if (files.Length > 0)
+        {
+            var columns = values ? "sample_id,source_partition,source_offset,labels,influence,ref_model_version" : "sample_id,source_partition,source_offset";
+            foreach (var file in ArrowJs.Run(["--columns", columns, .. files]))
+            {
+                var c = file.GetProperty("columns");
+                var ids = c.GetProperty("sample_id");
+                for (var i = 0; i < ids.GetArrayLength(); i++)
+                {
+                    result.Rows.Add(new LakeRow(
+                        ids[i].GetString()!,
+                        c.GetProperty("source_partition")[i].GetInt32(),
+                        long.Parse(c.GetProperty("source_offset")[i].GetString()!, System.Globalization.CultureInfo.InvariantCulture),
+                        values ? c.GetProperty("labels")[i].EnumerateArray().Select(e => e.GetInt32()).ToArray() : null,
+                        values ? c.GetProperty("influence")[i].EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? float.NaN : e.GetSingle()).ToArray() : null));
+                }
+            }
+        }
+
+        var dl = Path.Combine(root, "dead-letters");
+        if (Directory.Exists(dl))
+        {
+            foreach (var file in Directory.GetFiles(dl, "*.jsonl"))
+            {
+                foreach (var line in File.ReadAllLines(file))
+                {
+                    using var doc = JsonDocument.Parse(line);
+                    result.DeadLetters.Add(doc.RootElement.Clone());
+                }
+            }
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace TokenClean.Service.Tests.Pipeline;
+
+/// <summary>
+/// <c>dotnet tokenclean.dll serve ...</c> as a child process (the test assembly's output folder holds tokenclean.dll).
+/// Output is collected; <see cref="Kill"/> sends SIGKILL, <see cref="Terminate"/> SIGTERM.
+/// </summary>
+internal sealed class ServeProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ServeProcess(Process process)
+    {
+        _process = process;
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Everything the child wrote so far (stdout and stderr interleaved).</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts <c>tokenclean serve</c> with <paramref name="args"/> and optional environment variables.</summary>
+    public static ServeProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tokenclean.dll"));
+        psi.ArgumentList.Add("serve");
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[k] = v;
+        }
+
+        return new ServeProcess(Process.Start(psi) ?? throw new InvalidOperationException("could not start dotnet"));
+    }
+
+    /// <summary>The usual flags for a test: mock broker, tiny models, chatml, a lake that commits files quickly.</summary>
+    public static List<string> Args(string bootstrap, string topic, string lake, string group, params string[] extra) =>
+    [
+        "--kafka", bootstrap, "--topics", topic, "--group", group, "--lake", lake,
+        "--base", StreamingAssets.BaseDir, "--ref", StreamingAssets.RefDir, "--chat-template", "chatml",
+        // 6 s is the smallest session timeout the mock broker accepts (Kafka's group.min.session.timeout.ms); a smaller
+        // one leaves the consumer waiting in JoinGroup for ever. It bounds how long a killed member holds its partitions.
+        "--kafka-property", "session.timeout.ms=6000",
+        .. extra,
+    ];
+
+    public bool WaitForOutput(string text, TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < until)
+        {
+            if (Output.Contains(text, StringComparison.Ordinal))
+            {
+                return true;
+            }
+
+            if (_process.HasExited)
+            {
+                return Output.Contains(text, StringComparison.Ordinal);
+            }
+
+            Thread.Sleep(20);
+        }
+
+        return false;
+    }
+
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            _process.WaitForExit();
+        }
+    }
+
+    public void Terminate() => SystemCommand.Run("kill", "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout))
+        {
+            return false;
+        }
+
+        _process.WaitForExit(); // drains the output readers
+        return true;
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using TokenClean.Ingest.Kafka;
+using TokenClean.Ingest.Tokenization;
+
+namespace TokenClean.Service.Tests.Pipeline;
+
+/// <summary>Two instances in one group: the second one's arrival moves partitions mid-stream (cooperative rebalance).</summary>
+public sealed class ServeRebalanceTests : IDisposable
+{
+    private const string Topic = "shared";
+    private const int Partitions = 4;
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "tc-serve-rebalance-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Serve_SecondInstanceJoinsMidStream_EveryRecordExactlyOnceAndAllCommitted()
+    {
+        using var cluster = KafkaMockCluster.Start();
+        cluster.CreateTopic(Topic, Partitions);
+        var vocab = HfTokenizer.FromFile(StreamingAssets.BaseDir).VocabSize;
+        const int count = 1200;
+        SystemCommand.Kcat(cluster.BootstrapServers, Topic, SampleLines.Mixed(count, badEvery: 9, seed: 8, vocab));
+        var lake = Path.Combine(_dir, "lake");
+        var environment = new Dictionary<string, string>
+        {
+            ["TokenClean__Lake__MaxRecordsPerFile"] = "50",
+            ["TokenClean__Lake__MaxFileAgeSeconds"] = "0.2",
+            ["TokenClean__Pipeline__TokenizeCapacity"] = "64",
+            ["TokenClean__Pipeline__BatcherCapacity"] = "64",
+        };
+        var args = ServeProcess.Args(cluster.BootstrapServers, Topic, lake, "shared", "--selection", "per-sample", "--batch-tokens", "1024");
+        using var first = ServeProcess.Start(args, environment);
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (LakeContents.Read(lake).Offsets().Count == 0)
+        {
+            Assert.True(DateTime.UtcNow < until && !first.HasExited, "nothing written:\n" + first.Output);
+            Thread.Sleep(100);
+        }
+
+        using var second = ServeProcess.Start(args, environment);
+        until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (LakeContents.Read(lake).Offsets().Count < count)
+        {
+            Assert.True(DateTime.UtcNow < until && !first.HasExited && !second.HasExited, $"not done:\n{first.Output}\n---\n{second.Output}");
+            Thread.Sleep(300);
+        }
+
+        first.Terminate();
+        second.Terminate();
+        Assert.True(first.WaitForExit(TimeSpan.FromSeconds(30)) && first.ExitCode == 0, first.Output);
+        Assert.True(second.WaitForExit(TimeSpan.FromSeconds(30)) && second.ExitCode == 0, second.Output);
+        Assert.Contains("Revoked", first.Output, StringComparison.Ordinal);
+        Assert.Contains("Assigned", second.Output, StringComparison.Ordinal);
+
+        var ends = KafkaProbe.EndOffsets(cluster.BootstrapServers, Topic, Partitions);
+        ServeEndToEndTests.AssertExactlyOnce(LakeContents.Read(lake).Offsets(), ends);
+        Assert.Equal(ends, KafkaProbe.Committed(cluster.BootstrapServers, "shared", Topic, Partitions));
+    }
+}
