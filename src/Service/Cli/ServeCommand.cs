@@ -21,6 +21,7 @@ internal static class ServeCommand
         ("--base", "Models:Base", "Base model checkpoint directory (config.json + safetensors)."),
         ("--ref", "Models:Reference", "Fixed reference model checkpoint directory."),
         ("--ref-root", "Models:ReferenceRoot", "Directory of reference versions to refresh from (instead of --ref)."),
+        ("--refresh-poll-seconds", "Models:RefreshPollSeconds", "Seconds between looks at --ref-root for a new complete version (default 30)."),
         ("--tokenizer", "Models:Tokenizer", "tokenizer.json or a model directory (default: the base model directory)."),
         ("--chat-template", "Models:ChatTemplate", "Chat template: the model's own (default) or chatml, llama3, llama2, tulu, alpaca."),
         ("--device", "Models:Device", "Scoring device (default cpu)."),
@@ -32,7 +33,7 @@ internal static class ServeCommand
         ("--batch-tokens", "Batching:MaxTokens", "Token budget of one forward pass (default 16384)."),
         ("--max-delay-ms", "Batching:MaxDelayMs", "A partial batch is scored after this many ms (default 50)."),
         ("--shutdown-timeout", "Pipeline:ShutdownTimeoutSeconds", "Seconds a graceful shutdown may take (default 30)."),
-        ("--http", "Http:Urls", "URLs of the HTTP endpoints (/healthz, /status)."),
+        ("--http", "Http:Urls", "URLs of the HTTP endpoints /healthz and /status, e.g. http://127.0.0.1:8080 (unset: no HTTP endpoints)."),
     ];
 
     public static Command Create()

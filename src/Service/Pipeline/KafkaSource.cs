@@ -19,6 +19,9 @@ namespace TokenClean.Service.Pipeline;
 /// </remarks>
 internal sealed class KafkaSource
 {
+    private long _lastReachableTicks = DateTime.UtcNow.Ticks;
+    private volatile bool _brokersDown;
+
     private readonly ServeSettings _settings;
     private readonly StreamingPipeline _pipeline;
     private readonly LakeWriter _writer;
@@ -80,6 +83,19 @@ internal sealed class KafkaSource
     }
 
     /// <summary>
+    /// When Kafka was last known reachable: now, unless librdkafka reported all brokers down since the last record
+    /// arrived (then the time of that record). Read by /healthz from any thread.
+    /// </summary>
+    public DateTimeOffset LastReachable =>
+        _brokersDown ? new DateTimeOffset(Interlocked.Read(ref _lastReachableTicks), TimeSpan.Zero) : DateTimeOffset.UtcNow;
+
+    private void MarkReachable()
+    {
+        Interlocked.Exchange(ref _lastReachableTicks, DateTime.UtcNow.Ticks);
+        _brokersDown = false;
+    }
+
+    /// <summary>
     /// Runs until <paramref name="stop"/> is cancelled, then drains: stops fetching, completes the pipeline, waits
     /// (at most <paramref name="drainTimeout"/>) for it, flushes the lake, commits, closes the consumer (leaving the
     /// group). Returns whether the drain finished in time.
@@ -91,7 +107,11 @@ internal sealed class KafkaSource
             .SetPartitionsAssignedHandler(OnAssigned)
             .SetPartitionsRevokedHandler(OnRevoked)
             .SetPartitionsLostHandler(OnLost)
-            .SetErrorHandler((_, e) => _log.Log(e.IsFatal ? LogLevel.Critical : LogLevel.Warning, "Kafka: {Reason} ({Code})", e.Reason, e.Code))
+            .SetErrorHandler((_, e) =>
+            {
+                _brokersDown |= e.Code == ErrorCode.Local_AllBrokersDown;
+                _log.Log(e.IsFatal ? LogLevel.Critical : LogLevel.Warning, "Kafka: {Reason} ({Code})", e.Reason, e.Code);
+            })
             .SetLogHandler((_, m) => _log.LogDebug("librdkafka {Facility}: {Message}", m.Facility, m.Message))
             .Build();
         _consumer = consumer;
@@ -112,6 +132,10 @@ internal sealed class KafkaSource
             try
             {
                 result = consumer.Consume(TimeSpan.FromMilliseconds(_paused ? 20 : 100));
+                if (result is not null)
+                {
+                    MarkReachable();
+                }
             }
             catch (ConsumeException e)
             {

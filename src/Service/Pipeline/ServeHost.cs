@@ -123,19 +123,34 @@ internal static class ServeHost
         builder.Services.AddSingleton<IValidateOptions<ServeSettings>, ServeSettingsValidator>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(shutdownSeconds + 10));
         builder.Services.AddSingleton<ServeExit>();
-        builder.Services.AddSingleton(_ => new PipelineMetrics());
+        // Metrics, OTLP export (when an endpoint is configured) and, when TokenClean:Http:Urls is set, /healthz + /status.
+        builder.Services.AddSingleton<IHealthSource>(sp => new PipelineHealth(sp.GetRequiredService<StreamingService>()));
+        builder.Services.AddTokenCleanObservability(
+            builder.Configuration,
+            statusServer: !string.IsNullOrWhiteSpace(builder.Configuration[ServeSettings.Section + ":Http:Urls"]));
         Configure?.Invoke(builder);
         configure?.Invoke(builder);
         builder.Services.TryAddSingleton<IReferenceModelProvider>(sp =>
         {
             var s = sp.GetRequiredService<IOptions<ServeSettings>>().Value;
-            if (string.IsNullOrWhiteSpace(s.Models.Reference))
+            var baseConfig = ModelConfig.Load(s.Models.Base!);
+            if (string.IsNullOrWhiteSpace(s.Models.ReferenceRoot))
             {
-                throw new InvalidOperationException(
-                    "TokenClean:Models:ReferenceRoot needs the reference refresher, which this build does not register; use TokenClean:Models:Reference");
+                return FixedReferenceModel.Load(s.Models.Reference!, baseConfig, s.Models.Device);
             }
 
-            return new LoadedReferenceModel(CausalLm.Load(s.Models.Reference, s.Models.Device));
+            // The self-evolving loop: new reference versions under the root are validated and swapped in between batches.
+            var options = new RefreshOptions
+            {
+                Root = s.Models.ReferenceRoot!,
+                Device = s.Models.Device,
+                PollInterval = TimeSpan.FromSeconds(s.Models.RefreshPollSeconds),
+            };
+            return ModelRefresher.StartAsync(
+                options,
+                baseConfig,
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger("TokenClean.Refresh"),
+                sp.GetRequiredService<PipelineMetrics>()).GetAwaiter().GetResult();
         });
         builder.Services.AddSingleton<StreamingService>();
         builder.Services.AddSingleton<IPipelineStatus>(sp => sp.GetRequiredService<StreamingService>());

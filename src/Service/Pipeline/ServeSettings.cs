@@ -68,6 +68,9 @@ internal sealed class ServeSettings
         /// <summary>Directory the reference refresher watches (one subdirectory per version).</summary>
         public string? ReferenceRoot { get; set; }
 
+        /// <summary>Seconds between looks at <see cref="ReferenceRoot"/> for a new complete version.</summary>
+        public int RefreshPollSeconds { get; set; } = 30;
+
         /// <summary>tokenizer.json or a model directory; default the base model directory.</summary>
         public string? Tokenizer { get; set; }
 

@@ -52,6 +52,9 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
         _log = log;
     }
 
+    /// <summary>When Kafka was last known reachable (null before the source started).</summary>
+    public DateTimeOffset? KafkaLastReachable => _source?.LastReachable;
+
     public PipelineStatusSnapshot Snapshot()
     {
         var source = _source;

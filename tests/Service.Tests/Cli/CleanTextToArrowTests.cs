@@ -72,4 +72,29 @@ public sealed class CleanTextToArrowTests : IDisposable
         Assert.Equal((long)(0.6 * response), kept);
         Assert.Contains("keep ratio", output.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Clean_ModelWithoutChatTemplate_ScoresPreTokenizedLinesAndDeadLettersTextOnesWithTheReason()
+    {
+        var demo = Path.Combine(ArrowJs.RepoRoot, "examples", "data", "demo.jsonl");
+        var (baseDir, refDir) = DemoAssets.Ensure(Path.Combine(_dir, "models"), await File.ReadAllLinesAsync(demo), merges: 50);
+        var input = Path.Combine(_dir, "mixed.jsonl");
+        await File.WriteAllLinesAsync(input,
+        [
+            """{"id":"tok","input_ids":[10,20,30,40,50],"labels":[-100,-100,30,40,50]}""",
+            """{"id":"chat","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}""",
+        ]);
+        var outDir = Path.Combine(_dir, "out-no-template");
+
+        var exit = await CommandLine.Build()
+            .Parse(["clean", "--input", input, "--base", baseDir, "--ref", refDir, "--out", outDir, "--format", "jsonl"])
+            .InvokeAsync(new InvocationConfiguration { Output = new StringWriter(), Error = new StringWriter() });
+
+        Assert.Equal(0, exit);
+        var rows = await File.ReadAllLinesAsync(Path.Combine(outDir, "mixed.jsonl"));
+        Assert.Equal("tok", JsonDocument.Parse(Assert.Single(rows)).RootElement.GetProperty("sample_id").GetString());
+        var dead = JsonDocument.Parse(Assert.Single(await File.ReadAllLinesAsync(Path.Combine(outDir, "dead-letters.jsonl")))).RootElement;
+        Assert.Equal("no_chat_template", dead.GetProperty("reason").GetString());
+        Assert.Contains("--chat-template", dead.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
 }

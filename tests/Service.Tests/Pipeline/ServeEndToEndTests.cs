@@ -215,7 +215,7 @@ public sealed class ServeEndToEndTests : IDisposable
         File.WriteAllLines(input, pretokenized);
         var output = Path.Combine(_dir, "batch-out");
         var exit = await CommandLine.Build().Parse(
-            ["clean", "--input", input, "--base", StreamingAssets.BaseDir, "--ref", StreamingAssets.RefDir, "--out", output, "--selection", "per-sample"]).InvokeAsync();
+            ["clean", "--input", input, "--base", StreamingAssets.BaseDir, "--ref", StreamingAssets.RefDir, "--out", output, "--selection", "per-sample", "--format", "jsonl"]).InvokeAsync();
         Assert.Equal(0, exit);
         var result = new Dictionary<string, (int[], float[])>(StringComparer.Ordinal);
         foreach (var line in File.ReadAllLines(Path.Combine(output, "batch.jsonl")))
