@@ -28,9 +28,12 @@ at::Tensor causal_attention(at::Tensor q, at::Tensor k, at::Tensor v, double sca
   // Eager path (libtorch 1.13 has no fused attention), in blocks of queries: block b only multiplies the keys it
   // can see (causal, and the window), so the work is about half of the full square, and each block's scores stay
   // small enough for the cache. Scores in the compute dtype, softmax in float32 as HF's eager attention does.
+  // 256-query blocks measured fastest on 2 cores; contiguous [B, H, L, D] operands let BLAS skip a copy per block.
   constexpr int64_t kBlock = 256;
-  at::Tensor out = at::empty_like(q);
-  at::Tensor scaled_q = q * scale;
+  k = k.contiguous();
+  v = v.contiguous();
+  at::Tensor scaled_q = (q * scale).contiguous();
+  at::Tensor out = at::empty_like(scaled_q);
   auto index_opts = at::TensorOptions().dtype(at::kLong).device(q.device());
   for (int64_t qs = 0; qs < len; qs += kBlock) {
     const int64_t qe = std::min(len, qs + kBlock);
