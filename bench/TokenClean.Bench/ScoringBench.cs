@@ -77,6 +77,12 @@ internal static class ScoringBench
         Console.WriteLine(FormattableString.Invariant($"  {rate / 1e9:F1} GFLOP/s = {rate / matmul * 100:F1}% of the matmul rate measured around it ({matmul / 1e9:F1} GFLOP/s); task formula 2 x 2 x all params x tokens: {4.0 * auto.ParameterCount * tokens * rounds / autoSeconds / matmul * 100:F1}%"));
         Console.WriteLine(FormattableString.Invariant($"padded only: {tokens * rounds / paddedSeconds:F0} tokens/s ({flops * rounds / paddedSeconds / (paddedMatmul / paddedSeconds) * 100:F1}% of its matmul rate); auto is {paddedSeconds / autoSeconds:F2}x padding-only"));
 
+        // A call whose samples differ a lot in length (one long, several short): where packing pays off.
+        int[][] skewed = [batch[0][..Math.Min(1000, batch[0].Length)], batch[1][..64], batch[2][..64], batch[3][..64], batch[4][..64]];
+        var (_, skewAuto, _) = Score(auto, reference, skewed, matmulParams);
+        var (_, skewPadded, _) = Score(basePadded, refPadded, skewed, matmulParams);
+        Console.WriteLine(FormattableString.Invariant($"skewed call ({skewed[0].Length} + 4 x 64 tokens): auto {skewAuto:F2} s, padded only {skewPadded:F2} s: auto is {skewPadded / skewAuto:F2}x padding-only"));
+
         if (rssSamples > 0)
         {
             Rss(auto, reference, rssSamples, recipe.Vocab);
