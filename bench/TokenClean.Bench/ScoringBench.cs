@@ -8,7 +8,7 @@ namespace TokenClean.Bench;
 /// <summary>
 /// Scoring throughput of base + reference on a ~60M-parameter Llama-shaped model (CPU, fp32), as FLOP/s against
 /// this machine's fp32 matmul rate measured in the same run; packing (auto) vs padding only; RSS over many batches.
-/// Usage: scoring [samples=32] [rssSamples=400] [rounds=2]
+/// Usage: scoring [samples=32] [rssSamples=400] [rounds=2]; rounds 0 measures only the RSS.
 /// </summary>
 internal static class ScoringBench
 {
@@ -69,6 +69,12 @@ internal static class ScoringBench
             paddedSeconds += s2;
             autoMatmul += (m0 + m1) / 2 * s1;
             paddedMatmul += (m1 + m2) / 2 * s2;
+        }
+
+        if (rounds == 0)
+        {
+            Rss(auto, reference, rssSamples, recipe.Vocab);
+            return 0;
         }
 
         var matmul = autoMatmul / autoSeconds; // time-weighted matmul rate around the auto runs
@@ -135,8 +141,10 @@ internal static class ScoringBench
             }
         }
 
+        var series = readings.ToArray();
         readings.Sort();
         var median = readings[readings.Count / 2];
+        Console.WriteLine(FormattableString.Invariant($"RSS readings (MiB, one per call after warm-up): {string.Join(' ', series.Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))}"));
         Console.WriteLine(FormattableString.Invariant($"RSS over {count} samples (64-256 tokens, {perCall} per call, both models, {sw.Elapsed.TotalSeconds:F0} s): after warm-up min {readings[0]:F0} MiB, max {readings[^1]:F0} MiB, median {median:F0} MiB, spread {(readings[^1] - readings[0]) / median * 100:F1}%"));
     }
 
