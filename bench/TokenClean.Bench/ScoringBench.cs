@@ -145,6 +145,7 @@ internal static class ScoringBench
         readings.Sort();
         var median = readings[readings.Count / 2];
         Console.WriteLine(FormattableString.Invariant($"RSS readings (MiB, one per call after warm-up): {string.Join(' ', series.Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))}"));
+        Console.WriteLine(FormattableString.Invariant($"managed heap at the end: {GC.GetTotalMemory(forceFullCollection: false) / 1048576.0:F0} MiB, after a full collection {GC.GetTotalMemory(forceFullCollection: true) / 1048576.0:F0} MiB; live tensor handles {Torch.LiveHandles}"));
         Console.WriteLine(FormattableString.Invariant($"RSS over {count} samples (64-256 tokens, {perCall} per call, both models, {sw.Elapsed.TotalSeconds:F0} s): after warm-up min {readings[0]:F0} MiB, max {readings[^1]:F0} MiB, median {median:F0} MiB, spread {(readings[^1] - readings[0]) / median * 100:F1}%"));
     }
 
