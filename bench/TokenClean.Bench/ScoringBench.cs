@@ -8,7 +8,7 @@ namespace TokenClean.Bench;
 /// <summary>
 /// Scoring throughput of base + reference on a ~60M-parameter Llama-shaped model (CPU, fp32), as FLOP/s against
 /// this machine's fp32 matmul rate measured in the same run; packing (auto) vs padding only; RSS over many batches.
-/// Usage: scoring [samples=32] [rssSamples=400]
+/// Usage: scoring [samples=32] [rssSamples=400] [rounds=2]; rounds 0 measures only the RSS.
 /// </summary>
 internal static class ScoringBench
 {
@@ -16,6 +16,7 @@ internal static class ScoringBench
     {
         var samples = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 32;
         var rssSamples = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 400;
+        var rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2;
         var root = Path.Combine(Path.GetTempPath(), "tc-bench-scoring");
         var baseDir = Path.Combine(root, "base");
         var refDir = Path.Combine(root, "ref");
@@ -30,8 +31,6 @@ internal static class ScoringBench
 
         Torch.ApplyDefaultThreads();
         Console.WriteLine(FormattableString.Invariant($"libtorch {Torch.Version}, {Environment.ProcessorCount} cores, {Torch.NumThreads} intra-op threads"));
-        var matmul = MatmulRate(1024, TimeSpan.FromSeconds(3));
-        Console.WriteLine(FormattableString.Invariant($"fp32 matmul 1024^3: {matmul / 1e9:F1} GFLOP/s"));
 
         var rng = new Random(3);
         var batch = new int[samples][];
@@ -49,14 +48,46 @@ internal static class ScoringBench
 
         auto.TokenLosses([batch[0][..128]]); // warm-up
         reference.TokenLosses([batch[0][..128]]);
-        var (tokens, seconds, flops) = Score(auto, reference, batch, matmulParams);
         var paddedOpts = new ScoringOptions { BatchMode = BatchMode.Padded };
         using var basePadded = CausalLm.Load(baseDir, options: paddedOpts);
         using var refPadded = CausalLm.Load(refDir, options: paddedOpts);
-        var (_, paddedSeconds, _) = Score(basePadded, refPadded, batch, matmulParams);
-        Console.WriteLine(FormattableString.Invariant($"auto (pack/pad by cost): {samples} samples, {tokens} tokens x 2 models in {seconds:F2} s = {tokens / seconds:F0} tokens/s (each token through both models)"));
-        Console.WriteLine(FormattableString.Invariant($"  {flops / seconds / 1e9:F1} GFLOP/s = {flops / seconds / matmul * 100:F1}% of the matmul rate (task formula 2 x 2 x all params x tokens: {4.0 * auto.ParameterCount * tokens / seconds / matmul * 100:F1}%)"));
-        Console.WriteLine(FormattableString.Invariant($"padded only: {paddedSeconds:F2} s = {tokens / paddedSeconds:F0} tokens/s; auto is {paddedSeconds / seconds:F2}x padding-only"));
+
+        // The build machines are shared: alternate the two modes and measure the matmul rate next to each run,
+        // so load that comes and goes biases neither the ratio to the matmul rate nor auto vs padded.
+        double autoSeconds = 0, paddedSeconds = 0, autoMatmul = 0, paddedMatmul = 0, flops = 0;
+        long tokens = 0;
+        for (var round = 0; round < rounds; round++)
+        {
+            var m0 = MatmulRate(1024, TimeSpan.FromSeconds(2));
+            var (t, s1, f) = Score(auto, reference, batch, matmulParams);
+            var m1 = MatmulRate(1024, TimeSpan.FromSeconds(2));
+            var (_, s2, _) = Score(basePadded, refPadded, batch, matmulParams);
+            var m2 = MatmulRate(1024, TimeSpan.FromSeconds(2));
+            Console.WriteLine(FormattableString.Invariant($"round {round}: auto {s1:F2} s ({f / s1 / 1e9:F1} GFLOP/s), padded {s2:F2} s, matmul {m0 / 1e9:F1} / {m1 / 1e9:F1} / {m2 / 1e9:F1} GFLOP/s"));
+            (tokens, flops) = (t, f);
+            autoSeconds += s1;
+            paddedSeconds += s2;
+            autoMatmul += (m0 + m1) / 2 * s1;
+            paddedMatmul += (m1 + m2) / 2 * s2;
+        }
+
+        if (rounds == 0)
+        {
+            Rss(auto, reference, rssSamples, recipe.Vocab);
+            return 0;
+        }
+
+        var matmul = autoMatmul / autoSeconds; // time-weighted matmul rate around the auto runs
+        var rate = flops * rounds / autoSeconds;
+        Console.WriteLine(FormattableString.Invariant($"auto (pack/pad by cost): {samples} samples, {tokens} tokens x 2 models, {rounds} rounds: {tokens * rounds / autoSeconds:F0} tokens/s (each token through both models)"));
+        Console.WriteLine(FormattableString.Invariant($"  {rate / 1e9:F1} GFLOP/s = {rate / matmul * 100:F1}% of the matmul rate measured around it ({matmul / 1e9:F1} GFLOP/s); task formula 2 x 2 x all params x tokens: {4.0 * auto.ParameterCount * tokens * rounds / autoSeconds / matmul * 100:F1}%"));
+        Console.WriteLine(FormattableString.Invariant($"padded only: {tokens * rounds / paddedSeconds:F0} tokens/s ({flops * rounds / paddedSeconds / (paddedMatmul / paddedSeconds) * 100:F1}% of its matmul rate); auto is {paddedSeconds / autoSeconds:F2}x padding-only"));
+
+        // A call whose samples differ a lot in length (one long, several short): where packing pays off.
+        int[][] skewed = [batch[0][..Math.Min(1000, batch[0].Length)], batch[1][..64], batch[2][..64], batch[3][..64], batch[4][..64]];
+        var (_, skewAuto, _) = Score(auto, reference, skewed, matmulParams);
+        var (_, skewPadded, _) = Score(basePadded, refPadded, skewed, matmulParams);
+        Console.WriteLine(FormattableString.Invariant($"skewed call ({skewed[0].Length} + 4 x 64 tokens): auto {skewAuto:F2} s, padded only {skewPadded:F2} s: auto is {skewPadded / skewAuto:F2}x padding-only"));
 
         if (rssSamples > 0)
         {
@@ -110,8 +141,11 @@ internal static class ScoringBench
             }
         }
 
+        var series = readings.ToArray();
         readings.Sort();
         var median = readings[readings.Count / 2];
+        Console.WriteLine(FormattableString.Invariant($"RSS readings (MiB, one per call after warm-up): {string.Join(' ', series.Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))}"));
+        Console.WriteLine(FormattableString.Invariant($"managed heap at the end: {GC.GetTotalMemory(forceFullCollection: false) / 1048576.0:F0} MiB, after a full collection {GC.GetTotalMemory(forceFullCollection: true) / 1048576.0:F0} MiB; live tensor handles {Torch.LiveHandles}"));
         Console.WriteLine(FormattableString.Invariant($"RSS over {count} samples (64-256 tokens, {perCall} per call, both models, {sw.Elapsed.TotalSeconds:F0} s): after warm-up min {readings[0]:F0} MiB, max {readings[^1]:F0} MiB, median {median:F0} MiB, spread {(readings[^1] - readings[0]) / median * 100:F1}%"));
     }
 

@@ -7,13 +7,15 @@ namespace TokenClean.Scoring.Models;
 /// sample, batched by packing or padding, LM head chunked and computed only where a loss is wanted.
 /// </summary>
 /// <remarks>
-/// <see cref="TokenLosses"/> may be called from any thread, one call at a time per thread; each call's
-/// intermediate tensors live in a dispose scope per batch. Bad samples throw <see cref="SampleRejectedException"/>
+/// <see cref="TokenLosses"/> may be called from any thread; calls on one model run one at a time (libtorch
+/// already spreads each op over the intra-op threads). Each call's intermediate tensors live in a dispose scope
+/// per batch, so native memory returns to the weights' size between calls. Bad samples throw <see cref="SampleRejectedException"/>
 /// before anything runs; a native failure throws <see cref="Native.TorchException"/>.
 /// </remarks>
 public sealed class CausalLm : ITokenLossModel
 {
     private readonly IDecoder _decoder;
+    private readonly Lock _gate = new();
     private int _disposed;
 
     private CausalLm(ModelConfig config, IDecoder decoder, string version, string device, DType dtype, ScoringOptions options, long parameters)
@@ -94,9 +96,13 @@ public sealed class CausalLm : ITokenLossModel
             Array.Fill(results[i], float.NaN);
         }
 
-        foreach (var batch in PlanBatches(sequences, lossMask, lengths))
+        lock (_gate)
         {
-            RunBatch(sequences, lossMask, lengths, batch, results);
+            ObjectDisposedException.ThrowIf(_disposed != 0, this);
+            foreach (var batch in PlanBatches(sequences, lossMask, lengths))
+            {
+                RunBatch(sequences, lossMask, lengths, batch, results);
+            }
         }
 
         return results;
@@ -125,9 +131,12 @@ public sealed class CausalLm : ITokenLossModel
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        lock (_gate)
         {
-            _decoder.Dispose();
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                _decoder.Dispose();
+            }
         }
     }
 

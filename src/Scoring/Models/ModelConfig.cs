@@ -205,7 +205,7 @@ public sealed record ModelConfig
     private static int[] LayerWindowsOf(Reader r, Architecture arch, int layers)
     {
         var windows = new int[layers];
-        var window = r.OptInt("sliding_window") ?? 0;
+        var window = r.OptInt("sliding_window", allowZero: true) ?? 0;
         if (window <= 0)
         {
             return windows;
@@ -223,7 +223,7 @@ public sealed record ModelConfig
 
         // Older configs: Mistral slides everywhere; Qwen2/3 only with use_sliding_window, from max_window_layers on.
         var slides = arch == Architecture.Mistral || r.Bool("use_sliding_window", false);
-        var from = arch == Architecture.Mistral ? 0 : r.OptInt("max_window_layers") ?? 0;
+        var from = arch == Architecture.Mistral ? 0 : r.OptInt("max_window_layers", allowZero: true) ?? 0;
         for (var i = 0; i < layers; i++)
         {
             windows[i] = slides && i >= from ? window : 0;
@@ -246,16 +246,16 @@ public sealed record ModelConfig
 
         public int Int(string name) => OptInt(name) ?? throw new CheckpointException($"{Path}: '{name}' is missing");
 
-        public int? OptInt(string name)
+        public int? OptInt(string name, bool allowZero = false)
         {
             if (!Root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
             {
                 return null;
             }
 
-            return v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) && i > 0
+            return v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) && (i > 0 || (allowZero && i == 0))
                 ? i
-                : throw new CheckpointException($"{Path}: '{name}' must be a positive integer, got {v.GetRawText()}");
+                : throw new CheckpointException($"{Path}: '{name}' must be a {(allowZero ? "non-negative" : "positive")} integer, got {v.GetRawText()}");
         }
 
         public double? OptDouble(string name) =>

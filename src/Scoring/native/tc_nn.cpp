@@ -2,6 +2,7 @@
 
 #include <torch/version.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "tc_internal.h"
@@ -24,14 +25,29 @@ at::Tensor causal_attention(at::Tensor q, at::Tensor k, at::Tensor v, double sca
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
   if (!windowed) return at::scaled_dot_product_attention(q, k, v, {}, 0.0, /*is_causal=*/true, scale);
 #endif
-  // Eager path (libtorch 1.13 has no fused attention): scores in the compute dtype, softmax in float32 as HF does.
-  at::Tensor scores = at::matmul(q, k.transpose(-2, -1)).mul_(scale);
-  auto opts = at::TensorOptions().dtype(at::kBool).device(q.device());
-  at::Tensor masked = at::ones({len, len}, opts).triu(1);
-  if (windowed) masked = masked.logical_or(at::ones({len, len}, opts).tril(-window));
-  scores.masked_fill_(masked, -std::numeric_limits<float>::infinity());
-  at::Tensor probs = at::softmax(scores, -1, at::kFloat).to(q.scalar_type());
-  return at::matmul(probs, v);
+  // Eager path (libtorch 1.13 has no fused attention), in blocks of queries: block b only multiplies the keys it
+  // can see (causal, and the window), so the work is about half of the full square, and each block's scores stay
+  // small enough for the cache. Scores in the compute dtype, softmax in float32 as HF's eager attention does.
+  // 256-query blocks measured fastest on 2 cores; contiguous [B, H, L, D] operands let BLAS skip a copy per block.
+  constexpr int64_t kBlock = 256;
+  k = k.contiguous();
+  v = v.contiguous();
+  at::Tensor scaled_q = (q * scale).contiguous();
+  at::Tensor out = at::empty_like(scaled_q);
+  auto index_opts = at::TensorOptions().dtype(at::kLong).device(q.device());
+  for (int64_t qs = 0; qs < len; qs += kBlock) {
+    const int64_t qe = std::min(len, qs + kBlock);
+    const int64_t ks = windowed ? std::max<int64_t>(0, qs - window + 1) : 0;
+    at::Tensor scores = at::matmul(scaled_q.narrow(2, qs, qe - qs), k.narrow(2, ks, qe - ks).transpose(-2, -1));
+    at::Tensor qi = at::arange(qs, qe, index_opts).unsqueeze(1);
+    at::Tensor kj = at::arange(ks, qe, index_opts).unsqueeze(0);
+    at::Tensor masked = kj > qi;
+    if (windowed) masked = masked.logical_or(qi - kj >= window);
+    scores.masked_fill_(masked, -std::numeric_limits<float>::infinity());
+    at::Tensor probs = at::softmax(scores, -1, at::kFloat).to(q.scalar_type());
+    out.narrow(2, qs, qe - qs).copy_(at::matmul(probs, v.narrow(2, ks, qe - ks)));
+  }
+  return out;
 }
 
 void check_qkv(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {
@@ -146,6 +162,12 @@ TC_EXPORT tc_tensor tc_nn_attention_packed(tc_tensor q, tc_tensor k, tc_tensor v
 
 TC_EXPORT tc_tensor tc_nn_cross_entropy(tc_tensor logits, tc_tensor targets) {
   TC_OP_TRY
-  return wrap(at::cross_entropy_loss(deref(logits).to(at::kFloat), deref(targets), {}, at::Reduction::None, -100));
+  // logsumexp − target logit: the same value as cross_entropy(reduction none) without writing the [N, V]
+  // log-probabilities back to memory.
+  at::Tensor x = deref(logits).to(at::kFloat);
+  at::Tensor t = deref(targets);
+  if (x.dim() != 2 || t.dim() != 1 || t.size(0) != x.size(0))
+    throw std::invalid_argument("cross_entropy expects logits [N, V] and targets [N]");
+  return wrap(at::logsumexp(x, {1}) - x.gather(1, t.unsqueeze(1)).squeeze(1));
   TC_CATCH(nullptr)
 }

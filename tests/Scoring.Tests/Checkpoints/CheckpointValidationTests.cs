@@ -120,6 +120,25 @@ public sealed class CheckpointValidationTests
     }
 
     [Fact]
+    public void Load_OfGpt2WeightsWithoutTheTransformerPrefix_GivesTheSameLosses()
+    {
+        // The original GPT-2 files name tensors "h.0.attn..." and "wte.weight"; save_pretrained adds "transformer.".
+        using var tmp = Copy("gpt2", out var file);
+        Rewrite(file, items =>
+        {
+            for (var i = 0; i < items.Count; i++)
+            {
+                items[i] = items[i] with { Name = items[i].Name.Replace(WeightLayout.Gpt2Prefix, "", StringComparison.Ordinal) };
+            }
+        });
+        var ids = TokenClean.Scoring.Tests.Models.TinyModels.Tokens(40, 8);
+
+        using var stripped = CausalLm.Load(tmp.Path);
+        using var original = CausalLm.Load(TokenClean.Scoring.Tests.Models.TinyModels.Dir("gpt2"));
+        Assert.Equal(original.TokenLosses([ids])[0], stripped.TokenLosses([ids])[0]);
+    }
+
+    [Fact]
     public void Load_OfAShardIndexNamingAMissingShard_NamesTheShard()
     {
         using var tmp = Copy("llama", out var file);

@@ -8,6 +8,17 @@ internal static class TinyModels
     private static readonly Lazy<string> Root = new(() =>
     {
         var root = Path.Combine(Path.GetTempPath(), "tc-tiny-models-" + Environment.ProcessId);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(root, recursive: true);
+            }
+            catch (IOException)
+            {
+                // best effort
+            }
+        };
         foreach (var v in CheckpointRecipe.Variants)
         {
             var dir = Path.Combine(root, v);
