@@ -174,6 +174,7 @@ public sealed class ServeEndToEndTests : IDisposable
         using var serve = ServeProcess.Start(
             ServeProcess.Args(_cluster.BootstrapServers, Topic, Lake, "reopen", "--selection", "per-sample"),
             new Dictionary<string, string> { ["TokenClean__Lake__MaxFileAgeSeconds"] = "1" });
+        Assert.True(serve.WaitForOutput("Assigned", TimeSpan.FromSeconds(30)), serve.Output);
         var produced = 0;
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(40);
         while (!serve.Output.Contains("reopening the lake", StringComparison.Ordinal))
@@ -188,7 +189,7 @@ public sealed class ServeEndToEndTests : IDisposable
                 File.Delete(temp); // e.g. an operator's cleanup job: the open file's rename will fail
             }
 
-            Thread.Sleep(1200);
+            Thread.Sleep(700);
         }
 
         SystemCommand.Kcat(_cluster.BootstrapServers, Topic, SampleLines.Mixed(20, badEvery: 0, seed: 999, vocab));
