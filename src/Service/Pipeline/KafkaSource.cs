@@ -117,10 +117,32 @@ internal sealed class KafkaSource
         _consumer = consumer;
         consumer.Subscribe(_settings.Kafka.TopicList);
         var commitEvery = TimeSpan.FromMilliseconds(_settings.Kafka.CommitIntervalMs);
+        try
+        {
+            Loop(consumer, stop, commitEvery);
+        }
+        catch
+        {
+            // The consumer thread itself failed: stop the blocks before the caller disposes the models and the lake.
+            _pipeline.Abort();
+            _pipeline.AllBlocksCompletion.Wait(TimeSpan.FromSeconds(30));
+            throw;
+        }
+
+        return Drain(consumer, drainTimeout);
+    }
+
+    private void Loop(IConsumer<byte[]?, byte[]?> consumer, CancellationToken stop, TimeSpan commitEvery)
+    {
         var nextCommit = DateTime.UtcNow + commitEvery;
         var nextAgeCheck = DateTime.UtcNow + TimeSpan.FromSeconds(1);
         while (!stop.IsCancellationRequested && !_pipeline.Completion.IsCompleted)
         {
+            if (_writer.TakeReset())
+            {
+                Reseek(consumer);
+            }
+
             while (_held.Count > 0 && _pipeline.TryPost(_held.Peek()))
             {
                 _held.Dequeue();
@@ -175,8 +197,6 @@ internal sealed class KafkaSource
                 nextCommit = now + commitEvery;
             }
         }
-
-        return Drain(consumer, drainTimeout);
     }
 
     private bool Drain(IConsumer<byte[]?, byte[]?> consumer, TimeSpan timeout)
@@ -233,6 +253,28 @@ internal sealed class KafkaSource
         }
 
         return drained && !_pipeline.Completion.IsFaulted;
+    }
+
+    /// <summary>After the lake was reopened: new generations, and every partition back to where the lake stands.</summary>
+    private void Reseek(IConsumer<byte[]?, byte[]?> consumer)
+    {
+        _held.Clear();
+        foreach (var tp in consumer.Assignment)
+        {
+            // A record consumed while the sink was recovering may have registered the partition again: start clean.
+            _tracker.Revoke(tp.Topic, tp.Partition.Value);
+            _generations.Assign(tp.Topic, tp.Partition.Value);
+            var start = Math.Max(_writer.Resume(tp.Topic, tp.Partition.Value), _committed.GetValueOrDefault((tp.Topic, tp.Partition.Value)));
+            try
+            {
+                consumer.Seek(new TopicPartitionOffset(tp, new Offset(start)));
+                _log.LogInformation("Lake reopened: {Topic}[{Partition}] seeks back to {Offset}", tp.Topic, tp.Partition.Value, start);
+            }
+            catch (KafkaException e)
+            {
+                throw new InvalidOperationException($"cannot seek {tp} back to {start} after reopening the lake: {e.Error.Reason}", e);
+            }
+        }
     }
 
     /// <summary>Consumer lag per partition from the client's cached watermarks (no broker round trip).</summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using TokenClean.Service.Observability;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Output;
@@ -17,7 +18,11 @@ namespace TokenClean.Service.Pipeline;
 internal sealed class LakeWriter : IDisposable
 {
     private readonly Lock _gate = new();
-    private readonly DataLakeSink _lake;
+    private readonly Func<DataLakeSink> _reopen;
+    private readonly ILogger? _log;
+    private DataLakeSink _lake;
+    private long? _lastRecovery;
+    private volatile bool _resetPending;
     private readonly IDeadLetterSink _deadLetters;
     private readonly OffsetTracker _tracker;
     private readonly PartitionGenerations _generations;
@@ -25,9 +30,18 @@ internal sealed class LakeWriter : IDisposable
     private readonly Dictionary<(string Topic, int Partition), Queue<long>> _pending = [];
     private readonly List<PipelineItem> _rejected = [];
 
-    public LakeWriter(DataLakeSink lake, IDeadLetterSink deadLetters, OffsetTracker tracker, PartitionGenerations generations, PipelineMetrics metrics)
+    public LakeWriter(
+        DataLakeSink lake,
+        IDeadLetterSink deadLetters,
+        OffsetTracker tracker,
+        PartitionGenerations generations,
+        PipelineMetrics metrics,
+        Func<DataLakeSink>? reopen = null,
+        ILogger? log = null)
     {
         _lake = lake;
+        _reopen = reopen ?? (() => throw new InvalidOperationException("this lake writer cannot reopen its lake"));
+        _log = log;
         _deadLetters = deadLetters;
         _tracker = tracker;
         _generations = generations;
@@ -62,74 +76,101 @@ internal sealed class LakeWriter : IDisposable
     {
         lock (_gate)
         {
-            _rejected.Clear();
-            foreach (var item in items)
+            try
             {
-                if (item.IsRejected && _generations.IsCurrent(item.Record))
-                {
-                    _rejected.Add(item);
-                }
+                WriteLocked(items, baseModel);
+            }
+            catch (LakeWriteException e)
+            {
+                Recover(e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// True once after the lake was reopened: every partition's generation ended, and the consumer must start new
+    /// ones and seek each partition back to the lake's next offset.
+    /// </summary>
+    public bool TakeReset()
+    {
+        if (!_resetPending)
+        {
+            return false;
+        }
+
+        _resetPending = false;
+        return true;
+    }
+
+    private void WriteLocked(IReadOnlyList<PipelineItem> items, string baseModel)
+    {
+        _rejected.Clear();
+        foreach (var item in items)
+        {
+            if (item.IsRejected && _generations.IsCurrent(item.Record))
+            {
+                _rejected.Add(item);
+            }
+        }
+
+        // Durable before the lake may cover their offsets: a committed lake file is never re-read.
+        if (_rejected.Count > 0)
+        {
+            _deadLetters.WriteDurably(_rejected);
+        }
+
+        foreach (var item in items)
+        {
+            var r = item.Record;
+            if (!_generations.IsCurrent(r))
+            {
+                Dropped++;
+                continue;
             }
 
-            // Durable before the lake may cover their offsets: a committed lake file is never re-read.
-            if (_rejected.Count > 0)
+            var source = LakeSource.Kafka(r.Topic, r.Partition);
+            LakeAppendResult result;
+            if (item.IsRejected)
             {
-                _deadLetters.WriteDurably(_rejected);
+                result = _lake.MarkProcessed(source, r.Offset);
+                DeadLettered++;
+                _metrics.DeadLettered(item.RejectCode!);
+            }
+            else
+            {
+                var selected = item.Selected!;
+                var scored = selected.Scored;
+                result = _lake.Append(source, r.Offset, new OutputRecord
+                {
+                    SampleId = scored.Sample.Id,
+                    SourceTopic = r.Topic,
+                    SourcePartition = r.Partition,
+                    SourceOffset = r.Offset,
+                    InputIds = scored.Sample.InputIds,
+                    Labels = selected.Labels,
+                    Influence = scored.Influence,
+                    ResponseTokens = scored.ResponseTokens,
+                    KeptTokens = selected.KeptTokens,
+                    RefModelVersion = item.ReferenceVersion ?? "unknown",
+                    BaseModel = baseModel,
+                    Threshold = selected.Threshold,
+                    ScoredAt = item.ScoredAt,
+                });
+                Written++;
+                _metrics.SampleWritten();
+                _metrics.Selected(scored.ResponseTokens, selected.KeptTokens);
             }
 
-            foreach (var item in items)
+            if (result.Accepted)
             {
-                var r = item.Record;
-                if (!_generations.IsCurrent(r))
-                {
-                    Dropped++;
-                    continue;
-                }
-
-                var source = LakeSource.Kafka(r.Topic, r.Partition);
-                LakeAppendResult result;
-                if (item.IsRejected)
-                {
-                    result = _lake.MarkProcessed(source, r.Offset);
-                    DeadLettered++;
-                    _metrics.DeadLettered(item.RejectCode!);
-                }
-                else
-                {
-                    var selected = item.Selected!;
-                    var scored = selected.Scored;
-                    result = _lake.Append(source, r.Offset, new OutputRecord
-                    {
-                        SampleId = scored.Sample.Id,
-                        SourceTopic = r.Topic,
-                        SourcePartition = r.Partition,
-                        SourceOffset = r.Offset,
-                        InputIds = scored.Sample.InputIds,
-                        Labels = selected.Labels,
-                        Influence = scored.Influence,
-                        ResponseTokens = scored.ResponseTokens,
-                        KeptTokens = selected.KeptTokens,
-                        RefModelVersion = item.ReferenceVersion ?? "unknown",
-                        BaseModel = baseModel,
-                        Threshold = selected.Threshold,
-                        ScoredAt = item.ScoredAt,
-                    });
-                    Written++;
-                    _metrics.SampleWritten();
-                    _metrics.Selected(scored.ResponseTokens, selected.KeptTokens);
-                }
-
-                if (result.Accepted)
-                {
-                    Pending(r.Topic, r.Partition).Enqueue(r.Offset);
-                }
-                else
-                {
-                    _tracker.Done(r.Topic, r.Partition, r.Offset); // already in a committed file
-                }
-
-                Committed(result.Committed);
+                Pending(r.Topic, r.Partition).Enqueue(r.Offset);
             }
+            else
+            {
+                _tracker.Done(r.Topic, r.Partition, r.Offset); // already in a committed file
+            }
+
+            Committed(result.Committed);
         }
     }
 
@@ -138,7 +179,14 @@ internal sealed class LakeWriter : IDisposable
     {
         lock (_gate)
         {
-            Committed(_lake.CommitDue());
+            try
+            {
+                Committed(_lake.CommitDue());
+            }
+            catch (LakeWriteException e)
+            {
+                Recover(e);
+            }
         }
     }
 
@@ -164,7 +212,15 @@ internal sealed class LakeWriter : IDisposable
                 _generations.Revoke(t, p);
             }
 
-            Committed(_lake.Flush());
+            try
+            {
+                Committed(_lake.Flush());
+            }
+            catch (LakeWriteException e)
+            {
+                Recover(e); // nothing of the failed files is committed; the revoked partitions' durable offsets still are
+            }
+
             var result = new List<(string, int, long)>();
             foreach (var c in _tracker.Committable())
             {
@@ -195,6 +251,42 @@ internal sealed class LakeWriter : IDisposable
             _deadLetters.Dispose();
             _lake.Dispose();
         }
+    }
+
+    /// <summary>
+    /// A lake write failed: nothing of the failed files was committed. Dispose, reopen (the scan removes nothing of
+    /// other instances), end every partition's generation so in-flight records are dropped, and ask the consumer to
+    /// seek back. A second failure within 10 s of a recovery, or a failing reopen, is fatal (rethrown).
+    /// </summary>
+    private void Recover(LakeWriteException e)
+    {
+        var now = Environment.TickCount64;
+        if (now - _lastRecovery < 10_000)
+        {
+            throw new LakeWriteException("the data lake failed again within 10 s of a recovery: " + e.Message, e);
+        }
+
+        _lastRecovery = now;
+        _log?.LogWarning(e, "Lake write failed; reopening the lake and re-consuming from its committed offsets: {Message}", e.Message);
+        try
+        {
+            _lake.Dispose(); // deletes what is left of its temporary files: never acknowledged
+        }
+        catch (Exception d) when (d is IOException or UnauthorizedAccessException)
+        {
+            _log?.LogWarning("Discarding the failed lake's files: {Message}", d.Message);
+        }
+
+        _lake = _reopen();
+        foreach (var (topic, partition, _) in _generations.Snapshot())
+        {
+            _generations.Revoke(topic, partition);
+            _tracker.Revoke(topic, partition);
+            _deadLetters.Forget(topic, partition);
+        }
+
+        _pending.Clear();
+        _resetPending = true;
     }
 
     private Queue<long> Pending(string topic, int partition)

@@ -129,8 +129,7 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
             policy.Mode,
             s.Selection.KeepRatio,
             typeof(StreamingService).Assembly.GetName().Version?.ToString() ?? "unknown");
-        var lake = DataLakeSink.Open(
-            new LakeOptions
+        var lakeOptions = new LakeOptions
             {
                 Root = s.Lake.Root!,
                 Dataset = s.Lake.Dataset,
@@ -139,12 +138,12 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
                 // Instances of a group share the dataset: temporary files are removed per partition on assignment
                 // (LakeWriter.Resume), never wholesale, or a starting instance would delete another's open files.
                 RemoveTempFilesAtOpen = false,
-            },
-            metadata);
+            };
+        var lake = DataLakeSink.Open(lakeOptions, metadata);
         IDeadLetterSink deadLetters = string.IsNullOrWhiteSpace(s.Kafka.DeadLetterTopic)
             ? new FileDeadLetterSink(s.Lake.Root!, s.Lake.Dataset)
             : new KafkaDeadLetterSink(s.Kafka.BootstrapServers!, s.Kafka.DeadLetterTopic, s.Kafka.Properties);
-        using var writer = new LakeWriter(lake, deadLetters, _tracker, _generations, _metrics);
+        using var writer = new LakeWriter(lake, deadLetters, _tracker, _generations, _metrics, () => ReopenLake(lakeOptions, metadata), _log);
         _writer = writer;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _fatalStop.Token);
         _pipeline = new StreamingPipeline(s, encoder, baseModel, references, writer, _generations, _metrics, policy, _log, Fatal);
@@ -175,6 +174,16 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
         catch (ObjectDisposedException)
         {
         }
+    }
+
+    /// <summary>Reopens the lake after a write failure, but never recreates a dataset directory that vanished: that
+    /// would hide the loss of everything committed in it.</summary>
+    private static DataLakeSink ReopenLake(LakeOptions options, OutputMetadata metadata)
+    {
+        var dataset = Path.Combine(options.Root, options.Dataset);
+        return Directory.Exists(dataset)
+            ? DataLakeSink.Open(options, metadata)
+            : throw new LakeWriteException($"the dataset directory '{dataset}' no longer exists; not recreating it, which would hide the loss of its committed files");
     }
 
     private static string TokenizerHash(string path)

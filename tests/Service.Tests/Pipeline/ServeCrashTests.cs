@@ -10,6 +10,7 @@ namespace TokenClean.Service.Tests.Pipeline;
 /// dead letters exactly once. The broker (mock cluster) lives in this test process, so it survives the kills.
 /// </summary>
 [Trait("Category", "Crash")]
+[Collection("console")] // serve children run alone: timing-sensitive, and CPU-heavy on a 2-core machine
 public sealed class ServeCrashTests(ITestOutputHelper output) : IDisposable
 {
     private const string Topic = "crash";

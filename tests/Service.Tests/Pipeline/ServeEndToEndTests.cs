@@ -167,6 +167,50 @@ public sealed class ServeEndToEndTests : IDisposable
         Assert.Contains("no longer exists", serve.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Serve_OpenLakeFileDeletedUnderneath_ReopensTheLakeSeeksBackAndStillWritesEachRecordOnce()
+    {
+        var vocab = HfTokenizer.FromFile(StreamingAssets.BaseDir).VocabSize;
+        using var serve = ServeProcess.Start(
+            ServeProcess.Args(_cluster.BootstrapServers, Topic, Lake, "reopen", "--selection", "per-sample"),
+            new Dictionary<string, string> { ["TokenClean__Lake__MaxFileAgeSeconds"] = "1" });
+        Assert.True(serve.WaitForOutput("Assigned", TimeSpan.FromSeconds(30)), serve.Output);
+        var produced = 0;
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(40);
+        while (!serve.Output.Contains("reopening the lake", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < until && !serve.HasExited, "no lake failure was provoked:\n" + serve.Output);
+            SystemCommand.Kcat(_cluster.BootstrapServers, Topic, SampleLines.Mixed(20, badEvery: 0, seed: produced, vocab));
+            produced += 20;
+            Thread.Sleep(300);
+            var root = Path.Combine(Lake, "cleaned");
+            var temps = Directory.Exists(root) ? Directory.GetFiles(root, "*.tmp", SearchOption.AllDirectories) : [];
+            foreach (var temp in temps)
+            {
+                File.Delete(temp); // e.g. an operator's cleanup job: the open file's rename will fail
+            }
+
+            // One provoked failure only: a second one within 10 s of a recovery is fatal by design.
+            serve.WaitForOutput("reopening the lake", TimeSpan.FromSeconds(temps.Length > 0 ? 5 : 0.7));
+        }
+
+        SystemCommand.Kcat(_cluster.BootstrapServers, Topic, SampleLines.Mixed(20, badEvery: 0, seed: 999, vocab));
+        produced += 20;
+        until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (LakeContents.Read(Lake).Rows.Count < produced)
+        {
+            Assert.True(DateTime.UtcNow < until && !serve.HasExited, $"not all {produced} rows:\n{serve.Output}");
+            Thread.Sleep(300);
+        }
+
+        serve.Terminate();
+        Assert.True(serve.WaitForExit(TimeSpan.FromSeconds(30)) && serve.ExitCode == 0, serve.Output);
+        Assert.Contains("seeks back to", serve.Output, StringComparison.Ordinal);
+        var ends = KafkaProbe.EndOffsets(_cluster.BootstrapServers, Topic, Partitions);
+        AssertExactlyOnce(LakeContents.Read(Lake).Offsets(), ends);
+        Assert.Equal(ends, KafkaProbe.Committed(_cluster.BootstrapServers, "reopen", Topic, Partitions));
+    }
+
     internal static void AssertExactlyOnce(List<(int Partition, long Offset)> offsets, long[] ends)
     {
         var duplicates = offsets.GroupBy(o => o).Where(g => g.Count() > 1).Select(g => g.Key).ToList();

@@ -4,6 +4,7 @@ using TokenClean.Ingest.Tokenization;
 namespace TokenClean.Service.Tests.Pipeline;
 
 /// <summary>Two instances in one group: the second one's arrival moves partitions mid-stream (cooperative rebalance).</summary>
+[Collection("console")] // serve children run alone: timing-sensitive, and CPU-heavy on a 2-core machine
 public sealed class ServeRebalanceTests : IDisposable
 {
     private const string Topic = "shared";

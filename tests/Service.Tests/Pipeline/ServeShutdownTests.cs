@@ -4,6 +4,7 @@ using TokenClean.Ingest.Tokenization;
 namespace TokenClean.Service.Tests.Pipeline;
 
 /// <summary>SIGTERM in the middle of the stream: drain, flush the lake, commit, leave the group, exit 0.</summary>
+[Collection("console")] // serve children run alone: timing-sensitive, and CPU-heavy on a 2-core machine
 public sealed class ServeShutdownTests : IDisposable
 {
     private const string Topic = "term";
