@@ -1,0 +1,111 @@
+using TokenClean.Ingest.Kafka;
+using TokenClean.Ingest.Tokenization;
+using TokenClean.Scoring.Models;
+using TokenClean.Tests.Oracles;
+
+namespace TokenClean.Service.Tests.Pipeline;
+
+/// <summary>
+/// The self-evolving loop as serve runs it: the reference comes from a root of versioned checkpoints, a new complete
+/// version is swapped in while the stream flows, a corrupt one is refused, and every row names its version.
+/// </summary>
+[Collection("console")] // serve children run alone: timing-sensitive, and CPU-heavy on a 2-core machine
+public sealed class ServeRefreshTests : IDisposable
+{
+    private const string Topic = "refresh";
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "tc-serve-refresh-" + Guid.NewGuid().ToString("N")[..12]);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Serve_NewCheckpointMidStream_IsPickedUpWithoutStoppingAndACorruptOneIsRefused()
+    {
+        using var cluster = KafkaMockCluster.Start();
+        cluster.CreateTopic(Topic, 1);
+        var vocab = HfTokenizer.FromFile(StreamingAssets.BaseDir).VocabSize;
+        var root = Path.Combine(_dir, "refs");
+        Publish(root, "step-001", perturbSeed: null);
+        var lake = Path.Combine(_dir, "lake");
+        var args = ServeProcess.Args(cluster.BootstrapServers, Topic, lake, "refresh", "--refresh-poll-seconds", "1", "--selection", "per-sample");
+        var refAt = args.IndexOf("--ref");
+        args[refAt] = "--ref-root";
+        args[refAt + 1] = root;
+        using var serve = ServeProcess.Start(args, new Dictionary<string, string> { ["TokenClean__Lake__MaxRecordsPerFile"] = "20" });
+
+        SystemCommand.Kcat(cluster.BootstrapServers, Topic, SampleLines.Mixed(100, badEvery: 1000, seed: 1, vocab));
+        WaitForRows(lake, 100, serve);
+
+        // A corrupt version (truncated weights) is refused; a good one after it is served.
+        Publish(root, "step-002", perturbSeed: 7, truncate: true);
+        Assert.True(serve.WaitForOutput("step-002", TimeSpan.FromSeconds(30)), "step-002's refusal not logged:\n" + serve.Output);
+        Publish(root, "step-003", perturbSeed: 8);
+        Assert.True(serve.WaitForOutput("step-003", TimeSpan.FromSeconds(30)), "step-003 not picked up:\n" + serve.Output);
+        SystemCommand.Kcat(cluster.BootstrapServers, Topic, SampleLines.Mixed(100, badEvery: 1000, seed: 2, vocab));
+        WaitForRows(lake, 200, serve);
+
+        serve.Terminate();
+        Assert.True(serve.WaitForExit(TimeSpan.FromSeconds(30)), serve.Output);
+
+        // Every row names the version that scored it; versions never go backwards along the partition.
+        var versions = VersionsByOffset(lake);
+        Assert.Equal(200, versions.Count);
+        Assert.Equal("step-001", versions[0]);
+        Assert.Equal("step-003", versions[^1]);
+        Assert.DoesNotContain("step-002", versions);
+        Assert.Equal(versions.Order(StringComparer.Ordinal), versions);
+    }
+
+    private static void Publish(string root, string version, int? perturbSeed, bool truncate = false)
+    {
+        var dir = Path.Combine(root, version);
+        if (perturbSeed is { } seed)
+        {
+            RandomCheckpoint.Perturb(StreamingAssets.RefDir, dir, 0.1, seed);
+        }
+        else
+        {
+            Directory.CreateDirectory(dir);
+            foreach (var file in Directory.GetFiles(StreamingAssets.RefDir))
+            {
+                File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
+            }
+        }
+
+        if (truncate)
+        {
+            var weights = Path.Combine(dir, "model.safetensors");
+            var bytes = File.ReadAllBytes(weights);
+            File.WriteAllBytes(weights, bytes[..(bytes.Length / 2)]);
+        }
+
+        File.WriteAllText(Path.Combine(dir, "_COMPLETE"), ""); // the trainer writes the marker last
+    }
+
+    private static void WaitForRows(string lake, int rows, ServeProcess serve)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (LakeContents.Read(lake).Rows.Count < rows)
+        {
+            Assert.True(DateTime.UtcNow < until && !serve.HasExited, $"fewer than {rows} rows:\n{serve.Output}");
+            Thread.Sleep(300);
+        }
+    }
+
+    private static List<string> VersionsByOffset(string lake)
+    {
+        var files = Directory.GetFiles(Path.Combine(lake, "cleaned"), "*.arrow", SearchOption.AllDirectories)
+            .Where(f => !Path.GetFileName(f).StartsWith('.')).ToArray();
+        var rows = new List<(long Offset, string Version)>();
+        foreach (var file in ArrowJs.Run(["--columns", "source_offset,ref_model_version", .. files]))
+        {
+            var c = file.GetProperty("columns");
+            for (var i = 0; i < c.GetProperty("source_offset").GetArrayLength(); i++)
+            {
+                rows.Add((long.Parse(c.GetProperty("source_offset")[i].GetString()!, System.Globalization.CultureInfo.InvariantCulture),
+                    c.GetProperty("ref_model_version")[i].GetString()!));
+            }
+        }
+
+        return rows.OrderBy(r => r.Offset).Select(r => r.Version).ToList();
+    }
+}
