@@ -24,6 +24,7 @@ internal sealed class LakeWriter : IDisposable
     private readonly PipelineMetrics _metrics;
     private readonly Dictionary<(string Topic, int Partition), Queue<long>> _pending = [];
     private readonly List<PipelineItem> _rejected = [];
+    private long _refreshedAt;
 
     public LakeWriter(DataLakeSink lake, IDeadLetterSink deadLetters, OffsetTracker tracker, PartitionGenerations generations, PipelineMetrics metrics)
     {
@@ -43,11 +44,23 @@ internal sealed class LakeWriter : IDisposable
     /// <summary>Stale records dropped (their partition was revoked).</summary>
     public long Dropped { get; private set; }
 
-    /// <summary>The lake's next offset for a partition (where to resume).</summary>
+    /// <summary>The lake's next offset for a partition (where to resume), as committed on disk now.</summary>
+    /// <remarks>
+    /// Instances of a group share the lake: while another one owned the partition it may have committed files whose
+    /// offsets it never committed to Kafka (it was killed in between), so the sink's view from its open is not enough.
+    /// One scan serves every partition of an assignment (it is reused for a second).
+    /// </remarks>
     public long NextOffset(string topic, int partition)
     {
         lock (_gate)
         {
+            var now = Environment.TickCount64;
+            if (_refreshedAt == 0 || now - _refreshedAt > 1000)
+            {
+                _lake.Refresh();
+                _refreshedAt = now;
+            }
+
             return _lake.NextOffset(LakeSource.Kafka(topic, partition));
         }
     }

@@ -72,6 +72,23 @@ public sealed class DataLakeSink : IDisposable
     /// <summary>The next offset to process for <paramref name="source"/> (0 when the lake has none of it).</summary>
     public long NextOffset(LakeSource source) => _next.GetValueOrDefault(Normalize(source));
 
+    /// <summary>
+    /// Re-reads what is committed on disk and moves each source's <see cref="NextOffset"/> up to it (a source with an
+    /// open file keeps its own). For instances that share a lake: another one may have committed files of a source
+    /// since this sink opened (it owned the Kafka partition meanwhile).
+    /// </summary>
+    public void Refresh()
+    {
+        ThrowIfUnusable();
+        foreach (var (source, next) in LakeScan.Run(_datasetDirectory, removeTempFiles: false).NextOffsets)
+        {
+            if (!_open.ContainsKey(source) && next > _next.GetValueOrDefault(source))
+            {
+                _next[source] = next;
+            }
+        }
+    }
+
     /// <summary>Appends a Kafka record, placed by its provenance columns.</summary>
     public LakeAppendResult Append(OutputRecord record)
     {
