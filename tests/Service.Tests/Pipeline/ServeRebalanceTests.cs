@@ -71,4 +71,34 @@ public sealed class ServeRebalanceTests(ITestOutputHelper output)
         Assert.Equal(fed, contents.Rows.Count + contents.DeadLetters.Count);
         Assert.True(first.Output.Split("Assigned").Length - 1 > Partitions, "the first instance never took partitions over:\n" + first.Output);
     }
+
+    [Fact]
+    public void Serve_LakeAheadOfTheGroupsOffsets_CommitsTheLakesOffsetsWithoutConsumingAgain()
+    {
+        // What an instance sees when it takes over partitions whose previous owner wrote the lake and died before
+        // committing to Kafka, with no new input afterwards: here a second group over a lake the first one completed.
+        using var h = new ServeFaultHarness(brokers: 1, Partitions);
+        h.StartFeeding(perTick: 10);
+        h.WaitForEndOffsets(600);
+        var fed = h.StopFeeding();
+        using (var first = h.StartServe("lake-first"))
+        {
+            h.FinishAndAssertExactlyOnce("lake-first", TimeSpan.FromSeconds(40), first);
+        }
+
+        var ends = KafkaProbe.EndOffsets(h.Cluster.BootstrapServers, h.Topic, Partitions);
+        using var second = h.StartServe("lake-second");
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!KafkaProbe.Committed(h.Cluster.BootstrapServers, "lake-second", h.Topic, Partitions).SequenceEqual(ends))
+        {
+            Assert.True(DateTime.UtcNow < until && !second.HasExited, "the lake's offsets were never committed for the new group:\n" + second.Output);
+            Thread.Sleep(200);
+        }
+
+        second.Terminate();
+        Assert.True(second.WaitForExit(TimeSpan.FromSeconds(30)) && second.ExitCode == 0, "no clean exit:\n" + second.Output);
+        var contents = LakeContents.Read(h.Lake);
+        ServeEndToEndTests.AssertExactlyOnce(contents.Offsets(), ends);
+        Assert.Equal(fed, contents.Rows.Count + contents.DeadLetters.Count);
+    }
 }
