@@ -7,6 +7,8 @@ var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.Ordi
     ["scoring"] = ScoringBench.Run,
     ["arrow"] = ArrowBench.Run,
     ["tokenizer"] = TokenizerBench.Run,
+    ["pipeline"] = PipelineBench.Run,
+    ["soak"] = SoakBench.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

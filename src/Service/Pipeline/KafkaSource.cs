@@ -31,6 +31,7 @@ internal sealed class KafkaSource
     private readonly Queue<InputRecord> _held = new();
     private readonly Dictionary<(string Topic, int Partition), long> _committed = [];
     private readonly ConcurrentDictionary<(string Topic, int Partition), long> _committedView = new();
+    private readonly List<(string Topic, int Partition, long Offset)> _lakeAhead = [];
     private IConsumer<byte[]?, byte[]?>? _consumer;
     private bool _paused;
     private bool _assignmentChanged;
@@ -162,6 +163,14 @@ internal sealed class KafkaSource
             catch (ConsumeException e)
             {
                 _log.LogWarning("Kafka consume error: {Reason}", e.Error.Reason);
+            }
+
+            if (_lakeAhead.Count > 0)
+            {
+                // The lake already holds these partitions' output beyond the group's offset (another instance wrote it and
+                // died before committing): commit it, since no record below it will be consumed to carry the commit.
+                Commit(_lakeAhead);
+                _lakeAhead.Clear();
             }
 
             if (_assignmentChanged)
@@ -382,6 +391,11 @@ internal sealed class KafkaSource
             }
 
             var start = Math.Max(lake, group);
+            if (lake > group && lake > 0)
+            {
+                _lakeAhead.Add((tp.Topic, tp.Partition.Value, lake));
+            }
+
             _committed.Remove((tp.Topic, tp.Partition.Value));
             if (group >= 0)
             {
@@ -430,6 +444,7 @@ internal sealed class KafkaSource
 
     private void DropHeld(List<(string Topic, int Partition)> partitions)
     {
+        _lakeAhead.RemoveAll(a => partitions.Contains((a.Topic, a.Partition)));
         var keep = new Queue<InputRecord>(_held.Count);
         while (_held.Count > 0)
         {

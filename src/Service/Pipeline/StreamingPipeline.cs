@@ -159,6 +159,29 @@ internal sealed class StreamingPipeline
         _tokenize.Complete();
     }
 
+    /// <summary>
+    /// Stops every block that has not completed (a faulted sink leaves the scorer running its mailbox) and waits, at
+    /// most <paramref name="timeout"/>, until no block delegate runs any more: only then may the models and the lake
+    /// be disposed. Returns whether every block stopped in time. A no-op after a complete drain.
+    /// </summary>
+    public bool Stop(TimeSpan timeout)
+    {
+        _ticker.Dispose();
+        IDataflowBlock[] blocks = [_tokenize, _batcher, _score, _select, _sink];
+        var completions = new Task[blocks.Length];
+        for (var i = 0; i < blocks.Length; i++)
+        {
+            if (!blocks[i].Completion.IsCompleted)
+            {
+                blocks[i].Fault(new OperationCanceledException("the pipeline was stopped"));
+            }
+
+            completions[i] = blocks[i].Completion;
+        }
+
+        return Task.WhenAll(completions).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Wait(timeout);
+    }
+
     private PipelineItem Tokenize(InputRecord record)
     {
         var item = new PipelineItem(record);

@@ -154,6 +154,12 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
         _state = "running";
         stop.Token.Register(() => _state = "draining");
         var drained = _source.Run(stop.Token, TimeSpan.FromSeconds(s.Pipeline.ShutdownTimeoutSeconds));
+        if (!_pipeline.Stop(TimeSpan.FromSeconds(s.Pipeline.ShutdownTimeoutSeconds)))
+        {
+            // A block delegate still runs (a batch being scored): disposing the models under it would be a use after free.
+            _log.LogWarning("A pipeline block is still running; waiting for it before releasing the models and the lake");
+            _pipeline.Stop(Timeout.InfiniteTimeSpan);
+        }
         _log.LogInformation(
             "Stopped: {Written} rows written, {DeadLettered} dead-lettered, {Dropped} dropped after revocation; drained: {Drained}",
             writer.Written, writer.DeadLettered, writer.Dropped, drained);

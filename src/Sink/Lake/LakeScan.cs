@@ -38,9 +38,8 @@ public sealed class LakeScan
                     var name = Path.GetFileName(path);
                     if (LakeFileName.IsTemp(name))
                     {
-                        if (removeTempFiles)
+                        if (removeTempFiles && TryDeleteAbandoned(path))
                         {
-                            File.Delete(path);
                             removedHere++;
                         }
                     }
@@ -87,5 +86,24 @@ public sealed class LakeScan
         }
 
         return new LakeScan(files, next, removed, overlaps);
+    }
+
+    /// <summary>
+    /// Deletes a temporary file unless a live writer holds it. Instances that share a lake (a consumer group) open it
+    /// while the others write: their open files are not crash leftovers. A writer keeps its temporary file open with
+    /// FileShare.None, which .NET maps to an exclusive advisory lock (flock) that the kernel drops when the writer dies.
+    /// </summary>
+    private static bool TryDeleteAbandoned(string path)
+    {
+        try
+        {
+            using var probe = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            File.Delete(path);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false; // locked by its writer, or already gone (committed meanwhile)
+        }
     }
 }

@@ -1,0 +1,320 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging.Abstractions;
+using TokenClean.Ingest.Kafka;
+using TokenClean.Ingest.Samples;
+using TokenClean.Ingest.Templates;
+using TokenClean.Ingest.Tokenization;
+using TokenClean.Scoring;
+using TokenClean.Scoring.Influence;
+using TokenClean.Scoring.Models;
+using TokenClean.Service.Observability;
+using TokenClean.Service.Pipeline;
+using TokenClean.Sink.Lake;
+using TokenClean.Sink.Output;
+using ScoringSample = TokenClean.Scoring.Influence.TokenizedSample;
+
+namespace TokenClean.Bench;
+
+/// <summary>
+/// Pipeline efficiency of <c>serve</c>, in process (mock Kafka cluster, the serve pipeline: Kafka source, tokenize,
+/// batch, score, select, lake): (a) end-to-end tokens/s with a real base + reference model divided by the scorer's
+/// own tokens/s (InfluenceScorer on the same tokenized samples in the same token-budget batches), same run;
+/// (b) samples/s of ~1 KB chat samples with <see cref="NoWorkLossModel"/> (a scorer that does no model work).
+/// Usage: pipeline [--model-samples 400] [--nowork-samples 30000] [--hidden 192] [--layers 2]
+/// </summary>
+internal static class PipelineBench
+{
+    private const string Topic = "bench";
+    private const int Partitions = 4;
+
+    public static int Run(string[] args)
+    {
+        var modelSamples = Option(args, "--model-samples", 400);
+        var noWorkSamples = Option(args, "--nowork-samples", 30000);
+        var hidden = Option(args, "--hidden", 192);
+        var layers = Option(args, "--layers", 2);
+        var root = Path.Combine(Path.GetTempPath(), "tc-bench-pipeline-" + Environment.ProcessId);
+        try
+        {
+            Torch.ApplyDefaultThreads();
+            var (baseDir, refDir) = CreateAssets(root, hidden, layers);
+            var tokenizer = HfTokenizer.FromFile(baseDir);
+            var encoder = new SampleEncoder(tokenizer, ChatTemplate.Resolve("chatml", baseDir));
+            Console.WriteLine(FormattableString.Invariant($"{Environment.ProcessorCount} cores, libtorch {Torch.NumThreads} intra-op threads; tokenizer: BPE, {tokenizer.VocabSize} ids"));
+
+            // (a) the same samples through the scorer alone and through the whole pipeline.
+            var lines = ChatSampleLines.Create(modelSamples, seed: 1);
+            using (var baseModel = CausalLm.Load(baseDir))
+            using (var refModel = CausalLm.Load(refDir))
+            {
+                Console.WriteLine(FormattableString.Invariant($"model: {baseModel.ParameterCount / 1e6:F2}M parameters ({baseModel.Config.Describe()})"));
+                var settings = Settings(Path.Combine(root, "lake-a"));
+                var recording = new RecordingLossModel(baseModel);
+                var e2e = ThroughPipeline(settings, encoder, recording, refModel, lines);
+                var e2eRate = e2e.Tokens / e2e.Seconds;
+                var batchSamples = 0;
+                foreach (var c in recording.Calls)
+                {
+                    batchSamples += c.Sequences.Count;
+                }
+
+                Console.WriteLine(FormattableString.Invariant($"(a) pipeline:     {e2e.Samples} samples, {e2e.Tokens} tokens in {e2e.Seconds:F2} s (first record consumed to last row written) = {e2eRate:F0} tokens/s; {recording.Calls.Count} batches of {batchSamples / (double)recording.Calls.Count:F1} samples on average"));
+                var (scorerTokens, scorerSeconds) = Replay(recording.Calls, baseModel, refModel);
+                var scorerRate = scorerTokens / scorerSeconds;
+                Console.WriteLine(FormattableString.Invariant($"(a) scorer alone: the same {recording.Calls.Count} batches, {scorerTokens} tokens, base + ref in {scorerSeconds:F2} s = {scorerRate:F0} tokens/s"));
+                Console.WriteLine(FormattableString.Invariant($"(a) efficiency = pipeline / scorer = {e2eRate / scorerRate:F3} (target >= 0.9)"));
+                var (budgetTokens, budgetSeconds) = ScorerAlone(encoder, lines, baseModel, refModel, settings.Batching.MaxTokens);
+                Console.WriteLine(FormattableString.Invariant($"    for comparison, full {settings.Batching.MaxTokens}-token batches: {budgetTokens / budgetSeconds:F0} tokens/s"));
+            }
+
+            // (b) the pipeline with a scorer that does no model work.
+            var noWork = ChatSampleLines.Create(noWorkSamples, seed: 2);
+            Console.WriteLine(FormattableString.Invariant($"(b) {noWork.Count} chat samples, mean {noWork.Average(l => Encoding.UTF8.GetByteCount(l)):F0} bytes"));
+            var encodeTime = Stopwatch.StartNew();
+            foreach (var line in noWork)
+            {
+                encoder.Process(Encoding.UTF8.GetBytes(line));
+            }
+
+            Console.WriteLine(FormattableString.Invariant($"(b) tokenizing alone (SampleEncoder, 1 thread): {noWork.Count / encodeTime.Elapsed.TotalSeconds:F0} samples/s"));
+            Console.WriteLine(FormattableString.Invariant($"(b) Kafka alone (a consumer with serve's settings, same mock broker, nothing else): {ConsumeAlone(noWork):F0} samples/s"));
+            using (var zero = new NoWorkLossModel("no-work", tokenizer.VocabSize, 1 << 15))
+            {
+                var r = ThroughPipeline(Settings(Path.Combine(root, "lake-b")), encoder, zero, zero, noWork);
+                Console.WriteLine(FormattableString.Invariant($"(b) no-work scorer: {r.Samples} samples, {r.Tokens} tokens in {r.Seconds:F2} s = {r.Samples / r.Seconds:F0} samples/s, {r.Tokens / r.Seconds:F0} tokens/s (target >= 10000 samples/s)"));
+            }
+
+            return 0;
+        }
+        finally
+        {
+            if (Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>A BPE tokenizer trained on the benchmark's text and a random base + perturbed reference checkpoint.</summary>
+    internal static (string BaseDir, string RefDir) CreateAssets(string root, int hidden, int layers)
+    {
+        var baseDir = Path.Combine(root, "base");
+        var refDir = Path.Combine(root, "ref");
+        var tmp = Path.Combine(root, "weights");
+        Directory.CreateDirectory(baseDir);
+        var json = BpeTrainer.Train(ChatSampleLines.Corpus(2000, seed: 9), 500, ["<|im_start|>", "<|im_end|>"]);
+        File.WriteAllText(Path.Combine(baseDir, "tokenizer.json"), json);
+        var vocab = HfTokenizer.FromFile(baseDir).VocabSize;
+        var heads = Math.Max(1, hidden / 64);
+        RandomCheckpoint.Create(new CheckpointRecipe { Hidden = hidden, Layers = layers, Heads = heads, KvHeads = heads, Intermediate = hidden * 8 / 3, Vocab = vocab, MaxPositions = 2048, Seed = 1 }, tmp);
+        foreach (var f in Directory.GetFiles(tmp))
+        {
+            File.Copy(f, Path.Combine(baseDir, Path.GetFileName(f)));
+        }
+
+        RandomCheckpoint.Perturb(tmp, refDir, 0.05, seed: 2);
+        File.Copy(Path.Combine(baseDir, "tokenizer.json"), Path.Combine(refDir, "tokenizer.json"), overwrite: true);
+        return (baseDir, refDir);
+    }
+
+    private static ServeSettings Settings(string lake) => new()
+    {
+        Kafka = { Topics = Topic, GroupId = "bench-" + Guid.NewGuid().ToString("N") },
+        Lake = { Root = lake, MaxFileAgeSeconds = 1 },
+    };
+
+    /// <summary>InfluenceScorer on the samples in input order, packed into batches by the serve batcher's token budget.</summary>
+    private static (long Tokens, double Seconds) ScorerAlone(SampleEncoder encoder, List<string> lines, ITokenLossModel baseModel, ITokenLossModel refModel, int budget)
+    {
+        var batches = new List<List<ScoringSample>>();
+        var batch = new List<ScoringSample>();
+        var tokens = 0;
+        long total = 0;
+        foreach (var line in lines)
+        {
+            var s = encoder.Process(Encoding.UTF8.GetBytes(line)).Value!;
+            if (batch.Count > 0 && tokens + s.InputIds.Length > budget)
+            {
+                batches.Add(batch);
+                batch = [];
+                tokens = 0;
+            }
+
+            batch.Add(ScoringSample.FromLabels(s.Id, s.InputIds, s.Labels));
+            tokens += s.InputIds.Length;
+            total += s.InputIds.Length;
+        }
+
+        batches.Add(batch);
+        var scorer = new InfluenceScorer(baseModel, refModel);
+        scorer.Score([batches[0][0]]); // warm-up
+        var sw = Stopwatch.StartNew();
+        foreach (var b in batches)
+        {
+            scorer.Score(b);
+        }
+
+        return (total, sw.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The recorded base-model calls, each on base and reference, as the scorer makes them.</summary>
+    private static (long Tokens, double Seconds) Replay(List<(IReadOnlyList<int[]> Sequences, IReadOnlyList<bool[]>? Mask)> calls, ITokenLossModel baseModel, ITokenLossModel refModel)
+    {
+        long tokens = 0;
+        var sw = Stopwatch.StartNew();
+        foreach (var (sequences, mask) in calls)
+        {
+            baseModel.TokenLosses(sequences, mask);
+            refModel.TokenLosses(sequences, mask);
+            foreach (var q in sequences)
+            {
+                tokens += q.Length;
+            }
+        }
+
+        return (tokens, sw.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Produces the lines into a fresh mock cluster, then runs the serve pipeline on them in this process. The time is
+    /// from the first record consumed to the last row written (the group join before it is not the pipeline's throughput).
+    /// </summary>
+    private static (long Samples, long Tokens, double Seconds) ThroughPipeline(ServeSettings settings, SampleEncoder encoder, ITokenLossModel baseModel, ITokenLossModel refModel, List<string> lines)
+    {
+        using var cluster = KafkaMockCluster.Start();
+        cluster.CreateTopic(Topic, Partitions);
+        settings.Kafka.BootstrapServers = cluster.BootstrapServers;
+        Produce(cluster.BootstrapServers, lines);
+        long totalTokens = 0;
+        foreach (var line in lines)
+        {
+            totalTokens += encoder.Process(Encoding.UTF8.GetBytes(line)).Value!.InputIds.Length;
+        }
+
+        var generations = new PartitionGenerations();
+        var tracker = new OffsetTracker();
+        using var metrics = new PipelineMetrics();
+        var policy = StreamingPipeline.CreatePolicy(settings.Selection);
+        var lake = DataLakeSink.Open(
+            new LakeOptions { Root = settings.Lake.Root!, Dataset = settings.Lake.Dataset, MaxFileAge = TimeSpan.FromSeconds(settings.Lake.MaxFileAgeSeconds) },
+            new OutputMetadata("bench", "-", policy.Mode, settings.Selection.KeepRatio, "bench"));
+        using var writer = new LakeWriter(lake, new FileDeadLetterSink(settings.Lake.Root!, settings.Lake.Dataset), tracker, generations, metrics);
+        using var stop = new CancellationTokenSource();
+        Exception? fatal = null;
+        var references = new FixedReference(refModel);
+        var pipeline = new StreamingPipeline(settings, encoder, baseModel, references, writer, generations, metrics, policy, NullLogger.Instance, e =>
+        {
+            fatal ??= e;
+            stop.Cancel();
+        });
+        var source = new KafkaSource(settings, pipeline, writer, tracker, generations, NullLogger.Instance);
+        var runner = new Thread(() => source.Run(stop.Token, TimeSpan.FromSeconds(120))) { Name = "bench source" };
+        runner.Start();
+        var first = Stopwatch.StartNew();
+        var sw = new Stopwatch();
+        long firstDone = 0;
+        long nextDepths = 250;
+        var until = DateTime.UtcNow + TimeSpan.FromMinutes(10);
+        while (true)
+        {
+            var done = writer.Written + writer.DeadLettered;
+            if (!sw.IsRunning && (tracker.InFlight > 0 || done > 0))
+            {
+                sw.Start();
+                firstDone = done;
+            }
+
+            if (done >= lines.Count || fatal is not null || DateTime.UtcNow > until)
+            {
+                break;
+            }
+
+            if (sw.IsRunning && sw.ElapsedMilliseconds >= nextDepths)
+            {
+                // Where the work waits: a full mailbox sits in front of the slowest stage; all empty = the source is.
+                nextDepths += 1000;
+                var depths = pipeline.QueueDepths();
+                Console.WriteLine(FormattableString.Invariant($"    t={sw.Elapsed.TotalSeconds:F1}s done={done} held={source.Held} paused={source.Paused} ") + string.Join(' ', depths.Select(d => $"{d.Key}={d.Value}")));
+            }
+
+            Thread.Sleep(1);
+        }
+
+        sw.Stop();
+        stop.Cancel();
+        runner.Join();
+        if (fatal is not null)
+        {
+            throw new InvalidOperationException("the pipeline failed: " + fatal.Message, fatal);
+        }
+
+        if (writer.DeadLettered > 0)
+        {
+            Console.WriteLine(FormattableString.Invariant($"    ({writer.DeadLettered} samples dead-lettered)"));
+        }
+
+        var samples = writer.Written + writer.DeadLettered - firstDone;
+        Console.WriteLine(FormattableString.Invariant($"    first record consumed after {(first.Elapsed - sw.Elapsed).TotalSeconds:F1} s (group join)"));
+        return (samples, totalTokens * samples / lines.Count, sw.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The ceiling the broker and the client set: consume the produced lines with serve's consumer settings and do nothing else.</summary>
+    private static double ConsumeAlone(List<string> lines)
+    {
+        using var cluster = KafkaMockCluster.Start();
+        cluster.CreateTopic(Topic, Partitions);
+        Produce(cluster.BootstrapServers, lines);
+        var settings = Settings(Path.GetTempPath());
+        settings.Kafka.BootstrapServers = cluster.BootstrapServers;
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(KafkaSource.CreateConfig(settings)).Build();
+        consumer.Subscribe(Topic);
+        var sw = new Stopwatch();
+        var n = 0;
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        while (n < lines.Count && DateTime.UtcNow < until)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { Message: not null })
+            {
+                sw.Start();
+                n++;
+            }
+        }
+
+        consumer.Close();
+        return (n - 1) / sw.Elapsed.TotalSeconds;
+    }
+
+    private static void Produce(string bootstrap, List<string> lines)
+    {
+        using var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig { BootstrapServers = bootstrap, LingerMs = 20 }).Build();
+        foreach (var line in lines)
+        {
+            while (true)
+            {
+                try
+                {
+                    producer.Produce(Topic, new Message<Null, byte[]> { Value = Encoding.UTF8.GetBytes(line) });
+                    break;
+                }
+                catch (ProduceException<Null, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    producer.Poll(TimeSpan.FromMilliseconds(50));
+                }
+            }
+        }
+
+        if (producer.Flush(TimeSpan.FromSeconds(60)) > 0)
+        {
+            throw new InvalidOperationException("producing the benchmark input timed out");
+        }
+    }
+
+    internal static int Option(string[] args, string name, int fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+}
