@@ -1,3 +1,4 @@
+using TokenClean.Tests.Oracles;
 using System.Text.Json;
 
 namespace TokenClean.Service.Tests.Pipeline;

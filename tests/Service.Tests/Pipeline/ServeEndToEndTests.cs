@@ -1,3 +1,4 @@
+using TokenClean.Tests.Oracles;
 using System.Text.Json;
 using TokenClean.Ingest.Kafka;
 using TokenClean.Ingest.Samples;
