@@ -28,7 +28,8 @@ public static partial class BpeTrainer
         var words = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var text in texts)
         {
-            foreach (Match m in PreTokenizer().Matches(text.Normalize(NormalizationForm.FormC)))
+            // No NFC here: string.Normalize is a no-op under InvariantGlobalization; merges learned on raw text are still valid BPE.
+            foreach (Match m in PreTokenizer().Matches(text))
             {
                 var mapped = string.Concat(Encoding.UTF8.GetBytes(m.Value).Select(b => byteChar[b]));
                 words[mapped] = words.GetValueOrDefault(mapped) + 1;

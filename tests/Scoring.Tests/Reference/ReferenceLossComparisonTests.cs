@@ -1,3 +1,5 @@
+using TokenClean.Scoring.Models;
+
 namespace TokenClean.Scoring.Tests.Reference;
 
 /// <summary>
@@ -30,7 +32,7 @@ public sealed class ReferenceLossComparisonTests
         { "gpt2", "v4" },
     };
 
-    [EngineTheory]
+    [Theory]
     [MemberData(nameof(Architectures))]
     public void TokenLosses_SmallRandomCheckpoint_MatchTheReferenceWithin1e4(string arch, string ropeFormat)
     {
@@ -40,7 +42,7 @@ public sealed class ReferenceLossComparisonTests
             ReferenceScript.Create(arch, dir, seed: 11, ropeFormat: ropeFormat);
             var expected = ReferenceScript.Losses(dir, Sequences);
 
-            using var model = ReferenceEngine.Loader!(dir);
+            using var model = CausalLm.Load(dir);
             var batched = model.TokenLosses(Sequences);
             var alone = model.TokenLosses([Sequences[1]]);
 
