@@ -55,6 +55,7 @@ public sealed class ServeRebalanceTests : IDisposable
 
         var ends = KafkaProbe.EndOffsets(cluster.BootstrapServers, Topic, Partitions);
         ServeEndToEndTests.AssertExactlyOnce(LakeContents.Read(lake).Offsets(), ends);
-        Assert.Equal(ends, KafkaProbe.Committed(cluster.BootstrapServers, "shared", Topic, Partitions));
+        var committed = KafkaProbe.Committed(cluster.BootstrapServers, "shared", Topic, Partitions);
+        Assert.True(ends.SequenceEqual(committed), $"committed [{string.Join(", ", committed)}] != ends [{string.Join(", ", ends)}]:\n{first.Output}\n---\n{second.Output}");
     }
 }
