@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using TokenClean.Service.Pipeline;
 
 namespace TokenClean.Service.Cli;
@@ -89,8 +90,20 @@ internal static class ServeCommand
                 flags[ServeSettings.Section + ":Kafka:Properties:" + pair[..eq]] = pair[(eq + 1)..];
             }
 
-            return ServeHost.Run(flags, parse.GetValue(config), parse.InvocationConfiguration.Error);
+            // Listen for SIGTERM/SIGINT from the first moment: the host's console lifetime only registers its handlers
+            // once the host starts, and a signal before that (an orchestrator stopping a replica that is still
+            // starting) would otherwise kill the process with 143 instead of a clean exit 0.
+            using var stop = new CancellationTokenSource();
+            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Stop(c, stop));
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Stop(c, stop));
+            return ServeHost.Run(flags, parse.GetValue(config), parse.InvocationConfiguration.Error, stop.Token);
         });
         return command;
+    }
+
+    private static void Stop(PosixSignalContext context, CancellationTokenSource stop)
+    {
+        context.Cancel = true; // no default termination: the host drains and exits 0
+        stop.Cancel();
     }
 }

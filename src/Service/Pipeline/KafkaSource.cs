@@ -31,9 +31,11 @@ internal sealed class KafkaSource
     private readonly Queue<InputRecord> _held = new();
     private readonly Dictionary<(string Topic, int Partition), long> _committed = [];
     private readonly ConcurrentDictionary<(string Topic, int Partition), long> _committedView = new();
-    private readonly List<(string Topic, int Partition, long Offset)> _lakeAhead = [];
+    private bool _lakeAhead;
     private IConsumer<byte[]?, byte[]?>? _consumer;
     private bool _paused;
+    private readonly HashSet<TopicPartition> _pauseFlagged = [];
+    private bool _joinedOnce;
     private bool _assignmentChanged;
     private volatile int _heldCount;
     private volatile bool _pausedView;
@@ -104,7 +106,7 @@ internal sealed class KafkaSource
     public bool Run(CancellationToken stop, TimeSpan drainTimeout)
     {
         var config = CreateConfig(_settings);
-        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
+        var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetPartitionsAssignedHandler(OnAssigned)
             .SetPartitionsRevokedHandler(OnRevoked)
             .SetPartitionsLostHandler(OnLost)
@@ -120,17 +122,42 @@ internal sealed class KafkaSource
         var commitEvery = TimeSpan.FromMilliseconds(_settings.Kafka.CommitIntervalMs);
         try
         {
-            Loop(consumer, stop, commitEvery);
+            try
+            {
+                Loop(consumer, stop, commitEvery);
+            }
+            catch
+            {
+                // The consumer thread itself failed: stop the blocks before the caller disposes the models and the lake.
+                _pipeline.Abort();
+                _pipeline.AllBlocksCompletion.Wait(TimeSpan.FromSeconds(30));
+                throw;
+            }
+
+            return Drain(consumer, drainTimeout);
         }
-        catch
+        finally
         {
-            // The consumer thread itself failed: stop the blocks before the caller disposes the models and the lake.
-            _pipeline.Abort();
-            _pipeline.AllBlocksCompletion.Wait(TimeSpan.FromSeconds(30));
-            throw;
+            Destroy(consumer, config);
+        }
+    }
+
+    /// <summary>
+    /// Destroys the consumer handle, except where that would abort the process: librdkafka before 2.3 asserts in
+    /// <c>rd_kafka_sticky_assignor_state_destroy</c> when a cooperative-sticky consumer that never completed its first
+    /// group join is destroyed (librdkafka issue 4312; Debian 12 ships 2.0.2). Such a consumer was closed already
+    /// (it left the group); its handle is left to the process exit instead of crashing it with SIGABRT.
+    /// </summary>
+    private void Destroy(IConsumer<byte[]?, byte[]?> consumer, ConsumerConfig config)
+    {
+        var sticky = config.PartitionAssignmentStrategy == PartitionAssignmentStrategy.CooperativeSticky;
+        if (!_joinedOnce && sticky && Library.Version < 0x02030000)
+        {
+            _log.LogDebug("Consumer closed before its first assignment: handle not destroyed (librdkafka {Version} issue 4312)", Library.VersionString);
+            return;
         }
 
-        return Drain(consumer, drainTimeout);
+        consumer.Dispose();
     }
 
     private void Loop(IConsumer<byte[]?, byte[]?> consumer, CancellationToken stop, TimeSpan commitEvery)
@@ -165,21 +192,21 @@ internal sealed class KafkaSource
                 _log.LogWarning("Kafka consume error: {Reason}", e.Error.Reason);
             }
 
-            if (_lakeAhead.Count > 0)
+            if (_lakeAhead)
             {
-                // The lake already holds these partitions' output beyond the group's offset (another instance wrote it and
-                // died before committing): commit it, since no record below it will be consumed to carry the commit.
-                Commit(_lakeAhead);
-                _lakeAhead.Clear();
+                // The lake already holds a new partition's output beyond the group's offset (another instance wrote it and
+                // died before committing): commit it now rather than at the next interval. The tracker starts the
+                // partition at the lake's offset, so a refused commit is retried by every later one (and at revocation).
+                _lakeAhead = false;
+                Commit(null);
             }
 
             if (_assignmentChanged)
             {
+                // A partition paused while it was lost or revoked comes back paused (seen as a stalled partition after
+                // a rebalance under backpressure): set the state of the whole new assignment explicitly.
                 _assignmentChanged = false;
-                if (_paused)
-                {
-                    consumer.Pause(consumer.Assignment);
-                }
+                ApplyPauseState(consumer, _paused, _pauseFlagged);
             }
 
             if (result is { Message: not null } && _generations.Current(result.Topic, result.Partition.Value) is { } generation)
@@ -251,7 +278,7 @@ internal sealed class KafkaSource
             }
         }
 
-        Commit(null);
+        CommitBeforeLeaving(consumer);
         try
         {
             consumer.Close(); // leaves the group at once, so the partitions move without waiting for a session timeout
@@ -262,6 +289,54 @@ internal sealed class KafkaSource
         }
 
         return drained && !_pipeline.Completion.IsFaulted;
+    }
+
+    /// <summary>
+    /// Brings a new assignment to the loop's pause state. librdkafka keeps a partition's pause flag across revocation
+    /// and re-assignment (librdkafka issue 1849): a partition paused under backpressure, then lost or revoked, comes
+    /// back paused and would never be fetched again. <paramref name="flagged"/> holds every partition paused and not
+    /// resumed since; only those are resumed, because resuming a partition that is not paused restarts its fetcher
+    /// and delivers records already delivered.
+    /// </summary>
+    internal static void ApplyPauseState(IConsumer<byte[]?, byte[]?> consumer, bool paused, HashSet<TopicPartition> flagged)
+    {
+        var assignment = consumer.Assignment;
+        if (paused)
+        {
+            consumer.Pause(assignment);
+            flagged.UnionWith(assignment);
+            return;
+        }
+
+        var resume = assignment.FindAll(flagged.Contains);
+        if (resume.Count > 0)
+        {
+            consumer.Resume(resume);
+            flagged.ExceptWith(resume);
+        }
+    }
+
+    /// <summary>
+    /// The last commit before leaving the group. A member joining or leaving at the same moment (replicas stopped
+    /// together) makes the coordinator refuse commits of the old generation; the lake holds the output either way and
+    /// the next owner starts from the lake, but the group's offsets (and the lag every dashboard shows) should match
+    /// it: serve the group protocol a moment and retry, for a few seconds at most.
+    /// </summary>
+    private void CommitBeforeLeaving(IConsumer<byte[]?, byte[]?> consumer)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (!Commit(null) && DateTime.UtcNow < until)
+        {
+            try
+            {
+                consumer.Pause(consumer.Assignment);
+                consumer.Consume(TimeSpan.FromMilliseconds(200)); // a record returned now is not ours to handle: never tracked, never committed
+            }
+            catch (KafkaException e)
+            {
+                _log.LogDebug("Serving the group before the last commit: {Reason}", e.Error.Reason);
+            }
+        }
     }
 
     /// <summary>After the lake was reopened: new generations, and every partition back to where the lake stands.</summary>
@@ -316,11 +391,13 @@ internal sealed class KafkaSource
         if (paused)
         {
             _consumer.Pause(assignment);
+            _pauseFlagged.UnionWith(assignment);
             _log.LogDebug("Mailboxes full: paused {Count} partitions", assignment.Count);
         }
         else
         {
             _consumer.Resume(assignment);
+            _pauseFlagged.ExceptWith(assignment);
             _log.LogDebug("Mailboxes drained: resumed {Count} partitions", assignment.Count);
         }
 
@@ -328,8 +405,11 @@ internal sealed class KafkaSource
         _pausedView = paused;
     }
 
-    /// <summary>Commits what the tracker allows; <paramref name="only"/> restricts it to the given offsets.</summary>
-    private void Commit(IReadOnlyList<(string Topic, int Partition, long Offset)>? only)
+    /// <summary>
+    /// Commits what the tracker allows; <paramref name="only"/> restricts it to the given offsets. Returns false when
+    /// the commit was refused (logged; the offsets are tried again by the next commit).
+    /// </summary>
+    private bool Commit(IReadOnlyList<(string Topic, int Partition, long Offset)>? only)
     {
         var offsets = new List<TopicPartitionOffset>();
         foreach (var (t, p, o) in only ?? _tracker.Committable())
@@ -344,7 +424,7 @@ internal sealed class KafkaSource
 
         if (offsets.Count == 0)
         {
-            return;
+            return true;
         }
 
         try
@@ -355,11 +435,14 @@ internal sealed class KafkaSource
                 _committed[(tpo.Topic, tpo.Partition.Value)] = tpo.Offset.Value;
                 _committedView[(tpo.Topic, tpo.Partition.Value)] = tpo.Offset.Value;
             }
+
+            return true;
         }
         catch (KafkaException e)
         {
             // Not fatal: the lake holds the output, and a later commit (or the lake's next offset) covers it.
             _log.LogWarning("Committing offsets failed: {Reason}", e.Error.Reason);
+            return false;
         }
     }
 
@@ -376,6 +459,7 @@ internal sealed class KafkaSource
             committed = [];
         }
 
+        _joinedOnce = true;
         var result = new List<TopicPartitionOffset>(partitions.Count);
         foreach (var tp in partitions)
         {
@@ -391,9 +475,11 @@ internal sealed class KafkaSource
             }
 
             var start = Math.Max(lake, group);
-            if (lake > group && lake > 0)
+            _lakeAhead |= lake > group && lake > 0;
+            if (start > 0 || group >= 0)
             {
-                _lakeAhead.Add((tp.Topic, tp.Partition.Value, lake));
+                // Committable from the start offset on, even before a record arrives (nothing may follow a lake that is ahead).
+                _tracker.Start(tp.Topic, tp.Partition.Value, start);
             }
 
             _committed.Remove((tp.Topic, tp.Partition.Value));
@@ -444,7 +530,6 @@ internal sealed class KafkaSource
 
     private void DropHeld(List<(string Topic, int Partition)> partitions)
     {
-        _lakeAhead.RemoveAll(a => partitions.Contains((a.Topic, a.Partition)));
         var keep = new Queue<InputRecord>(_held.Count);
         while (_held.Count > 0)
         {

@@ -12,6 +12,18 @@ public sealed class OffsetTracker
     private readonly Lock _gate = new();
     private readonly Dictionary<(string Topic, int Partition), PartitionState> _partitions = [];
 
+    /// <summary>
+    /// Starts (or restarts) a partition at <paramref name="offset"/>, the first offset to be consumed: committable at
+    /// once, before any record arrives.
+    /// </summary>
+    public void Start(string topic, int partition, long offset)
+    {
+        lock (_gate)
+        {
+            _partitions[(topic, partition)] = new PartitionState(offset);
+        }
+    }
+
     /// <summary>Records that <paramref name="offset"/> was handed to the pipeline. Offsets per partition must increase.</summary>
     public void Consumed(string topic, int partition, long offset)
     {

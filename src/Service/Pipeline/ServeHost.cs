@@ -66,9 +66,19 @@ internal static class ServeHost
             }
 
             var exit = host.Services.GetRequiredService<ServeExit>();
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return 0; // stopped before it started: nothing was consumed
+            }
+
             try
             {
                 host.RunAsync(cancellationToken).GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopped while the hosted services were starting: nothing was consumed yet.
+                return exit.Code;
             }
             catch (OptionsValidationException e)
             {

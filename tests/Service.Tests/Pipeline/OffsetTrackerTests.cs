@@ -32,6 +32,20 @@ public sealed class OffsetTrackerTests
     }
 
     [Fact]
+    public void Start_BeforeAnyRecord_MakesTheStartOffsetCommittable()
+    {
+        // A partition whose lake is ahead of the group: nothing may ever be consumed to carry the commit.
+        var t = new OffsetTracker();
+        t.Start("in", 1, 302);
+        Assert.Equal([("in", 1, 302L)], t.Committable());
+
+        Assert.Throws<InvalidOperationException>(() => t.Consumed("in", 1, 301));
+        t.Consumed("in", 1, 302);
+        t.Done("in", 1, 302);
+        Assert.Equal([("in", 1, 303L)], t.Committable());
+    }
+
+    [Fact]
     public void Consumed_SkippingOffsets_DoesNotWaitForRecordsThatDoNotExist()
     {
         var t = new OffsetTracker();

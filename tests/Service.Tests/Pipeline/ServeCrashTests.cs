@@ -16,7 +16,7 @@ public sealed class ServeCrashTests(ITestOutputHelper output) : IDisposable
     private const string Topic = "crash";
     private const int Partitions = 3;
     private const int Rounds = 10;
-    private const int PerRound = 300;
+    private const int PerRound = 500; // 5,000 samples over the ten rounds, as the issue asks
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "tc-serve-crash-" + Guid.NewGuid().ToString("N"));
 
     private string Lake => Path.Combine(_dir, "lake");
@@ -68,6 +68,9 @@ public sealed class ServeCrashTests(ITestOutputHelper output) : IDisposable
 
         using (var final = ServeProcess.Start(args, environment))
         {
+            // The lake may already be complete (the last kill came after the last file): the final instance still has
+            // to take the partitions over and commit the offsets its predecessor could not.
+            Assert.True(final.WaitForOutput("Assigned", TimeSpan.FromSeconds(30)), "no assignment:\n" + final.Output);
             var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
             while (Count() < Rounds * PerRound)
             {
