@@ -22,6 +22,7 @@ internal static class ServeCommand
         ("--ref", "Models:Reference", "Fixed reference model checkpoint directory."),
         ("--ref-root", "Models:ReferenceRoot", "Directory of reference versions to refresh from (instead of --ref)."),
         ("--refresh-poll-seconds", "Models:RefreshPollSeconds", "Seconds between looks at --ref-root for a new complete version (default 30)."),
+        ("--ref-control-topic", "Models:ReferenceControlTopic", "Kafka topic on which a trainer announces new reference versions under --ref-root (picked up at once; default: polling only)."),
         ("--tokenizer", "Models:Tokenizer", "tokenizer.json or a model directory (default: the base model directory)."),
         ("--chat-template", "Models:ChatTemplate", "Chat template: the model's own (default) or chatml, llama3, llama2, tulu, alpaca."),
         ("--device", "Models:Device", "Scoring device (default cpu)."),

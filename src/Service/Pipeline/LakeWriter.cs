@@ -244,6 +244,36 @@ internal sealed class LakeWriter : IDisposable
         }
     }
 
+    /// <summary>
+    /// Called on the consumer thread when partitions are lost (session expired): ends their generation and discards
+    /// their open lake files uncommitted. Another instance may already own them and write the same offsets, so
+    /// committing those files could overlap its output; nothing of them is reported durable either.
+    /// </summary>
+    public void Lose(IReadOnlyList<(string Topic, int Partition)> partitions)
+    {
+        lock (_gate)
+        {
+            foreach (var (t, p) in partitions)
+            {
+                _generations.Revoke(t, p);
+                _tracker.Revoke(t, p);
+                _pending.Remove((t, p));
+                _deadLetters.Forget(t, p);
+                try
+                {
+                    if (_lake.Discard(LakeSource.Kafka(t, p)))
+                    {
+                        _log?.LogWarning("{Topic}[{Partition}] lost: its open lake file was discarded uncommitted", t, p);
+                    }
+                }
+                catch (LakeWriteException)
+                {
+                    // The lake failed earlier (recovery pending or fatal): it holds no open file to discard.
+                }
+            }
+        }
+    }
+
     public void Dispose()
     {
         lock (_gate)

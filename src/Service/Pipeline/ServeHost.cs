@@ -145,6 +145,14 @@ internal static class ServeHost
                 Root = s.Models.ReferenceRoot!,
                 Device = s.Models.Device,
                 PollInterval = TimeSpan.FromSeconds(s.Models.RefreshPollSeconds),
+                ControlTopic = string.IsNullOrWhiteSpace(s.Models.ReferenceControlTopic)
+                    ? null
+                    : new ControlTopicOptions
+                    {
+                        BootstrapServers = s.Kafka.BootstrapServers!,
+                        Topic = s.Models.ReferenceControlTopic.Trim(),
+                        Properties = ConnectionProperties(s.Kafka.Properties),
+                    },
             };
             return ModelRefresher.StartAsync(
                 options,
@@ -156,5 +164,23 @@ internal static class ServeHost
         builder.Services.AddSingleton<IPipelineStatus>(sp => sp.GetRequiredService<StreamingService>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StreamingService>());
         return builder.Build();
+    }
+
+    /// <summary>
+    /// The security settings of the input cluster (<c>security.*</c>, <c>sasl.*</c>, <c>ssl.*</c>), for the other
+    /// clients serve opens to it; consumer-group settings such as <c>group.instance.id</c> must not be shared.
+    /// </summary>
+    private static Dictionary<string, string> ConnectionProperties(Dictionary<string, string> properties)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in properties)
+        {
+            if (key.StartsWith("security.", StringComparison.Ordinal) || key.StartsWith("sasl.", StringComparison.Ordinal) || key.StartsWith("ssl.", StringComparison.Ordinal))
+            {
+                result[key] = value;
+            }
+        }
+
+        return result;
     }
 }

@@ -71,6 +71,13 @@ internal sealed class ServeSettings
         /// <summary>Seconds between looks at <see cref="ReferenceRoot"/> for a new complete version.</summary>
         public int RefreshPollSeconds { get; set; } = 30;
 
+        /// <summary>
+        /// Kafka topic on which a trainer announces new reference versions (JSON <c>{"version", "path"}</c>, docs/REFRESH.md),
+        /// read from <see cref="KafkaSettings.BootstrapServers"/>; an announcement is picked up at once instead of at the
+        /// next poll. Empty = polling only. Needs <see cref="ReferenceRoot"/>.
+        /// </summary>
+        public string? ReferenceControlTopic { get; set; }
+
         /// <summary>tokenizer.json or a model directory; default the base model directory.</summary>
         public string? Tokenizer { get; set; }
 

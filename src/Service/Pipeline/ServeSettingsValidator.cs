@@ -58,6 +58,12 @@ internal sealed class ServeSettingsValidator : IValidateOptions<ServeSettings>
             e.Add(K + "Models:Reference (--ref, a fixed checkpoint) or Models:ReferenceRoot (--ref-root, a refreshed directory) is required, not both");
         }
 
+        if (!string.IsNullOrWhiteSpace(s.Models.ReferenceControlTopic) && !hasRoot)
+        {
+            e.Add(K + "Models:ReferenceControlTopic (--ref-control-topic) announces versions of Models:ReferenceRoot (--ref-root), which is not set");
+        }
+
+        Positive(e, "Models:RefreshPollSeconds", s.Models.RefreshPollSeconds);
         Directory(e, "Models:Reference", s.Models.Reference, required: false);
         Directory(e, "Models:ReferenceRoot", s.Models.ReferenceRoot, required: false);
         if (!string.IsNullOrWhiteSpace(s.Models.Tokenizer) && !File.Exists(s.Models.Tokenizer) && !System.IO.Directory.Exists(s.Models.Tokenizer))
