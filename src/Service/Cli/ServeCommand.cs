@@ -18,6 +18,8 @@ internal static class ServeCommand
         ("--dead-letter-topic", "Kafka:DeadLetterTopic", "Dead-letter topic; empty = files under <lake>/<dataset>/dead-letters/."),
         ("--lake", "Lake:Root", "Data lake root directory."),
         ("--dataset", "Lake:Dataset", "Dataset folder under the lake root (default cleaned)."),
+        ("--output-topic", "Output:Topic", "Kafka topic that also receives every row as Arrow IPC stream messages (acks=all, before the offset is committed)."),
+        ("--lake-rows", "Output:LakeRows", "true (default) or false: with false, rows go to --output-topic only and the lake keeps offsets and dead letters."),
         ("--base", "Models:Base", "Base model checkpoint directory (config.json + safetensors)."),
         ("--ref", "Models:Reference", "Fixed reference model checkpoint directory."),
         ("--ref-root", "Models:ReferenceRoot", "Directory of reference versions to refresh from (instead of --ref)."),

@@ -170,7 +170,7 @@ internal static class ServeHost
     /// The security settings of the input cluster (<c>security.*</c>, <c>sasl.*</c>, <c>ssl.*</c>), for the other
     /// clients serve opens to it; consumer-group settings such as <c>group.instance.id</c> must not be shared.
     /// </summary>
-    private static Dictionary<string, string> ConnectionProperties(Dictionary<string, string> properties)
+    internal static Dictionary<string, string> ConnectionProperties(Dictionary<string, string> properties)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in properties)

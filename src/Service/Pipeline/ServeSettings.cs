@@ -15,6 +15,8 @@ internal sealed class ServeSettings
 
     public ModelSettings Models { get; set; } = new();
 
+    public OutputSettings Output { get; set; } = new();
+
     public SelectionSettings Selection { get; set; } = new();
 
     public BatchingSettings Batching { get; set; } = new();
@@ -55,6 +57,26 @@ internal sealed class ServeSettings
 
         /// <summary>Seconds after which an open file is committed (bounds the latency of offset commits).</summary>
         public double MaxFileAgeSeconds { get; set; } = 60;
+    }
+
+    /// <summary>Where rows go besides (or instead of) the lake's files.</summary>
+    internal sealed class OutputSettings
+    {
+        /// <summary>
+        /// Kafka topic (on <see cref="KafkaSettings.BootstrapServers"/>) that receives every row as Arrow IPC stream
+        /// messages (docs/SINK.md); empty = none. A row is acknowledged by the brokers (acks=all) before the lake may
+        /// cover its offset, so committed input offsets never cover unacknowledged output.
+        /// </summary>
+        public string? Topic { get; set; }
+
+        /// <summary>
+        /// Whether rows are written into the lake's files. False (with <see cref="Topic"/>) = rows go to the topic only;
+        /// the lake then keeps only the offset bookkeeping (files without rows) and the dead letters.
+        /// </summary>
+        public bool LakeRows { get; set; } = true;
+
+        /// <summary>Rows per output message at most (one message per source partition and sink batch, or fewer rows).</summary>
+        public int MaxRecordsPerMessage { get; set; } = 256;
     }
 
     /// <summary>Models, tokenizer and chat template.</summary>

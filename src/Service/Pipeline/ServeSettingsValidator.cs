@@ -50,6 +50,12 @@ internal sealed class ServeSettingsValidator : IValidateOptions<ServeSettings>
             e.Add(K + "Lake:MaxFileAgeSeconds must be greater than 0");
         }
 
+        if (!s.Output.LakeRows && string.IsNullOrWhiteSpace(s.Output.Topic))
+        {
+            e.Add(K + "Output:LakeRows is false but Output:Topic (--output-topic) is not set: the rows would go nowhere");
+        }
+
+        Positive(e, "Output:MaxRecordsPerMessage", s.Output.MaxRecordsPerMessage);
         Directory(e, "Models:Base", s.Models.Base, required: true);
         var hasRef = !string.IsNullOrWhiteSpace(s.Models.Reference);
         var hasRoot = !string.IsNullOrWhiteSpace(s.Models.ReferenceRoot);

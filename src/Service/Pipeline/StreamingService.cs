@@ -10,6 +10,7 @@ using TokenClean.Scoring;
 using TokenClean.Scoring.Models;
 using TokenClean.Service.Observability;
 using TokenClean.Service.Refresh;
+using TokenClean.Sink.Kafka;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Output;
 
@@ -143,7 +144,23 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
         IDeadLetterSink deadLetters = string.IsNullOrWhiteSpace(s.Kafka.DeadLetterTopic)
             ? new FileDeadLetterSink(s.Lake.Root!, s.Lake.Dataset)
             : new KafkaDeadLetterSink(s.Kafka.BootstrapServers!, s.Kafka.DeadLetterTopic, s.Kafka.Properties);
-        using var writer = new LakeWriter(lake, deadLetters, _tracker, _generations, _metrics, () => ReopenLake(lakeOptions, metadata), _log);
+        var output = string.IsNullOrWhiteSpace(s.Output.Topic)
+            ? null
+            : KafkaArrowSink.Create(
+                s.Kafka.BootstrapServers!,
+                new KafkaArrowSinkOptions { Topic = s.Output.Topic.Trim(), MaxRecordsPerMessage = s.Output.MaxRecordsPerMessage },
+                metadata,
+                ServeHost.ConnectionProperties(s.Kafka.Properties));
+        using var writer = new LakeWriter(lake, deadLetters, _tracker, _generations, _metrics, () => ReopenLake(lakeOptions, metadata), _log)
+        {
+            Output = output,
+            LakeRows = s.Output.LakeRows,
+        };
+        if (output is not null)
+        {
+            _log.LogInformation("Rows also go to Kafka topic {Topic} (acknowledged before their offsets are committed); rows in the lake: {LakeRows}", s.Output.Topic, s.Output.LakeRows);
+        }
+
         _writer = writer;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _fatalStop.Token);
         _pipeline = new StreamingPipeline(s, encoder, baseModel, references, writer, _generations, _metrics, policy, _log, Fatal);
