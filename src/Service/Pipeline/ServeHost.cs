@@ -136,14 +136,15 @@ internal static class ServeHost
             var baseConfig = ModelConfig.Load(s.Models.Base!);
             if (string.IsNullOrWhiteSpace(s.Models.ReferenceRoot))
             {
-                return FixedReferenceModel.Load(s.Models.Reference!, baseConfig, s.Models.Device);
+                return FixedReferenceModel.LoadOnDevices(s.Models.Reference!, baseConfig, s.Models.DeviceList);
             }
 
             // The self-evolving loop: new reference versions under the root are validated and swapped in between batches.
             var options = new RefreshOptions
             {
                 Root = s.Models.ReferenceRoot!,
-                Device = s.Models.Device,
+                Device = s.Models.DeviceList[0],
+                Devices = s.Models.DeviceList, // every scorer gets a copy of each version; a swap replaces them together
                 PollInterval = TimeSpan.FromSeconds(s.Models.RefreshPollSeconds),
                 ControlTopic = string.IsNullOrWhiteSpace(s.Models.ReferenceControlTopic)
                     ? null

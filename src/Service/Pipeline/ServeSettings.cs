@@ -109,6 +109,18 @@ internal sealed class ServeSettings
         /// <summary>Libtorch device of the scorer.</summary>
         public string Device { get; set; } = "cpu";
 
+        /// <summary>
+        /// Comma-separated libtorch devices, one scorer each (e.g. <c>cuda:0,cuda:1</c>), each holding its own base and
+        /// reference models; empty = <see cref="Device"/> alone. Replaces <see cref="Device"/> when set.
+        /// </summary>
+        public string? Devices { get; set; }
+
+        /// <summary>The scorer devices: <see cref="Devices"/> split, or <see cref="Device"/>.</summary>
+        public IReadOnlyList<string> DeviceList =>
+            string.IsNullOrWhiteSpace(Devices)
+                ? [Device]
+                : Devices.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
         /// <summary>Longest sample in tokens (0 = the models' context length).</summary>
         public int MaxTokens { get; set; }
     }
