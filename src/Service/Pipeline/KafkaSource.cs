@@ -523,7 +523,7 @@ internal sealed class KafkaSource
         }
 
         DropHeld(lost);
-        _writer.Revoke(lost);
+        _writer.Lose(lost); // discards their open lake files: the new owner writes those offsets
         Forget(lost);
         _log.LogWarning("Lost {Count} partitions", lost.Count);
     }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using TokenClean.Service.Observability;
+using TokenClean.Sink.Kafka;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Output;
 
@@ -47,6 +48,17 @@ internal sealed class LakeWriter : IDisposable
         _generations = generations;
         _metrics = metrics;
     }
+
+    /// <summary>
+    /// Optional Kafka output (owned: disposed with the writer). Each batch's rows are published and acknowledged
+    /// (acks=all) before the lake is given their offsets, like dead letters: a lake file, and so a committed input
+    /// offset, never covers a row the topic might not have. The topic is at least once (a crash between the
+    /// acknowledgement and the lake commit publishes the rows again; their headers carry the source offsets).
+    /// </summary>
+    public KafkaArrowSink? Output { get; init; }
+
+    /// <summary>False: rows go to <see cref="Output"/> only; the lake just marks their offsets processed.</summary>
+    public bool LakeRows { get; init; } = true;
 
     /// <summary>Rows written since start.</summary>
     public long Written { get; private set; }
@@ -119,6 +131,11 @@ internal sealed class LakeWriter : IDisposable
             _deadLetters.WriteDurably(_rejected);
         }
 
+        if (Output is not null)
+        {
+            PublishDurably(items, baseModel);
+        }
+
         foreach (var item in items)
         {
             var r = item.Record;
@@ -140,22 +157,7 @@ internal sealed class LakeWriter : IDisposable
             {
                 var selected = item.Selected!;
                 var scored = selected.Scored;
-                result = _lake.Append(source, r.Offset, new OutputRecord
-                {
-                    SampleId = scored.Sample.Id,
-                    SourceTopic = r.Topic,
-                    SourcePartition = r.Partition,
-                    SourceOffset = r.Offset,
-                    InputIds = scored.Sample.InputIds,
-                    Labels = selected.Labels,
-                    Influence = scored.Influence,
-                    ResponseTokens = scored.ResponseTokens,
-                    KeptTokens = selected.KeptTokens,
-                    RefModelVersion = item.ReferenceVersion ?? "unknown",
-                    BaseModel = baseModel,
-                    Threshold = selected.Threshold,
-                    ScoredAt = item.ScoredAt,
-                });
+                result = LakeRows ? _lake.Append(source, r.Offset, ToOutputRecord(item, baseModel)) : _lake.MarkProcessed(source, r.Offset);
                 Written++;
                 _metrics.SampleWritten();
                 _metrics.Selected(scored.ResponseTokens, selected.KeptTokens);
@@ -171,6 +173,54 @@ internal sealed class LakeWriter : IDisposable
             }
 
             Committed(result.Committed);
+        }
+    }
+
+    private static OutputRecord ToOutputRecord(PipelineItem item, string baseModel)
+    {
+        var r = item.Record;
+        var selected = item.Selected!;
+        var scored = selected.Scored;
+        return new OutputRecord
+        {
+            SampleId = scored.Sample.Id,
+            SourceTopic = r.Topic,
+            SourcePartition = r.Partition,
+            SourceOffset = r.Offset,
+            InputIds = scored.Sample.InputIds,
+            Labels = selected.Labels,
+            Influence = scored.Influence,
+            ResponseTokens = scored.ResponseTokens,
+            KeptTokens = selected.KeptTokens,
+            RefModelVersion = item.ReferenceVersion ?? "unknown",
+            BaseModel = baseModel,
+            Threshold = selected.Threshold,
+            ScoredAt = item.ScoredAt,
+        };
+    }
+
+    /// <summary>Publishes the batch's rows to <see cref="Output"/> and waits for the brokers' acknowledgement.</summary>
+    /// <exception cref="Confluent.Kafka.ProduceException{TKey, TValue}">A delivery failed (fatal: the service stops).</exception>
+    private void PublishDurably(IReadOnlyList<PipelineItem> items, string baseModel)
+    {
+        var any = false;
+        foreach (var item in items)
+        {
+            var r = item.Record;
+            var source = LakeSource.Kafka(r.Topic, r.Partition);
+            // Offsets the lake already committed were published before (a replay after a takeover): skip them.
+            if (item.IsRejected || !_generations.IsCurrent(r) || r.Offset < _lake.NextOffset(source))
+            {
+                continue;
+            }
+
+            Output!.Append(source, r.Offset, ToOutputRecord(item, baseModel));
+            any = true;
+        }
+
+        if (any)
+        {
+            Output!.FlushAsync().GetAwaiter().GetResult();
         }
     }
 
@@ -244,11 +294,42 @@ internal sealed class LakeWriter : IDisposable
         }
     }
 
+    /// <summary>
+    /// Called on the consumer thread when partitions are lost (session expired): ends their generation and discards
+    /// their open lake files uncommitted. Another instance may already own them and write the same offsets, so
+    /// committing those files could overlap its output; nothing of them is reported durable either.
+    /// </summary>
+    public void Lose(IReadOnlyList<(string Topic, int Partition)> partitions)
+    {
+        lock (_gate)
+        {
+            foreach (var (t, p) in partitions)
+            {
+                _generations.Revoke(t, p);
+                _tracker.Revoke(t, p);
+                _pending.Remove((t, p));
+                _deadLetters.Forget(t, p);
+                try
+                {
+                    if (_lake.Discard(LakeSource.Kafka(t, p)))
+                    {
+                        _log?.LogWarning("{Topic}[{Partition}] lost: its open lake file was discarded uncommitted", t, p);
+                    }
+                }
+                catch (LakeWriteException)
+                {
+                    // The lake failed earlier (recovery pending or fatal): it holds no open file to discard.
+                }
+            }
+        }
+    }
+
     public void Dispose()
     {
         lock (_gate)
         {
             _deadLetters.Dispose();
+            Output?.Dispose();
             _lake.Dispose();
         }
     }

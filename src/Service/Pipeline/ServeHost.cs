@@ -146,15 +146,24 @@ internal static class ServeHost
             var baseConfig = ModelConfig.Load(s.Models.Base!);
             if (string.IsNullOrWhiteSpace(s.Models.ReferenceRoot))
             {
-                return FixedReferenceModel.Load(s.Models.Reference!, baseConfig, s.Models.Device);
+                return FixedReferenceModel.LoadOnDevices(s.Models.Reference!, baseConfig, s.Models.DeviceList);
             }
 
             // The self-evolving loop: new reference versions under the root are validated and swapped in between batches.
             var options = new RefreshOptions
             {
                 Root = s.Models.ReferenceRoot!,
-                Device = s.Models.Device,
+                Device = s.Models.DeviceList[0],
+                Devices = s.Models.DeviceList, // every scorer gets a copy of each version; a swap replaces them together
                 PollInterval = TimeSpan.FromSeconds(s.Models.RefreshPollSeconds),
+                ControlTopic = string.IsNullOrWhiteSpace(s.Models.ReferenceControlTopic)
+                    ? null
+                    : new ControlTopicOptions
+                    {
+                        BootstrapServers = s.Kafka.BootstrapServers!,
+                        Topic = s.Models.ReferenceControlTopic.Trim(),
+                        Properties = ConnectionProperties(s.Kafka.Properties),
+                    },
             };
             return ModelRefresher.StartAsync(
                 options,
@@ -166,5 +175,23 @@ internal static class ServeHost
         builder.Services.AddSingleton<IPipelineStatus>(sp => sp.GetRequiredService<StreamingService>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StreamingService>());
         return builder.Build();
+    }
+
+    /// <summary>
+    /// The security settings of the input cluster (<c>security.*</c>, <c>sasl.*</c>, <c>ssl.*</c>), for the other
+    /// clients serve opens to it; consumer-group settings such as <c>group.instance.id</c> must not be shared.
+    /// </summary>
+    internal static Dictionary<string, string> ConnectionProperties(Dictionary<string, string> properties)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in properties)
+        {
+            if (key.StartsWith("security.", StringComparison.Ordinal) || key.StartsWith("sasl.", StringComparison.Ordinal) || key.StartsWith("ssl.", StringComparison.Ordinal))
+            {
+                result[key] = value;
+            }
+        }
+
+        return result;
     }
 }

@@ -15,6 +15,8 @@ internal sealed class ServeSettings
 
     public ModelSettings Models { get; set; } = new();
 
+    public OutputSettings Output { get; set; } = new();
+
     public SelectionSettings Selection { get; set; } = new();
 
     public BatchingSettings Batching { get; set; } = new();
@@ -57,6 +59,26 @@ internal sealed class ServeSettings
         public double MaxFileAgeSeconds { get; set; } = 60;
     }
 
+    /// <summary>Where rows go besides (or instead of) the lake's files.</summary>
+    internal sealed class OutputSettings
+    {
+        /// <summary>
+        /// Kafka topic (on <see cref="KafkaSettings.BootstrapServers"/>) that receives every row as Arrow IPC stream
+        /// messages (docs/SINK.md); empty = none. A row is acknowledged by the brokers (acks=all) before the lake may
+        /// cover its offset, so committed input offsets never cover unacknowledged output.
+        /// </summary>
+        public string? Topic { get; set; }
+
+        /// <summary>
+        /// Whether rows are written into the lake's files. False (with <see cref="Topic"/>) = rows go to the topic only;
+        /// the lake then keeps only the offset bookkeeping (files without rows) and the dead letters.
+        /// </summary>
+        public bool LakeRows { get; set; } = true;
+
+        /// <summary>Rows per output message at most (one message per source partition and sink batch, or fewer rows).</summary>
+        public int MaxRecordsPerMessage { get; set; } = 256;
+    }
+
     /// <summary>Models, tokenizer and chat template.</summary>
     internal sealed class ModelSettings
     {
@@ -71,6 +93,13 @@ internal sealed class ServeSettings
         /// <summary>Seconds between looks at <see cref="ReferenceRoot"/> for a new complete version.</summary>
         public int RefreshPollSeconds { get; set; } = 30;
 
+        /// <summary>
+        /// Kafka topic on which a trainer announces new reference versions (JSON <c>{"version", "path"}</c>, docs/REFRESH.md),
+        /// read from <see cref="KafkaSettings.BootstrapServers"/>; an announcement is picked up at once instead of at the
+        /// next poll. Empty = polling only. Needs <see cref="ReferenceRoot"/>.
+        /// </summary>
+        public string? ReferenceControlTopic { get; set; }
+
         /// <summary>tokenizer.json or a model directory; default the base model directory.</summary>
         public string? Tokenizer { get; set; }
 
@@ -79,6 +108,18 @@ internal sealed class ServeSettings
 
         /// <summary>Libtorch device of the scorer.</summary>
         public string Device { get; set; } = "cpu";
+
+        /// <summary>
+        /// Comma-separated libtorch devices, one scorer each (e.g. <c>cuda:0,cuda:1</c>), each holding its own base and
+        /// reference models; empty = <see cref="Device"/> alone. Replaces <see cref="Device"/> when set.
+        /// </summary>
+        public string? Devices { get; set; }
+
+        /// <summary>The scorer devices: <see cref="Devices"/> split, or <see cref="Device"/>.</summary>
+        public IReadOnlyList<string> DeviceList =>
+            string.IsNullOrWhiteSpace(Devices)
+                ? [Device]
+                : Devices.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
         /// <summary>Longest sample in tokens (0 = the models' context length).</summary>
         public int MaxTokens { get; set; }

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace TokenClean.Service.Pipeline;
 
 /// <summary>Checks <see cref="ServeSettings"/> at start; every message names the configuration key that is wrong.</summary>
-internal sealed class ServeSettingsValidator : IValidateOptions<ServeSettings>
+internal sealed partial class ServeSettingsValidator : IValidateOptions<ServeSettings>
 {
     private const string K = ServeSettings.Section + ":";
 
@@ -50,6 +50,12 @@ internal sealed class ServeSettingsValidator : IValidateOptions<ServeSettings>
             e.Add(K + "Lake:MaxFileAgeSeconds must be greater than 0");
         }
 
+        if (!s.Output.LakeRows && string.IsNullOrWhiteSpace(s.Output.Topic))
+        {
+            e.Add(K + "Output:LakeRows is false but Output:Topic (--output-topic) is not set: the rows would go nowhere");
+        }
+
+        Positive(e, "Output:MaxRecordsPerMessage", s.Output.MaxRecordsPerMessage);
         Directory(e, "Models:Base", s.Models.Base, required: true);
         var hasRef = !string.IsNullOrWhiteSpace(s.Models.Reference);
         var hasRoot = !string.IsNullOrWhiteSpace(s.Models.ReferenceRoot);
@@ -58,6 +64,12 @@ internal sealed class ServeSettingsValidator : IValidateOptions<ServeSettings>
             e.Add(K + "Models:Reference (--ref, a fixed checkpoint) or Models:ReferenceRoot (--ref-root, a refreshed directory) is required, not both");
         }
 
+        if (!string.IsNullOrWhiteSpace(s.Models.ReferenceControlTopic) && !hasRoot)
+        {
+            e.Add(K + "Models:ReferenceControlTopic (--ref-control-topic) announces versions of Models:ReferenceRoot (--ref-root), which is not set");
+        }
+
+        Positive(e, "Models:RefreshPollSeconds", s.Models.RefreshPollSeconds);
         Directory(e, "Models:Reference", s.Models.Reference, required: false);
         Directory(e, "Models:ReferenceRoot", s.Models.ReferenceRoot, required: false);
         if (!string.IsNullOrWhiteSpace(s.Models.Tokenizer) && !File.Exists(s.Models.Tokenizer) && !System.IO.Directory.Exists(s.Models.Tokenizer))
@@ -65,6 +77,7 @@ internal sealed class ServeSettingsValidator : IValidateOptions<ServeSettings>
             e.Add(K + $"Models:Tokenizer: no such file or directory '{s.Models.Tokenizer}'");
         }
 
+        CheckDevices(e, s.Models);
         if (s.Models.MaxTokens < 0)
         {
             e.Add(K + "Models:MaxTokens must be 0 (the models' context length) or positive");
@@ -99,6 +112,39 @@ internal sealed class ServeSettingsValidator : IValidateOptions<ServeSettings>
 
         return e;
     }
+
+    /// <summary>Device strings as libtorch names them, checked by the engine too (an absent GPU is refused here, at start).</summary>
+    private static void CheckDevices(List<string> e, ServeSettings.ModelSettings m)
+    {
+        var key = string.IsNullOrWhiteSpace(m.Devices) ? "Models:Device" : "Models:Devices";
+        var devices = m.DeviceList;
+        if (devices.Count == 0)
+        {
+            e.Add(K + key + $" lists no device, got '{m.Devices}'");
+            return;
+        }
+
+        foreach (var device in devices)
+        {
+            if (!DevicePattern().IsMatch(device))
+            {
+                e.Add(K + key + $": '{device}' is not a device; use cpu, cuda or cuda:N (comma-separated for several scorers)");
+                continue;
+            }
+
+            try
+            {
+                TokenClean.Scoring.Torch.CheckDevice(device);
+            }
+            catch (Exception x) when (x is TokenClean.Scoring.Native.TorchException or DllNotFoundException or EntryPointNotFoundException)
+            {
+                e.Add(K + key + $": device '{device}' is not usable here: {x.Message}");
+            }
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(cpu|cuda(:[0-9]{1,3})?)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex DevicePattern();
 
     private static void Positive(List<string> e, string key, long value)
     {

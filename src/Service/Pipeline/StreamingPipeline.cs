@@ -38,6 +38,10 @@ internal sealed class StreamingPipeline
     private readonly int _maxLength;
     private readonly ISelectionPolicy _policy;
 
+    // Scorer devices: base model i lives on device i; a batch being scored holds its device's index.
+    private readonly IReadOnlyList<ITokenLossModel> _bases;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<int> _freeDevices = new();
+
     private readonly TransformBlock<InputRecord, PipelineItem> _tokenize;
     private readonly ActionBlock<PipelineItem> _batcher;
     private readonly TransformBlock<ScoreBatch, ScoreBatch> _score;
@@ -67,7 +71,8 @@ internal sealed class StreamingPipeline
         PipelineMetrics metrics,
         ISelectionPolicy policy,
         ILogger log,
-        Action<Exception> fatal)
+        Action<Exception> fatal,
+        IReadOnlyList<ITokenLossModel>? deviceBases = null)
     {
         _settings = settings;
         _encoder = encoder;
@@ -80,6 +85,11 @@ internal sealed class StreamingPipeline
         _fatal = fatal;
         _maxLength = settings.Models.MaxTokens > 0 ? Math.Min(settings.Models.MaxTokens, baseModel.MaxSequenceLength) : baseModel.MaxSequenceLength;
         _policy = policy;
+        _bases = deviceBases is { Count: > 0 } ? deviceBases : [baseModel];
+        for (var d = 0; d < _bases.Count; d++)
+        {
+            _freeDevices.Enqueue(d);
+        }
 
         var p = settings.Pipeline;
         _tokenize = new TransformBlock<InputRecord, PipelineItem>(Tokenize, new ExecutionDataflowBlockOptions
@@ -90,7 +100,14 @@ internal sealed class StreamingPipeline
             SingleProducerConstrained = true,
         });
         _batcher = new ActionBlock<PipelineItem>(Batch, new ExecutionDataflowBlockOptions { BoundedCapacity = p.BatcherCapacity });
-        _score = new TransformBlock<ScoreBatch, ScoreBatch>(Score, new ExecutionDataflowBlockOptions { BoundedCapacity = p.BatchCapacity });
+        // One scorer per device: each running batch holds a device of its own, the next batch goes to whichever is
+        // free, and EnsureOrdered hands the batches on in input order whichever device finishes first.
+        _score = new TransformBlock<ScoreBatch, ScoreBatch>(Score, new ExecutionDataflowBlockOptions
+        {
+            BoundedCapacity = p.BatchCapacity * _bases.Count,
+            MaxDegreeOfParallelism = _bases.Count,
+            EnsureOrdered = true,
+        });
         _select = new TransformManyBlock<ScoreBatch, ScoreBatch>(Select, new ExecutionDataflowBlockOptions { BoundedCapacity = p.BatchCapacity });
         _sink = new ActionBlock<ScoreBatch>(Sink, new ExecutionDataflowBlockOptions { BoundedCapacity = p.BatchCapacity });
 
@@ -306,8 +323,9 @@ internal sealed class StreamingPipeline
                 return batch;
             }
 
-            using var lease = _references.Acquire();
-            var scorer = new InfluenceScorer(_base, lease.Model);
+            using var device = RentDevice();
+            using var lease = _references.Acquire(device.Index);
+            var scorer = new InfluenceScorer(_bases[device.Index], lease.Model);
             var samples = new List<ScoringSample>(batch.Items.Count);
             var items = new List<PipelineItem>(batch.Items.Count);
             var now = DateTimeOffset.UtcNow;
@@ -346,6 +364,22 @@ internal sealed class StreamingPipeline
             _fatal(e);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Takes a free scorer device until disposed. At most one batch per device runs (MaxDegreeOfParallelism = devices),
+    /// so one is always free here.
+    /// </summary>
+    private RentedDevice RentDevice() =>
+        _freeDevices.TryDequeue(out var index)
+            ? new RentedDevice(_freeDevices, index)
+            : throw new InvalidOperationException("no free scorer device: more batches run than there are devices");
+
+    private readonly struct RentedDevice(System.Collections.Concurrent.ConcurrentQueue<int> free, int index) : IDisposable
+    {
+        public int Index => index;
+
+        public void Dispose() => free.Enqueue(index);
     }
 
     private void ScoreAll(InfluenceScorer scorer, List<ScoringSample> samples, List<PipelineItem> items)

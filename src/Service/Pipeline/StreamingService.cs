@@ -10,6 +10,7 @@ using TokenClean.Scoring;
 using TokenClean.Scoring.Models;
 using TokenClean.Service.Observability;
 using TokenClean.Service.Refresh;
+using TokenClean.Sink.Kafka;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Output;
 
@@ -112,8 +113,20 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
         var tokenizer = HfTokenizer.FromFile(tokenizerPath);
         var templateDir = Directory.Exists(tokenizerPath) ? tokenizerPath : Path.GetDirectoryName(Path.GetFullPath(tokenizerPath));
         var template = ChatTemplate.Resolve(s.Models.ChatTemplate, templateDir);
-        using var baseModel = CausalLm.Load(baseDir, s.Models.Device);
+        var devices = s.Models.DeviceList;
+        using var bases = new DeviceModels();
+        foreach (var device in devices)
+        {
+            bases.Models.Add(CausalLm.Load(baseDir, device)); // one scorer per device, each with its own base copy
+        }
+
+        var baseModel = bases.Models[0];
         var references = _services.GetRequiredService<IReferenceModelProvider>();
+        if (references.DeviceCount < devices.Count)
+        {
+            throw new InvalidOperationException(
+                $"TokenClean:Models:Devices lists {devices.Count} devices but the reference provider holds copies on {references.DeviceCount}");
+        }
         if (tokenizer.VocabSize > baseModel.VocabSize)
         {
             throw new InvalidOperationException(
@@ -143,14 +156,30 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
         IDeadLetterSink deadLetters = string.IsNullOrWhiteSpace(s.Kafka.DeadLetterTopic)
             ? new FileDeadLetterSink(s.Lake.Root!, s.Lake.Dataset)
             : new KafkaDeadLetterSink(s.Kafka.BootstrapServers!, s.Kafka.DeadLetterTopic, s.Kafka.Properties);
-        using var writer = new LakeWriter(lake, deadLetters, _tracker, _generations, _metrics, () => ReopenLake(lakeOptions, metadata), _log);
+        var output = string.IsNullOrWhiteSpace(s.Output.Topic)
+            ? null
+            : KafkaArrowSink.Create(
+                s.Kafka.BootstrapServers!,
+                new KafkaArrowSinkOptions { Topic = s.Output.Topic.Trim(), MaxRecordsPerMessage = s.Output.MaxRecordsPerMessage },
+                metadata,
+                ServeHost.ConnectionProperties(s.Kafka.Properties));
+        using var writer = new LakeWriter(lake, deadLetters, _tracker, _generations, _metrics, () => ReopenLake(lakeOptions, metadata), _log)
+        {
+            Output = output,
+            LakeRows = s.Output.LakeRows,
+        };
+        if (output is not null)
+        {
+            _log.LogInformation("Rows also go to Kafka topic {Topic} (acknowledged before their offsets are committed); rows in the lake: {LakeRows}", s.Output.Topic, s.Output.LakeRows);
+        }
+
         _writer = writer;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _fatalStop.Token);
-        _pipeline = new StreamingPipeline(s, encoder, baseModel, references, writer, _generations, _metrics, policy, _log, Fatal);
+        _pipeline = new StreamingPipeline(s, encoder, baseModel, references, writer, _generations, _metrics, policy, _log, Fatal, bases.Models);
         _source = new KafkaSource(s, _pipeline, writer, _tracker, _generations, _log, _metrics);
         _log.LogInformation(
-            "Serving {Topics} from {Bootstrap} as group {Group} into {Lake}/{Dataset} (base {Base}, selection {Mode}, keep {Keep})",
-            s.Kafka.Topics, s.Kafka.BootstrapServers, s.Kafka.GroupId, s.Lake.Root, s.Lake.Dataset, baseModel.Version, policy.Mode, s.Selection.KeepRatio);
+            "Serving {Topics} from {Bootstrap} as group {Group} into {Lake}/{Dataset} (base {Base}, selection {Mode}, keep {Keep}, scorers on {Devices})",
+            s.Kafka.Topics, s.Kafka.BootstrapServers, s.Kafka.GroupId, s.Lake.Root, s.Lake.Dataset, baseModel.Version, policy.Mode, s.Selection.KeepRatio, string.Join(",", devices));
         _state = "running";
         stop.Token.Register(() => _state = "draining");
         var drained = _source.Run(stop.Token, TimeSpan.FromSeconds(s.Pipeline.ShutdownTimeoutSeconds));
@@ -197,5 +226,19 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
         var file = Directory.Exists(path) ? Path.Combine(path, "tokenizer.json") : path;
         using var stream = File.OpenRead(file);
         return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    /// <summary>The base model's copies, one per scorer device, disposed together.</summary>
+    private sealed class DeviceModels : IDisposable
+    {
+        public List<ITokenLossModel> Models { get; } = [];
+
+        public void Dispose()
+        {
+            foreach (var model in Models)
+            {
+                model.Dispose();
+            }
+        }
     }
 }

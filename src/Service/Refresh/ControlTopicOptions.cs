@@ -17,6 +17,12 @@ public sealed record ControlTopicOptions
     /// </summary>
     public string? GroupId { get; init; }
 
+    /// <summary>
+    /// librdkafka settings passed through to the consumer (SASL/SSL: <c>security.protocol</c>, <c>sasl.mechanism</c>, ...);
+    /// the group, offset reset and session timeout above win over the same keys here.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Properties { get; init; }
+
     /// <summary>Kafka session timeout of the consumer.</summary>
     public int SessionTimeoutMs { get; init; } = 10_000;
 }

@@ -108,18 +108,26 @@ public sealed partial class ModelRefresher
         var status = Volatile.Read(ref _status);
         Volatile.Write(ref _status, status with { Loading = version });
         var clock = Stopwatch.StartNew();
-        CausalLm? model = null;
-        string? reason;
+        var models = new List<CausalLm>(_devices.Count);
+        string? reason = null;
         var meanLoss = double.NaN;
         try
         {
             var config = ModelConfig.Load(path);
             reason = ReferenceValidator.CheckAgainstBase(config, _baseConfig)
                 ?? (_currentConfig is { } currentConfig ? ReferenceValidator.CheckAgainstCurrent(config, currentConfig) : null);
-            if (reason is null)
+
+            // One copy per scorer device, each probed there: a version is swapped in on all devices or on none.
+            for (var d = 0; d < _devices.Count && reason is null; d++)
             {
-                model = CausalLm.Load(path, _options.Device, _options.DType, _options.ScoringOptions, version);
-                reason = ReferenceValidator.Probe(model, _options.ProbeSequences, out meanLoss);
+                models.Add(CausalLm.Load(path, _devices[d], _options.DType, _options.ScoringOptions, version));
+                reason = ReferenceValidator.Probe(models[d], _options.ProbeSequences, out var loss);
+                if (reason is not null && _devices.Count > 1)
+                {
+                    reason = $"on device {_devices[d]}: {reason}";
+                }
+
+                meanLoss = d == 0 ? loss : meanLoss;
             }
         }
         catch (CheckpointException e)
@@ -135,7 +143,7 @@ public sealed partial class ModelRefresher
         if (reason is null && MarkerStamp.Read(path, _options.MarkerFileName) != stamp)
         {
             // The trainer re-published the version while it was being read: what was loaded may be a mix.
-            model!.Dispose();
+            DisposeAll(models);
             SetLoading(null);
             LogChangedWhileLoading(version, path);
             return false;
@@ -143,21 +151,29 @@ public sealed partial class ModelRefresher
 
         if (reason is not null)
         {
-            model?.Dispose();
+            DisposeAll(models);
             SetLoading(null);
             Refuse(version, path, stamp, reason);
             return false;
         }
 
-        Swap(model!, version, path, meanLoss, clock.Elapsed);
+        Swap(models, version, path, meanLoss, clock.Elapsed);
         return true;
     }
 
-    private void Swap(CausalLm model, string version, string path, double meanLoss, TimeSpan took)
+    private static void DisposeAll(List<CausalLm> models)
+    {
+        foreach (var model in models)
+        {
+            model.Dispose();
+        }
+    }
+
+    private void Swap(List<CausalLm> models, string version, string path, double meanLoss, TimeSpan took)
     {
         var now = DateTimeOffset.UtcNow;
-        var next = new ReferenceHandle(model, version, path, now);
-        _currentConfig = model.Config;
+        var next = new ReferenceHandle(models.ToArray(), version, path, now);
+        _currentConfig = models[0].Config;
 
         // Publish the successor before releasing the predecessor: Acquire relies on that order.
         var previous = Interlocked.Exchange(ref _current, next);

@@ -14,7 +14,7 @@ public sealed partial class ModelRefresher
         try
         {
             KafkaNative.EnsureLoaded();
-            var config = new ConsumerConfig
+            var config = new ConsumerConfig(new Dictionary<string, string>(topic.Properties ?? new Dictionary<string, string>(), StringComparer.Ordinal))
             {
                 BootstrapServers = topic.BootstrapServers,
                 GroupId = topic.GroupId ?? $"tokenclean-refresh-{Environment.MachineName}-{Guid.NewGuid():N}",

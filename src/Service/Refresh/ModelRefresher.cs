@@ -11,11 +11,11 @@ namespace TokenClean.Service.Refresh;
 /// Serves the newest valid reference checkpoint of a directory of versions, <c>&lt;root&gt;/&lt;version&gt;/</c>,
 /// each complete once its marker file exists. A background task polls the root (and, when configured, reacts to
 /// control-topic announcements), loads a newer version, validates it (<see cref="ReferenceValidator"/>) and swaps
-/// it in; the scorer sees the swap at its next <see cref="Acquire"/>. A refused version is logged with its reason,
+/// it in; the scorer sees the swap at its next <see cref="Acquire()"/>. A refused version is logged with its reason,
 /// shown in <see cref="Status"/>, and not tried again until its marker is written anew; the old model keeps serving.
 /// </summary>
 /// <remarks>
-/// <see cref="Acquire"/> is lock-free and may be called from any thread; it never waits for a load. Loading,
+/// <see cref="Acquire()"/> is lock-free and may be called from any thread; it never waits for a load. Loading,
 /// validation and logging of refusals happen on the refresher's own task; the Kafka consumer of the control topic
 /// runs on a thread of its own and only posts announcements to that task. docs/REFRESH.md is the user's view.
 /// </remarks>
@@ -26,6 +26,7 @@ public sealed partial class ModelRefresher : IReferenceModelProvider, IReference
     private readonly ILogger _logger;
     private readonly PipelineMetrics? _metrics;
     private readonly string _root;
+    private readonly IReadOnlyList<string> _devices;
     private readonly SemaphoreSlim _wake = new(0);
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentQueue<VersionAnnouncement> _announcements = new();
@@ -52,6 +53,7 @@ public sealed partial class ModelRefresher : IReferenceModelProvider, IReference
         _logger = logger ?? NullLogger.Instance;
         _metrics = metrics;
         _root = Path.GetFullPath(options.Root);
+        _devices = options.Devices is { Count: > 0 } devices ? devices : [options.Device];
         _status = new RefreshStatus { Mode = "directory", Source = _root, CurrentVersion = "", CurrentPath = "", LoadedAt = default };
     }
 
@@ -114,15 +116,24 @@ public sealed partial class ModelRefresher : IReferenceModelProvider, IReference
 
     /// <inheritdoc />
     /// <exception cref="ObjectDisposedException">The refresher was disposed.</exception>
-    public IReferenceLease Acquire()
+    public IReferenceLease Acquire() => Acquire(0);
+
+    /// <inheritdoc />
+    public int DeviceCount => _devices.Count;
+
+    /// <inheritdoc />
+    /// <exception cref="ObjectDisposedException">The refresher was disposed.</exception>
+    public IReferenceLease Acquire(int device)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(device);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(device, _devices.Count);
         while (true)
         {
             var handle = Volatile.Read(ref _current);
             ObjectDisposedException.ThrowIf(handle is null, this);
             if (handle.TryRetain())
             {
-                return new ReferenceLease(handle);
+                return new ReferenceLease(handle, device);
             }
 
             // That version was replaced and its last lease ended between the read and the retain; the swap

@@ -12,14 +12,25 @@ internal sealed class ReferenceHandle
     private int _references = 1;
 
     public ReferenceHandle(ITokenLossModel model, string version, string path, DateTimeOffset loadedAt)
+        : this([model], version, path, loadedAt)
     {
-        Model = model;
+    }
+
+    /// <summary>One version loaded on several devices: <paramref name="models"/>[i] lives on scorer device i.</summary>
+    public ReferenceHandle(IReadOnlyList<ITokenLossModel> models, string version, string path, DateTimeOffset loadedAt)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(models.Count);
+        Models = models;
         Version = version;
         Path = path;
         LoadedAt = loadedAt;
     }
 
-    public ITokenLossModel Model { get; }
+    /// <summary>The copy on the first device.</summary>
+    public ITokenLossModel Model => Models[0];
+
+    /// <summary>One copy per scorer device, all of the same version: a swap replaces them together.</summary>
+    public IReadOnlyList<ITokenLossModel> Models { get; }
 
     public string Version { get; }
 
@@ -48,13 +59,16 @@ internal sealed class ReferenceHandle
         return false;
     }
 
-    /// <summary>Drops one reference; the last one disposes the model on the calling thread.</summary>
+    /// <summary>Drops one reference; the last one disposes the models on the calling thread.</summary>
     public void Release()
     {
         var left = Interlocked.Decrement(ref _references);
         if (left == 0)
         {
-            Model.Dispose();
+            foreach (var model in Models)
+            {
+                model.Dispose();
+            }
         }
         else if (left < 0)
         {

@@ -6,16 +6,25 @@ namespace TokenClean.Service.Refresh;
 internal sealed class ReferenceLease : IReferenceLease
 {
     private readonly ReferenceHandle _handle;
+    private readonly int _device;
     private int _disposed;
 
-    public ReferenceLease(ReferenceHandle handle) => _handle = handle;
+    /// <param name="handle">The version, retained once for this lease.</param>
+    /// <param name="device">Which of the handle's device copies <see cref="Model"/> is.</param>
+    public ReferenceLease(ReferenceHandle handle, int device = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(device);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(device, handle.Models.Count);
+        _handle = handle;
+        _device = device;
+    }
 
     public ITokenLossModel Model
     {
         get
         {
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-            return _handle.Model;
+            return _handle.Models[_device];
         }
     }
 

@@ -27,7 +27,14 @@ public sealed record RefreshOptions
     /// <summary>Optional control topic; polling keeps running beside it.</summary>
     public ControlTopicOptions? ControlTopic { get; init; }
 
+    /// <summary>The device each version is loaded on (when <see cref="Devices"/> is not set).</summary>
     public string Device { get; init; } = "cpu";
+
+    /// <summary>
+    /// Several scorer devices: each version is loaded and probed on every one of them before it is swapped in (all
+    /// together); <see cref="ModelRefresher.Acquire(int)"/> gives device i's copy. Null or empty = <see cref="Device"/> only.
+    /// </summary>
+    public IReadOnlyList<string>? Devices { get; init; }
 
     public DType DType { get; init; } = DType.Float32;
 

@@ -38,10 +38,18 @@ public sealed class KafkaArrowSink : IDisposable
     }
 
     /// <summary>A sink with its own idempotent, acks=all producer to <paramref name="bootstrapServers"/>.</summary>
-    public static KafkaArrowSink Create(string bootstrapServers, KafkaArrowSinkOptions options, OutputMetadata metadata)
+    public static KafkaArrowSink Create(string bootstrapServers, KafkaArrowSinkOptions options, OutputMetadata metadata) =>
+        Create(bootstrapServers, options, metadata, null);
+
+    /// <summary>
+    /// A sink with its own idempotent, acks=all producer to <paramref name="bootstrapServers"/>, with further librdkafka
+    /// settings (SASL/SSL: <c>security.protocol</c>, <c>sasl.mechanism</c>, ...); acks and idempotence win over the same
+    /// keys in <paramref name="properties"/>.
+    /// </summary>
+    public static KafkaArrowSink Create(string bootstrapServers, KafkaArrowSinkOptions options, OutputMetadata metadata, IReadOnlyDictionary<string, string>? properties)
     {
         KafkaNative.EnsureLoaded();
-        var config = new ProducerConfig
+        var config = new ProducerConfig(new Dictionary<string, string>(properties ?? new Dictionary<string, string>(), StringComparer.Ordinal))
         {
             BootstrapServers = bootstrapServers,
             Acks = Acks.All,

@@ -187,6 +187,27 @@ public sealed class DataLakeSink : IDisposable
         return [.. _committed];
     }
 
+    /// <summary>
+    /// Abandons <paramref name="source"/>'s open file without committing it: its temporary file is deleted and the
+    /// source's next offset stays where its last committed file ended. For a partition this instance no longer owns
+    /// (lost: its session expired, so another instance may already be writing the same offsets) — committing the file
+    /// then could overlap the new owner's output.
+    /// </summary>
+    /// <returns>True when the source had an open file.</returns>
+    public bool Discard(LakeSource source)
+    {
+        ThrowIfUnusable();
+        if (!_open.Remove(Normalize(source), out var file))
+        {
+            return false;
+        }
+
+        Discard(file);
+        file.Batch.Clear();
+        _spareBatches.Push(file.Batch);
+        return true;
+    }
+
     public void Dispose()
     {
         if (_disposed)
