@@ -163,8 +163,9 @@ internal sealed class LakeWriter : IDisposable
                 _metrics.Selected(scored.ResponseTokens, selected.KeptTokens);
             }
 
-            if (result.Accepted)
+            if (result.Accepted || r.Offset >= _lake.NextOffset(source))
             {
+                // Written now, or a repeat of an offset the open file already holds: durable when that file commits.
                 Pending(r.Topic, r.Partition).Enqueue(r.Offset);
             }
             else

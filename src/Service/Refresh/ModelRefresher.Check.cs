@@ -214,10 +214,11 @@ public sealed partial class ModelRefresher
         _refused[version] = (stamp, reason);
         _notes.Add($"{version}: refused: {reason}");
         var refusal = new RefreshRefusal(version, path, reason, DateTimeOffset.UtcNow);
+        // Logged before the status shows it: whoever sees the refusal on /status finds its reason in the log.
+        LogRefused(version, Volatile.Read(ref _current)?.Version ?? "(none)", path, reason);
         var status = Volatile.Read(ref _status);
         Volatile.Write(ref _status, status with { RefusedCount = status.RefusedCount + 1, LastRefusal = refusal });
         _metrics?.ReferenceRefreshed(version, accepted: false);
-        LogRefused(version, Volatile.Read(ref _current)?.Version ?? "(none)", path, reason);
     }
 
     private void SetLoading(string? version)
