@@ -1,3 +1,4 @@
+using OutputRecord = TokenClean.Sink.Output.OutputRecord;
 using TokenClean.Sink.Arrow;
 using TokenClean.Sink.Output;
 using SinkMetadata = TokenClean.Sink.Output.OutputMetadata;
@@ -50,26 +51,11 @@ internal sealed class ArrowRecordWriter : IOutputRecordWriter
     public void Write(OutputRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        _batch.Append(new Sink.Output.OutputRecord
-        {
-            SampleId = record.SampleId,
-            SourceTopic = record.SourceTopic,
-            SourcePartition = record.SourcePartition,
-            SourceOffset = record.SourceOffset,
-            InputIds = record.InputIds,
-            Labels = record.Labels,
-            Influence = record.Influence,
-            ResponseTokens = record.ResponseTokens,
-            KeptTokens = record.KeptTokens,
-            RefModelVersion = record.RefModelVersion,
-            BaseModel = record.BaseModel,
-            Threshold = record.Threshold,
-            ScoredAt = record.ScoredAt,
-        });
+        _batch.Append(record);
         if (_baseLoss is not null && _refLoss is not null)
         {
-            _baseLoss.Append(record.BaseLoss ?? throw new InvalidOperationException("--emit-losses needs base losses"));
-            _refLoss.Append(record.RefLoss ?? throw new InvalidOperationException("--emit-losses needs reference losses"));
+            _baseLoss.Append((record.BaseLoss ?? throw new InvalidOperationException("--emit-losses needs base losses")).Span);
+            _refLoss.Append((record.RefLoss ?? throw new InvalidOperationException("--emit-losses needs reference losses")).Span);
         }
 
         if (_batch.Count >= RecordsPerBatch)

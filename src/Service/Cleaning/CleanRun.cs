@@ -1,3 +1,4 @@
+using OutputRecord = TokenClean.Sink.Output.OutputRecord;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;

@@ -1,3 +1,4 @@
+using OutputRecord = TokenClean.Sink.Output.OutputRecord;
 namespace TokenClean.Service.Cleaning;
 
 /// <summary>

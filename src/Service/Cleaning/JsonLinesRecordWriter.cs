@@ -1,3 +1,4 @@
+using OutputRecord = TokenClean.Sink.Output.OutputRecord;
 using System.Text.Json;
 
 namespace TokenClean.Service.Cleaning;
@@ -48,9 +49,9 @@ internal sealed class JsonLinesRecordWriter : IOutputRecordWriter
             w.WriteNull("source_offset");
         }
 
-        WriteInts(w, "input_ids", record.InputIds);
-        WriteInts(w, "labels", record.Labels);
-        WriteFloats(w, "influence", record.Influence);
+        WriteInts(w, "input_ids", record.InputIds.Span);
+        WriteInts(w, "labels", record.Labels.Span);
+        WriteFloats(w, "influence", record.Influence.Span);
         w.WriteNumber("response_tokens", record.ResponseTokens);
         w.WriteNumber("kept_tokens", record.KeptTokens);
         w.WriteString("ref_model_version", record.RefModelVersion);
@@ -60,8 +61,8 @@ internal sealed class JsonLinesRecordWriter : IOutputRecordWriter
         w.WriteString("scored_at", record.ScoredAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture));
         if (_emitLosses)
         {
-            WriteFloats(w, "base_loss", record.BaseLoss ?? []);
-            WriteFloats(w, "ref_loss", record.RefLoss ?? []);
+            WriteFloats(w, "base_loss", (record.BaseLoss ?? ReadOnlyMemory<float>.Empty).Span);
+            WriteFloats(w, "ref_loss", (record.RefLoss ?? ReadOnlyMemory<float>.Empty).Span);
         }
 
         w.WriteEndObject();
@@ -97,7 +98,7 @@ internal sealed class JsonLinesRecordWriter : IOutputRecordWriter
         }
     }
 
-    private static void WriteInts(Utf8JsonWriter w, string name, int[] values)
+    private static void WriteInts(Utf8JsonWriter w, string name, ReadOnlySpan<int> values)
     {
         w.WriteStartArray(name);
         foreach (var v in values)
@@ -108,7 +109,7 @@ internal sealed class JsonLinesRecordWriter : IOutputRecordWriter
         w.WriteEndArray();
     }
 
-    private static void WriteFloats(Utf8JsonWriter w, string name, float[] values)
+    private static void WriteFloats(Utf8JsonWriter w, string name, ReadOnlySpan<float> values)
     {
         w.WriteStartArray(name);
         foreach (var v in values)

@@ -43,4 +43,13 @@ public sealed class OutputRecord
 
     /// <summary>When the sample was scored; written as timestamp[ms, UTC].</summary>
     public required DateTimeOffset ScoredAt { get; init; }
+
+    /// <summary>
+    /// Per-token loss under the base model (NaN where not scored); written only by writers whose schema has a
+    /// <c>base_loss</c> column (<c>clean --emit-losses</c>); the lake ignores it.
+    /// </summary>
+    public ReadOnlyMemory<float>? BaseLoss { get; init; }
+
+    /// <summary>Per-token loss under the reference model, like <see cref="BaseLoss"/> (column <c>ref_loss</c>).</summary>
+    public ReadOnlyMemory<float>? RefLoss { get; init; }
 }
