@@ -28,7 +28,14 @@ namespace TokenClean.Bench;
 internal static class PipelineBench
 {
     private const string Topic = "bench";
-    private const int Partitions = 4;
+    private const int MinPartitions = 4;
+
+    /// <summary>
+    /// What one partition of librdkafka's mock broker holds: it keeps at most 5 MiB of message sets per partition
+    /// and silently drops the oldest beyond that (rd_kafka_mock_partition_init: max_size). 4 MiB leaves room for the
+    /// record and batch headers.
+    /// </summary>
+    private const long PartitionBytes = 4L << 20;
 
     public static int Run(string[] args)
     {
@@ -47,46 +54,17 @@ internal static class PipelineBench
 
             // (a) the same samples through the scorer alone and through the whole pipeline.
             var lines = ChatSampleLines.Create(modelSamples, seed: 1);
-            using (var baseModel = CausalLm.Load(baseDir))
-            using (var refModel = CausalLm.Load(refDir))
+            using (var baseModel = modelSamples > 0 ? CausalLm.Load(baseDir) : null)
+            using (var refModel = modelSamples > 0 ? CausalLm.Load(refDir) : null)
             {
-                Console.WriteLine(FormattableString.Invariant($"model: {baseModel.ParameterCount / 1e6:F2}M parameters ({baseModel.Config.Describe()})"));
-                var settings = Settings(Path.Combine(root, "lake-a"));
-                var recording = new RecordingLossModel(baseModel);
-                var e2e = ThroughPipeline(settings, encoder, recording, refModel, lines);
-                var e2eRate = e2e.Tokens / e2e.Seconds;
-                var batchSamples = 0;
-                foreach (var c in recording.Calls)
+                if (baseModel is not null && refModel is not null)
                 {
-                    batchSamples += c.Sequences.Count;
+                    ModelPart(root, encoder, baseModel, refModel, lines);
                 }
-
-                Console.WriteLine(FormattableString.Invariant($"(a) pipeline:     {e2e.Samples} samples, {e2e.Tokens} tokens in {e2e.Seconds:F2} s (first record consumed to last row written) = {e2eRate:F0} tokens/s; {recording.Calls.Count} batches of {batchSamples / (double)recording.Calls.Count:F1} samples on average"));
-                var (scorerTokens, scorerSeconds) = Replay(recording.Calls, baseModel, refModel);
-                var scorerRate = scorerTokens / scorerSeconds;
-                Console.WriteLine(FormattableString.Invariant($"(a) scorer alone: the same {recording.Calls.Count} batches, {scorerTokens} tokens, base + ref in {scorerSeconds:F2} s = {scorerRate:F0} tokens/s"));
-                Console.WriteLine(FormattableString.Invariant($"(a) efficiency = pipeline / scorer = {e2eRate / scorerRate:F3} (target >= 0.9)"));
-                var (budgetTokens, budgetSeconds) = ScorerAlone(encoder, lines, baseModel, refModel, settings.Batching.MaxTokens);
-                Console.WriteLine(FormattableString.Invariant($"    for comparison, full {settings.Batching.MaxTokens}-token batches: {budgetTokens / budgetSeconds:F0} tokens/s"));
             }
 
             // (b) the pipeline with a scorer that does no model work.
-            var noWork = ChatSampleLines.Create(noWorkSamples, seed: 2);
-            Console.WriteLine(FormattableString.Invariant($"(b) {noWork.Count} chat samples, mean {noWork.Average(l => Encoding.UTF8.GetByteCount(l)):F0} bytes"));
-            var encodeTime = Stopwatch.StartNew();
-            foreach (var line in noWork)
-            {
-                encoder.Process(Encoding.UTF8.GetBytes(line));
-            }
-
-            Console.WriteLine(FormattableString.Invariant($"(b) tokenizing alone (SampleEncoder, 1 thread): {noWork.Count / encodeTime.Elapsed.TotalSeconds:F0} samples/s"));
-            Console.WriteLine(FormattableString.Invariant($"(b) Kafka alone (a consumer with serve's settings, same mock broker, nothing else): {ConsumeAlone(noWork):F0} samples/s"));
-            using (var zero = new NoWorkLossModel("no-work", tokenizer.VocabSize, 1 << 15))
-            {
-                var r = ThroughPipeline(Settings(Path.Combine(root, "lake-b")), encoder, zero, zero, noWork);
-                Console.WriteLine(FormattableString.Invariant($"(b) no-work scorer: {r.Samples} samples, {r.Tokens} tokens in {r.Seconds:F2} s = {r.Samples / r.Seconds:F0} samples/s, {r.Tokens / r.Seconds:F0} tokens/s (target >= 10000 samples/s)"));
-            }
-
+            NoWorkPart(root, encoder, tokenizer.VocabSize, noWorkSamples);
             return 0;
         }
         finally
@@ -96,6 +74,47 @@ internal static class PipelineBench
                 Directory.Delete(root, recursive: true);
             }
         }
+    }
+
+    /// <summary>(a): the same samples through the scorer alone and through the whole pipeline.</summary>
+    private static void ModelPart(string root, SampleEncoder encoder, CausalLm baseModel, CausalLm refModel, List<string> lines)
+    {
+        Console.WriteLine(FormattableString.Invariant($"model: {baseModel.ParameterCount / 1e6:F2}M parameters ({baseModel.Config.Describe()})"));
+        var settings = Settings(Path.Combine(root, "lake-a"));
+        var recording = new RecordingLossModel(baseModel);
+        var e2e = ThroughPipeline(settings, encoder, recording, refModel, lines);
+        var e2eRate = e2e.Tokens / e2e.Seconds;
+        var batchSamples = 0;
+        foreach (var c in recording.Calls)
+        {
+            batchSamples += c.Sequences.Count;
+        }
+
+        Console.WriteLine(FormattableString.Invariant($"(a) pipeline:     {e2e.Samples} samples, {e2e.Tokens} tokens in {e2e.Seconds:F2} s (first record consumed to last row written) = {e2eRate:F0} tokens/s; {recording.Calls.Count} batches of {batchSamples / (double)recording.Calls.Count:F1} samples on average"));
+        var (scorerTokens, scorerSeconds) = Replay(recording.Calls, baseModel, refModel);
+        var scorerRate = scorerTokens / scorerSeconds;
+        Console.WriteLine(FormattableString.Invariant($"(a) scorer alone: the same {recording.Calls.Count} batches, {scorerTokens} tokens, base + ref in {scorerSeconds:F2} s = {scorerRate:F0} tokens/s"));
+        Console.WriteLine(FormattableString.Invariant($"(a) efficiency = pipeline / scorer = {e2eRate / scorerRate:F3} (target >= 0.9)"));
+        var (budgetTokens, budgetSeconds) = ScorerAlone(encoder, lines, baseModel, refModel, settings.Batching.MaxTokens);
+        Console.WriteLine(FormattableString.Invariant($"    for comparison, full {settings.Batching.MaxTokens}-token batches: {budgetTokens / budgetSeconds:F0} tokens/s"));
+    }
+
+    /// <summary>(b): the pipeline with a scorer that does no model work, and its peers (tokenizer alone, Kafka alone) in the same run.</summary>
+    private static void NoWorkPart(string root, SampleEncoder encoder, int vocabSize, int count)
+    {
+        var noWork = ChatSampleLines.Create(count, seed: 2);
+        Console.WriteLine(FormattableString.Invariant($"(b) {noWork.Count} chat samples, mean {noWork.Average(l => Encoding.UTF8.GetByteCount(l)):F0} bytes"));
+        var encodeTime = Stopwatch.StartNew();
+        foreach (var line in noWork)
+        {
+            encoder.Process(Encoding.UTF8.GetBytes(line));
+        }
+
+        Console.WriteLine(FormattableString.Invariant($"(b) tokenizing alone (SampleEncoder, 1 thread): {noWork.Count / encodeTime.Elapsed.TotalSeconds:F0} samples/s"));
+        Console.WriteLine(FormattableString.Invariant($"(b) Kafka alone (a consumer with serve's settings, same mock broker, nothing else): {ConsumeAlone(noWork):F0} samples/s"));
+        using var zero = new NoWorkLossModel("no-work", vocabSize, 1 << 15);
+        var r = ThroughPipeline(Settings(Path.Combine(root, "lake-b")), encoder, zero, zero, noWork);
+        Console.WriteLine(FormattableString.Invariant($"(b) no-work scorer: {r.Samples} samples, {r.Tokens} tokens in {r.Seconds:F2} s = {r.Samples / r.Seconds:F0} samples/s, {r.Tokens / r.Seconds:F0} tokens/s (target >= 10000 samples/s)"));
     }
 
     /// <summary>A BPE tokenizer trained on the benchmark's text and a random base + perturbed reference checkpoint.</summary>
@@ -120,9 +139,21 @@ internal static class PipelineBench
         return (baseDir, refDir);
     }
 
+    private static Dictionary<string, string> Props()
+    {
+        var d = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var kv in (Environment.GetEnvironmentVariable("BENCH_KAFKA") ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = kv.Split('=');
+            d[parts[0]] = parts[1];
+        }
+
+        return d;
+    }
+
     private static ServeSettings Settings(string lake) => new()
     {
-        Kafka = { Topics = Topic, GroupId = "bench-" + Guid.NewGuid().ToString("N") },
+        Kafka = { Topics = Topic, GroupId = "bench-" + Guid.NewGuid().ToString("N"), Properties = Props() },
         Lake = { Root = lake, MaxFileAgeSeconds = 1 },
     };
 
@@ -185,9 +216,8 @@ internal static class PipelineBench
     private static (long Samples, long Tokens, double Seconds) ThroughPipeline(ServeSettings settings, SampleEncoder encoder, ITokenLossModel baseModel, ITokenLossModel refModel, List<string> lines)
     {
         using var cluster = KafkaMockCluster.Start();
-        cluster.CreateTopic(Topic, Partitions);
+        CreateInput(cluster, lines);
         settings.Kafka.BootstrapServers = cluster.BootstrapServers;
-        Produce(cluster.BootstrapServers, lines);
         long totalTokens = 0;
         foreach (var line in lines)
         {
@@ -235,9 +265,9 @@ internal static class PipelineBench
             if (sw.IsRunning && sw.ElapsedMilliseconds >= nextDepths)
             {
                 // Where the work waits: a full mailbox sits in front of the slowest stage; all empty = the source is.
-                nextDepths += 1000;
+                nextDepths += int.Parse(Environment.GetEnvironmentVariable("BENCH_EVERY") ?? "1000", CultureInfo.InvariantCulture);
                 var depths = pipeline.QueueDepths();
-                Console.WriteLine(FormattableString.Invariant($"    t={sw.Elapsed.TotalSeconds:F1}s done={done} held={source.Held} paused={source.Paused} ") + string.Join(' ', depths.Select(d => $"{d.Key}={d.Value}")));
+                Console.WriteLine(FormattableString.Invariant($"    t={sw.Elapsed.TotalSeconds:F1}s done={done} inflight={tracker.InFlight} held={source.Held} paused={source.Paused} pauses={source.PauseCount} ") + string.Join(' ', depths.Select(d => $"{d.Key}={d.Value}")));
             }
 
             Thread.Sleep(1);
@@ -265,8 +295,7 @@ internal static class PipelineBench
     private static double ConsumeAlone(List<string> lines)
     {
         using var cluster = KafkaMockCluster.Start();
-        cluster.CreateTopic(Topic, Partitions);
-        Produce(cluster.BootstrapServers, lines);
+        CreateInput(cluster, lines);
         var settings = Settings(Path.GetTempPath());
         settings.Kafka.BootstrapServers = cluster.BootstrapServers;
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(KafkaSource.CreateConfig(settings)).Build();
@@ -287,29 +316,70 @@ internal static class PipelineBench
         return (n - 1) / sw.Elapsed.TotalSeconds;
     }
 
-    private static void Produce(string bootstrap, List<string> lines)
+    /// <summary>
+    /// Creates the input topic with enough partitions that none exceeds what the mock broker keeps, produces the lines
+    /// round-robin over them, and checks that the topic holds every line (nothing dropped by the broker's size cap).
+    /// </summary>
+    /// <remarks>
+    /// Round-robin on purpose: with no key, librdkafka's sticky partitioner put all 20,000 lines of one burst into a
+    /// single partition, which then kept only its newest ~4,970 (the earlier "stall": the pipeline waited for records
+    /// the broker had dropped).
+    /// </remarks>
+    private static void CreateInput(KafkaMockCluster cluster, List<string> lines)
     {
-        using var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig { BootstrapServers = bootstrap, LingerMs = 20 }).Build();
+        long bytes = 0;
         foreach (var line in lines)
         {
-            while (true)
+            bytes += Encoding.UTF8.GetByteCount(line) + 80; // + record and batch overhead
+        }
+
+        var partitions = (int)Math.Max(MinPartitions, (bytes + PartitionBytes - 1) / PartitionBytes);
+        cluster.CreateTopic(Topic, partitions);
+        using (var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers, LingerMs = 20 }).Build())
+        {
+            for (var i = 0; i < lines.Count; i++)
             {
-                try
+                var target = new TopicPartition(Topic, i % partitions);
+                var value = Encoding.UTF8.GetBytes(lines[i]);
+                while (true)
                 {
-                    producer.Produce(Topic, new Message<Null, byte[]> { Value = Encoding.UTF8.GetBytes(line) });
-                    break;
+                    try
+                    {
+                        producer.Produce(target, new Message<Null, byte[]> { Value = value });
+                        break;
+                    }
+                    catch (ProduceException<Null, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                    {
+                        producer.Poll(TimeSpan.FromMilliseconds(50));
+                    }
                 }
-                catch (ProduceException<Null, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
-                {
-                    producer.Poll(TimeSpan.FromMilliseconds(50));
-                }
+            }
+
+            if (producer.Flush(TimeSpan.FromSeconds(60)) > 0)
+            {
+                throw new InvalidOperationException("producing the benchmark input timed out");
             }
         }
 
-        if (producer.Flush(TimeSpan.FromSeconds(60)) > 0)
+        using var probe = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = cluster.BootstrapServers, GroupId = "bench-probe" }).Build();
+        long held = 0;
+        for (var p = 0; p < partitions; p++)
         {
-            throw new InvalidOperationException("producing the benchmark input timed out");
+            var w = probe.QueryWatermarkOffsets(new TopicPartition(Topic, p), TimeSpan.FromSeconds(10));
+            if (w.Low.Value != 0)
+            {
+                throw new InvalidOperationException(FormattableString.Invariant($"the mock broker dropped the first {w.Low.Value} records of partition {p} (its per-partition size cap)"));
+            }
+
+            held += w.High.Value;
         }
+
+        if (held != lines.Count)
+        {
+            throw new InvalidOperationException(FormattableString.Invariant($"the topic holds {held} records, not {lines.Count}"));
+        }
+
+        Console.WriteLine(FormattableString.Invariant($"    topic: {lines.Count} records in {partitions} partitions (round-robin, {bytes / partitions / 1e6:F1} MB each)"));
     }
 
     internal static int Option(string[] args, string name, int fallback)

@@ -32,11 +32,13 @@ internal sealed class KafkaSource
     private readonly Dictionary<(string Topic, int Partition), long> _committed = [];
     private readonly ConcurrentDictionary<(string Topic, int Partition), long> _committedView = new();
     private readonly List<(string Topic, int Partition, long Offset)> _lakeAhead = [];
+    private readonly HashSet<TopicPartition> _appPaused = [];
     private IConsumer<byte[]?, byte[]?>? _consumer;
     private bool _paused;
     private bool _assignmentChanged;
     private volatile int _heldCount;
     private volatile bool _pausedView;
+    private volatile int _pauseCount;
 
     private readonly PipelineMetrics? _metrics;
 
@@ -54,6 +56,9 @@ internal sealed class KafkaSource
     public int Held => _heldCount;
 
     public bool Paused => _pausedView;
+
+    /// <summary>How often the partitions were paused since start (each pause drops librdkafka's prefetched records).</summary>
+    public int PauseCount => _pauseCount;
 
     /// <summary>Committed offsets per partition (what this instance last committed).</summary>
     public long? CommittedOffset(string topic, int partition) => _committedView.TryGetValue((topic, partition), out var o) ? o : null;
@@ -137,6 +142,7 @@ internal sealed class KafkaSource
     {
         var nextCommit = DateTime.UtcNow + commitEvery;
         var nextAgeCheck = DateTime.UtcNow + TimeSpan.FromSeconds(1);
+        long fullSince = -1;
         while (!stop.IsCancellationRequested && !_pipeline.Completion.IsCompleted)
         {
             if (_writer.TakeReset())
@@ -150,7 +156,30 @@ internal sealed class KafkaSource
             }
 
             _heldCount = _held.Count;
-            SetPaused(_held.Count > 0);
+            if (_held.Count == 0)
+            {
+                fullSince = -1;
+                SetPaused(false);
+            }
+            else if (!_paused)
+            {
+                var now = Environment.TickCount64;
+                fullSince = fullSince < 0 ? now : fullSince;
+                if (now - fullSince < _settings.Pipeline.PauseAfterMs)
+                {
+                    // The first mailbox is full, usually for a moment: wait here for room rather than pause, because a
+                    // pause drops librdkafka's prefetched records and it refetches only ~0.5 s after the resume (that
+                    // cost one pause per mailbox of records, ~1,000 records/s). Not consuming meanwhile is
+                    // backpressure too: librdkafka's prefetch queue is bounded (queued.max.messages.kbytes). Waiting
+                    // is capped, since rebalance callbacks are served only inside Consume.
+                    Thread.Sleep(1);
+                    Timers(ref nextAgeCheck, ref nextCommit, commitEvery, consumer);
+                    continue;
+                }
+
+                SetPaused(true);
+            }
+
             ConsumeResult<byte[]?, byte[]?>? result = null;
             try
             {
@@ -176,10 +205,7 @@ internal sealed class KafkaSource
             if (_assignmentChanged)
             {
                 _assignmentChanged = false;
-                if (_paused)
-                {
-                    consumer.Pause(consumer.Assignment);
-                }
+                ApplyPauseState(consumer);
             }
 
             if (result is { Message: not null } && _generations.Current(result.Topic, result.Partition.Value) is { } generation)
@@ -192,19 +218,25 @@ internal sealed class KafkaSource
                 }
             }
 
-            var now = DateTime.UtcNow;
-            if (now >= nextAgeCheck)
-            {
-                _writer.CommitDue();
-                nextAgeCheck = now + TimeSpan.FromSeconds(1);
-            }
+            Timers(ref nextAgeCheck, ref nextCommit, commitEvery, consumer);
+        }
+    }
 
-            if (now >= nextCommit)
-            {
-                Commit(null);
-                ReportLag(consumer);
-                nextCommit = now + commitEvery;
-            }
+    /// <summary>The lake's age check every second and the offset commit every <paramref name="commitEvery"/>.</summary>
+    private void Timers(ref DateTime nextAgeCheck, ref DateTime nextCommit, TimeSpan commitEvery, IConsumer<byte[]?, byte[]?> consumer)
+    {
+        var now = DateTime.UtcNow;
+        if (now >= nextAgeCheck)
+        {
+            _writer.CommitDue();
+            nextAgeCheck = now + TimeSpan.FromSeconds(1);
+        }
+
+        if (now >= nextCommit)
+        {
+            Commit(null);
+            ReportLag(consumer);
+            nextCommit = now + commitEvery;
         }
     }
 
@@ -312,20 +344,68 @@ internal sealed class KafkaSource
             return;
         }
 
-        var assignment = _consumer!.Assignment;
+        var consumer = _consumer!;
+        var assignment = consumer.Assignment;
         if (paused)
         {
-            _consumer.Pause(assignment);
+            consumer.Pause(assignment);
+            foreach (var tp in assignment)
+            {
+                _appPaused.Add(tp);
+            }
+
+            _pauseCount++;
             _log.LogDebug("Mailboxes full: paused {Count} partitions", assignment.Count);
         }
         else
         {
-            _consumer.Resume(assignment);
-            _log.LogDebug("Mailboxes drained: resumed {Count} partitions", assignment.Count);
+            var resume = new List<TopicPartition>(assignment.Count);
+            foreach (var tp in assignment)
+            {
+                if (_appPaused.Remove(tp))
+                {
+                    resume.Add(tp);
+                }
+            }
+
+            consumer.Resume(resume);
+            _log.LogDebug("Mailboxes drained: resumed {Count} partitions", resume.Count);
         }
 
         _paused = paused;
         _pausedView = paused;
+    }
+
+    /// <summary>
+    /// After an assignment change: brings every assigned partition to the source's pause state. librdkafka keeps a
+    /// partition's pause flag across revocation and reassignment, so a partition revoked while paused (and left out
+    /// of the resume, which covers the assignment only) would come back paused and never be fetched again.
+    /// </summary>
+    private void ApplyPauseState(IConsumer<byte[]?, byte[]?> consumer)
+    {
+        var change = new List<TopicPartition>();
+        foreach (var tp in consumer.Assignment)
+        {
+            if (_paused ? _appPaused.Add(tp) : _appPaused.Remove(tp))
+            {
+                change.Add(tp);
+            }
+        }
+
+        if (change.Count == 0)
+        {
+            return;
+        }
+
+        if (_paused)
+        {
+            consumer.Pause(change);
+        }
+        else
+        {
+            consumer.Resume(change);
+            _log.LogInformation("Resumed {Count} reassigned partitions that were paused when they were revoked", change.Count);
+        }
     }
 
     /// <summary>Commits what the tracker allows; <paramref name="only"/> restricts it to the given offsets.</summary>
@@ -407,7 +487,7 @@ internal sealed class KafkaSource
             _log.LogInformation("Assigned {Topic}[{Partition}]: starting at offset {Offset} (group committed {Group}, lake next {Lake})", tp.Topic, tp.Partition.Value, start, group, lake);
         }
 
-        // While paused, the loop pauses the new partitions too once the assignment is in effect.
+        // Once the assignment is in effect, the loop brings the new partitions to the source's pause state.
         _assignmentChanged = true;
         return result;
     }
