@@ -64,7 +64,7 @@ internal static class PipelineBench
             }
 
             // (b) the pipeline with a scorer that does no model work.
-            NoWorkPart(root, encoder, tokenizer.VocabSize, noWorkSamples);
+            NoWorkPart(root, encoder, tokenizer.VocabSize, noWorkSamples, Option(args, "--peers", 1) != 0, Option(args, "--tokenizers", 0));
             return 0;
         }
         finally
@@ -100,20 +100,29 @@ internal static class PipelineBench
     }
 
     /// <summary>(b): the pipeline with a scorer that does no model work, and its peers (tokenizer alone, Kafka alone) in the same run.</summary>
-    private static void NoWorkPart(string root, SampleEncoder encoder, int vocabSize, int count)
+    private static void NoWorkPart(string root, SampleEncoder encoder, int vocabSize, int count, bool peers, int tokenizers)
     {
         var noWork = ChatSampleLines.Create(count, seed: 2);
         Console.WriteLine(FormattableString.Invariant($"(b) {noWork.Count} chat samples, mean {noWork.Average(l => Encoding.UTF8.GetByteCount(l)):F0} bytes"));
-        var encodeTime = Stopwatch.StartNew();
-        foreach (var line in noWork)
+        if (peers)
         {
-            encoder.Process(Encoding.UTF8.GetBytes(line));
+            var encodeCpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var encodeTime = Stopwatch.StartNew();
+            foreach (var line in noWork)
+            {
+                encoder.Process(Encoding.UTF8.GetBytes(line));
+            }
+
+            encodeCpu = Process.GetCurrentProcess().TotalProcessorTime - encodeCpu;
+            Console.WriteLine(FormattableString.Invariant($"(b) tokenizing alone (SampleEncoder, 1 thread): {noWork.Count / encodeTime.Elapsed.TotalSeconds:F0} samples/s, {encodeCpu.TotalMilliseconds * 1000 / noWork.Count:F0} us CPU per sample"));
+            Console.WriteLine(FormattableString.Invariant($"(b) Kafka alone (a consumer with serve's settings, same mock broker, nothing else): {ConsumeAlone(noWork):F0} samples/s"));
         }
 
-        Console.WriteLine(FormattableString.Invariant($"(b) tokenizing alone (SampleEncoder, 1 thread): {noWork.Count / encodeTime.Elapsed.TotalSeconds:F0} samples/s"));
-        Console.WriteLine(FormattableString.Invariant($"(b) Kafka alone (a consumer with serve's settings, same mock broker, nothing else): {ConsumeAlone(noWork):F0} samples/s"));
         using var zero = new NoWorkLossModel("no-work", vocabSize, 1 << 15);
-        var r = ThroughPipeline(Settings(Path.Combine(root, "lake-b")), encoder, zero, zero, noWork);
+        var settings = Settings(Path.Combine(root, "lake-b"));
+        settings.Pipeline.TokenizeParallelism = tokenizers > 0 ? tokenizers : settings.Pipeline.TokenizeParallelism;
+        Console.WriteLine(FormattableString.Invariant($"(b) pipeline settings: {settings.Pipeline.TokenizeParallelism} tokenizer(s), mailboxes {settings.Pipeline.TokenizeCapacity}/{settings.Pipeline.BatcherCapacity} records, batches of {settings.Batching.MaxTokens} tokens, selection window {settings.Selection.WindowSamples} samples"));
+        var r = ThroughPipeline(settings, encoder, zero, zero, noWork);
         Console.WriteLine(FormattableString.Invariant($"(b) no-work scorer: {r.Samples} samples, {r.Tokens} tokens in {r.Seconds:F2} s = {r.Samples / r.Seconds:F0} samples/s, {r.Tokens / r.Seconds:F0} tokens/s (target >= 10000 samples/s)"));
     }
 
@@ -246,6 +255,8 @@ internal static class PipelineBench
         var first = Stopwatch.StartNew();
         var sw = new Stopwatch();
         long firstDone = 0;
+        var cpuStart = TimeSpan.Zero;
+        var gcStart = (0, 0, 0);
         long nextDepths = 250;
         var until = DateTime.UtcNow + TimeSpan.FromMinutes(10);
         while (true)
@@ -254,6 +265,8 @@ internal static class PipelineBench
             if (!sw.IsRunning && (tracker.InFlight > 0 || done > 0))
             {
                 sw.Start();
+                cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+                gcStart = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
                 firstDone = done;
             }
 
@@ -274,6 +287,7 @@ internal static class PipelineBench
         }
 
         sw.Stop();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
         stop.Cancel();
         runner.Join();
         if (fatal is not null)
@@ -287,6 +301,7 @@ internal static class PipelineBench
         }
 
         var samples = writer.Written + writer.DeadLettered - firstDone;
+        Console.WriteLine(FormattableString.Invariant($"    process CPU while running: {cpu.TotalSeconds:F2} s = {cpu.TotalMilliseconds * 1000 / Math.Max(1, samples):F0} us per sample ({cpu.TotalSeconds / sw.Elapsed.TotalSeconds:F2} cores busy); GCs gen0/1/2: {GC.CollectionCount(0) - gcStart.Item1}/{GC.CollectionCount(1) - gcStart.Item2}/{GC.CollectionCount(2) - gcStart.Item3}"));
         Console.WriteLine(FormattableString.Invariant($"    first record consumed after {(first.Elapsed - sw.Elapsed).TotalSeconds:F1} s (group join)"));
         return (samples, totalTokens * samples / lines.Count, sw.Elapsed.TotalSeconds);
     }
