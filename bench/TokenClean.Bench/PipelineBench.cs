@@ -22,8 +22,12 @@ namespace TokenClean.Bench;
 /// Pipeline efficiency of <c>serve</c>, in process (mock Kafka cluster, the serve pipeline: Kafka source, tokenize,
 /// batch, score, select, lake): (a) end-to-end tokens/s with a real base + reference model divided by the scorer's
 /// own tokens/s (InfluenceScorer on the same tokenized samples in the same token-budget batches), same run;
-/// (b) samples/s of ~1 KB chat samples with <see cref="NoWorkLossModel"/> (a scorer that does no model work).
-/// Usage: pipeline [--model-samples 400] [--nowork-samples 30000] [--hidden 192] [--layers 2]
+/// (b) samples/s of ~1 KB chat samples with <see cref="NoWorkLossModel"/> (a scorer that does no model work), with its
+/// peers in the same run (the tokenizer alone on one thread, a bare consumer on the same topic) and the process CPU
+/// time per sample (robust to other load on the machine, unlike wall time).
+/// Usage: pipeline [--model-samples 400] [--nowork-samples 30000] [--hidden 192] [--layers 2] [--peers 1]
+/// [--tokenizers N]; --model-samples 0 skips (a), --peers 0 skips (b)'s peers (for profiling), --tokenizers sets
+/// Pipeline:TokenizeParallelism for (b) (default: serve's default).
 /// </summary>
 internal static class PipelineBench
 {
@@ -148,21 +152,9 @@ internal static class PipelineBench
         return (baseDir, refDir);
     }
 
-    private static Dictionary<string, string> Props()
-    {
-        var d = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var kv in (Environment.GetEnvironmentVariable("BENCH_KAFKA") ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var parts = kv.Split('=');
-            d[parts[0]] = parts[1];
-        }
-
-        return d;
-    }
-
     private static ServeSettings Settings(string lake) => new()
     {
-        Kafka = { Topics = Topic, GroupId = "bench-" + Guid.NewGuid().ToString("N"), Properties = Props() },
+        Kafka = { Topics = Topic, GroupId = "bench-" + Guid.NewGuid().ToString("N") },
         Lake = { Root = lake, MaxFileAgeSeconds = 1 },
     };
 
@@ -278,7 +270,7 @@ internal static class PipelineBench
             if (sw.IsRunning && sw.ElapsedMilliseconds >= nextDepths)
             {
                 // Where the work waits: a full mailbox sits in front of the slowest stage; all empty = the source is.
-                nextDepths += int.Parse(Environment.GetEnvironmentVariable("BENCH_EVERY") ?? "1000", CultureInfo.InvariantCulture);
+                nextDepths += 1000;
                 var depths = pipeline.QueueDepths();
                 Console.WriteLine(FormattableString.Invariant($"    t={sw.Elapsed.TotalSeconds:F1}s done={done} inflight={tracker.InFlight} held={source.Held} paused={source.Paused} pauses={source.PauseCount} ") + string.Join(' ', depths.Select(d => $"{d.Key}={d.Value}")));
             }
