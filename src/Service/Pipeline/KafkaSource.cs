@@ -6,9 +6,9 @@ using TokenClean.Service.Observability;
 namespace TokenClean.Service.Pipeline;
 
 /// <summary>
-/// The consumer side of <c>serve</c>: one thread that consumes, hands records to the pipeline, pauses the
-/// partitions when the first mailbox is full, commits offsets the <see cref="OffsetTracker"/> allows, and handles
-/// rebalances. Every consumer call happens on this thread (rebalance callbacks run inside Consume on it too).
+/// The consumer side of <c>serve</c>: one thread that consumes, hands records to the pipeline, waits while the
+/// first mailbox is full and pauses the partitions when it stays full, commits offsets the
+/// <see cref="OffsetTracker"/> allows, and handles rebalances. Every consumer call happens on this thread (rebalance callbacks run inside Consume on it too).
 /// </summary>
 /// <remarks>
 /// Consumer settings: cooperative-sticky assignment, EnableAutoCommit=false and EnableAutoOffsetStore=false (offsets
@@ -378,8 +378,9 @@ internal sealed class KafkaSource
 
     /// <summary>
     /// After an assignment change: brings every assigned partition to the source's pause state. librdkafka keeps a
-    /// partition's pause flag across revocation and reassignment, so a partition revoked while paused (and left out
-    /// of the resume, which covers the assignment only) would come back paused and never be fetched again.
+    /// partition's pause flag across revocation, loss and reassignment, so a partition taken away while paused (and
+    /// left out of the resume, which covers the assignment only) would come back paused and never be fetched again.
+    /// A partition is paused at most once before it is resumed: what librdkafka has paused is what _appPaused holds.
     /// </summary>
     private void ApplyPauseState(IConsumer<byte[]?, byte[]?> consumer)
     {
@@ -404,7 +405,7 @@ internal sealed class KafkaSource
         else
         {
             consumer.Resume(change);
-            _log.LogInformation("Resumed {Count} reassigned partitions that were paused when they were revoked", change.Count);
+            _log.LogInformation("Resumed {Count} reassigned partitions that were paused when they were taken away", change.Count);
         }
     }
 
