@@ -22,13 +22,24 @@ namespace TokenClean.Bench;
 /// Pipeline efficiency of <c>serve</c>, in process (mock Kafka cluster, the serve pipeline: Kafka source, tokenize,
 /// batch, score, select, lake): (a) end-to-end tokens/s with a real base + reference model divided by the scorer's
 /// own tokens/s (InfluenceScorer on the same tokenized samples in the same token-budget batches), same run;
-/// (b) samples/s of ~1 KB chat samples with <see cref="NoWorkLossModel"/> (a scorer that does no model work).
-/// Usage: pipeline [--model-samples 400] [--nowork-samples 30000] [--hidden 192] [--layers 2]
+/// (b) samples/s of ~1 KB chat samples with <see cref="NoWorkLossModel"/> (a scorer that does no model work), with its
+/// peers in the same run (the tokenizer alone on one thread, a bare consumer on the same topic) and the process CPU
+/// time per sample (robust to other load on the machine, unlike wall time).
+/// Usage: pipeline [--model-samples 400] [--nowork-samples 30000] [--hidden 192] [--layers 2] [--peers 1]
+/// [--tokenizers N]; --model-samples 0 skips (a), --peers 0 skips (b)'s peers (for profiling), --tokenizers sets
+/// Pipeline:TokenizeParallelism for (b) (default: serve's default).
 /// </summary>
 internal static class PipelineBench
 {
     private const string Topic = "bench";
-    private const int Partitions = 4;
+    private const int MinPartitions = 4;
+
+    /// <summary>
+    /// What one partition of librdkafka's mock broker holds: it keeps at most 5 MiB of message sets per partition
+    /// and silently drops the oldest beyond that (rd_kafka_mock_partition_init: max_size). 4 MiB leaves room for the
+    /// record and batch headers.
+    /// </summary>
+    private const long PartitionBytes = 4L << 20;
 
     public static int Run(string[] args)
     {
@@ -47,46 +58,17 @@ internal static class PipelineBench
 
             // (a) the same samples through the scorer alone and through the whole pipeline.
             var lines = ChatSampleLines.Create(modelSamples, seed: 1);
-            using (var baseModel = CausalLm.Load(baseDir))
-            using (var refModel = CausalLm.Load(refDir))
+            using (var baseModel = modelSamples > 0 ? CausalLm.Load(baseDir) : null)
+            using (var refModel = modelSamples > 0 ? CausalLm.Load(refDir) : null)
             {
-                Console.WriteLine(FormattableString.Invariant($"model: {baseModel.ParameterCount / 1e6:F2}M parameters ({baseModel.Config.Describe()})"));
-                var settings = Settings(Path.Combine(root, "lake-a"));
-                var recording = new RecordingLossModel(baseModel);
-                var e2e = ThroughPipeline(settings, encoder, recording, refModel, lines);
-                var e2eRate = e2e.Tokens / e2e.Seconds;
-                var batchSamples = 0;
-                foreach (var c in recording.Calls)
+                if (baseModel is not null && refModel is not null)
                 {
-                    batchSamples += c.Sequences.Count;
+                    ModelPart(root, encoder, baseModel, refModel, lines);
                 }
-
-                Console.WriteLine(FormattableString.Invariant($"(a) pipeline:     {e2e.Samples} samples, {e2e.Tokens} tokens in {e2e.Seconds:F2} s (first record consumed to last row written) = {e2eRate:F0} tokens/s; {recording.Calls.Count} batches of {batchSamples / (double)recording.Calls.Count:F1} samples on average"));
-                var (scorerTokens, scorerSeconds) = Replay(recording.Calls, baseModel, refModel);
-                var scorerRate = scorerTokens / scorerSeconds;
-                Console.WriteLine(FormattableString.Invariant($"(a) scorer alone: the same {recording.Calls.Count} batches, {scorerTokens} tokens, base + ref in {scorerSeconds:F2} s = {scorerRate:F0} tokens/s"));
-                Console.WriteLine(FormattableString.Invariant($"(a) efficiency = pipeline / scorer = {e2eRate / scorerRate:F3} (target >= 0.9)"));
-                var (budgetTokens, budgetSeconds) = ScorerAlone(encoder, lines, baseModel, refModel, settings.Batching.MaxTokens);
-                Console.WriteLine(FormattableString.Invariant($"    for comparison, full {settings.Batching.MaxTokens}-token batches: {budgetTokens / budgetSeconds:F0} tokens/s"));
             }
 
             // (b) the pipeline with a scorer that does no model work.
-            var noWork = ChatSampleLines.Create(noWorkSamples, seed: 2);
-            Console.WriteLine(FormattableString.Invariant($"(b) {noWork.Count} chat samples, mean {noWork.Average(l => Encoding.UTF8.GetByteCount(l)):F0} bytes"));
-            var encodeTime = Stopwatch.StartNew();
-            foreach (var line in noWork)
-            {
-                encoder.Process(Encoding.UTF8.GetBytes(line));
-            }
-
-            Console.WriteLine(FormattableString.Invariant($"(b) tokenizing alone (SampleEncoder, 1 thread): {noWork.Count / encodeTime.Elapsed.TotalSeconds:F0} samples/s"));
-            Console.WriteLine(FormattableString.Invariant($"(b) Kafka alone (a consumer with serve's settings, same mock broker, nothing else): {ConsumeAlone(noWork):F0} samples/s"));
-            using (var zero = new NoWorkLossModel("no-work", tokenizer.VocabSize, 1 << 15))
-            {
-                var r = ThroughPipeline(Settings(Path.Combine(root, "lake-b")), encoder, zero, zero, noWork);
-                Console.WriteLine(FormattableString.Invariant($"(b) no-work scorer: {r.Samples} samples, {r.Tokens} tokens in {r.Seconds:F2} s = {r.Samples / r.Seconds:F0} samples/s, {r.Tokens / r.Seconds:F0} tokens/s (target >= 10000 samples/s)"));
-            }
-
+            NoWorkPart(root, encoder, tokenizer.VocabSize, noWorkSamples, Option(args, "--peers", 1) != 0, Option(args, "--tokenizers", 0));
             return 0;
         }
         finally
@@ -96,6 +78,56 @@ internal static class PipelineBench
                 Directory.Delete(root, recursive: true);
             }
         }
+    }
+
+    /// <summary>(a): the same samples through the scorer alone and through the whole pipeline.</summary>
+    private static void ModelPart(string root, SampleEncoder encoder, CausalLm baseModel, CausalLm refModel, List<string> lines)
+    {
+        Console.WriteLine(FormattableString.Invariant($"model: {baseModel.ParameterCount / 1e6:F2}M parameters ({baseModel.Config.Describe()})"));
+        var settings = Settings(Path.Combine(root, "lake-a"));
+        var recording = new RecordingLossModel(baseModel);
+        var e2e = ThroughPipeline(settings, encoder, recording, refModel, lines);
+        var e2eRate = e2e.Tokens / e2e.Seconds;
+        var batchSamples = 0;
+        foreach (var c in recording.Calls)
+        {
+            batchSamples += c.Sequences.Count;
+        }
+
+        Console.WriteLine(FormattableString.Invariant($"(a) pipeline:     {e2e.Samples} samples, {e2e.Tokens} tokens in {e2e.Seconds:F2} s (first record consumed to last row written) = {e2eRate:F0} tokens/s; {recording.Calls.Count} batches of {batchSamples / (double)recording.Calls.Count:F1} samples on average"));
+        var (scorerTokens, scorerSeconds) = Replay(recording.Calls, baseModel, refModel);
+        var scorerRate = scorerTokens / scorerSeconds;
+        Console.WriteLine(FormattableString.Invariant($"(a) scorer alone: the same {recording.Calls.Count} batches, {scorerTokens} tokens, base + ref in {scorerSeconds:F2} s = {scorerRate:F0} tokens/s"));
+        Console.WriteLine(FormattableString.Invariant($"(a) efficiency = pipeline / scorer = {e2eRate / scorerRate:F3} (target >= 0.9)"));
+        var (budgetTokens, budgetSeconds) = ScorerAlone(encoder, lines, baseModel, refModel, settings.Batching.MaxTokens);
+        Console.WriteLine(FormattableString.Invariant($"    for comparison, full {settings.Batching.MaxTokens}-token batches: {budgetTokens / budgetSeconds:F0} tokens/s"));
+    }
+
+    /// <summary>(b): the pipeline with a scorer that does no model work, and its peers (tokenizer alone, Kafka alone) in the same run.</summary>
+    private static void NoWorkPart(string root, SampleEncoder encoder, int vocabSize, int count, bool peers, int tokenizers)
+    {
+        var noWork = ChatSampleLines.Create(count, seed: 2);
+        Console.WriteLine(FormattableString.Invariant($"(b) {noWork.Count} chat samples, mean {noWork.Average(l => Encoding.UTF8.GetByteCount(l)):F0} bytes"));
+        if (peers)
+        {
+            var encodeCpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var encodeTime = Stopwatch.StartNew();
+            foreach (var line in noWork)
+            {
+                encoder.Process(Encoding.UTF8.GetBytes(line));
+            }
+
+            encodeCpu = Process.GetCurrentProcess().TotalProcessorTime - encodeCpu;
+            Console.WriteLine(FormattableString.Invariant($"(b) tokenizing alone (SampleEncoder, 1 thread): {noWork.Count / encodeTime.Elapsed.TotalSeconds:F0} samples/s, {encodeCpu.TotalMilliseconds * 1000 / noWork.Count:F0} us CPU per sample"));
+            Console.WriteLine(FormattableString.Invariant($"(b) Kafka alone (a consumer with serve's settings, same mock broker, nothing else): {ConsumeAlone(noWork):F0} samples/s"));
+        }
+
+        using var zero = new NoWorkLossModel("no-work", vocabSize, 1 << 15);
+        var settings = Settings(Path.Combine(root, "lake-b"));
+        settings.Pipeline.TokenizeParallelism = tokenizers > 0 ? tokenizers : settings.Pipeline.TokenizeParallelism;
+        Console.WriteLine(FormattableString.Invariant($"(b) pipeline settings: {settings.Pipeline.TokenizeParallelism} tokenizer(s), mailboxes {settings.Pipeline.TokenizeCapacity}/{settings.Pipeline.BatcherCapacity} records, batches of {settings.Batching.MaxTokens} tokens, selection window {settings.Selection.WindowSamples} samples"));
+        var r = ThroughPipeline(settings, encoder, zero, zero, noWork);
+        Console.WriteLine(FormattableString.Invariant($"(b) no-work scorer: {r.Samples} samples, {r.Tokens} tokens in {r.Seconds:F2} s = {r.Samples / r.Seconds:F0} samples/s, {r.Tokens / r.Seconds:F0} tokens/s (target >= 10000 samples/s)"));
     }
 
     /// <summary>A BPE tokenizer trained on the benchmark's text and a random base + perturbed reference checkpoint.</summary>
@@ -185,9 +217,8 @@ internal static class PipelineBench
     private static (long Samples, long Tokens, double Seconds) ThroughPipeline(ServeSettings settings, SampleEncoder encoder, ITokenLossModel baseModel, ITokenLossModel refModel, List<string> lines)
     {
         using var cluster = KafkaMockCluster.Start();
-        cluster.CreateTopic(Topic, Partitions);
+        CreateInput(cluster, lines);
         settings.Kafka.BootstrapServers = cluster.BootstrapServers;
-        Produce(cluster.BootstrapServers, lines);
         long totalTokens = 0;
         foreach (var line in lines)
         {
@@ -216,6 +247,8 @@ internal static class PipelineBench
         var first = Stopwatch.StartNew();
         var sw = new Stopwatch();
         long firstDone = 0;
+        var cpuStart = TimeSpan.Zero;
+        var gcStart = (0, 0, 0);
         long nextDepths = 250;
         var until = DateTime.UtcNow + TimeSpan.FromMinutes(10);
         while (true)
@@ -224,6 +257,8 @@ internal static class PipelineBench
             if (!sw.IsRunning && (tracker.InFlight > 0 || done > 0))
             {
                 sw.Start();
+                cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+                gcStart = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
                 firstDone = done;
             }
 
@@ -237,13 +272,14 @@ internal static class PipelineBench
                 // Where the work waits: a full mailbox sits in front of the slowest stage; all empty = the source is.
                 nextDepths += 1000;
                 var depths = pipeline.QueueDepths();
-                Console.WriteLine(FormattableString.Invariant($"    t={sw.Elapsed.TotalSeconds:F1}s done={done} held={source.Held} paused={source.Paused} ") + string.Join(' ', depths.Select(d => $"{d.Key}={d.Value}")));
+                Console.WriteLine(FormattableString.Invariant($"    t={sw.Elapsed.TotalSeconds:F1}s done={done} inflight={tracker.InFlight} held={source.Held} paused={source.Paused} pauses={source.PauseCount} ") + string.Join(' ', depths.Select(d => $"{d.Key}={d.Value}")));
             }
 
             Thread.Sleep(1);
         }
 
         sw.Stop();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
         stop.Cancel();
         runner.Join();
         if (fatal is not null)
@@ -257,6 +293,7 @@ internal static class PipelineBench
         }
 
         var samples = writer.Written + writer.DeadLettered - firstDone;
+        Console.WriteLine(FormattableString.Invariant($"    process CPU while running: {cpu.TotalSeconds:F2} s = {cpu.TotalMilliseconds * 1000 / Math.Max(1, samples):F0} us per sample ({cpu.TotalSeconds / sw.Elapsed.TotalSeconds:F2} cores busy); GCs gen0/1/2: {GC.CollectionCount(0) - gcStart.Item1}/{GC.CollectionCount(1) - gcStart.Item2}/{GC.CollectionCount(2) - gcStart.Item3}"));
         Console.WriteLine(FormattableString.Invariant($"    first record consumed after {(first.Elapsed - sw.Elapsed).TotalSeconds:F1} s (group join)"));
         return (samples, totalTokens * samples / lines.Count, sw.Elapsed.TotalSeconds);
     }
@@ -265,8 +302,7 @@ internal static class PipelineBench
     private static double ConsumeAlone(List<string> lines)
     {
         using var cluster = KafkaMockCluster.Start();
-        cluster.CreateTopic(Topic, Partitions);
-        Produce(cluster.BootstrapServers, lines);
+        CreateInput(cluster, lines);
         var settings = Settings(Path.GetTempPath());
         settings.Kafka.BootstrapServers = cluster.BootstrapServers;
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(KafkaSource.CreateConfig(settings)).Build();
@@ -287,29 +323,70 @@ internal static class PipelineBench
         return (n - 1) / sw.Elapsed.TotalSeconds;
     }
 
-    private static void Produce(string bootstrap, List<string> lines)
+    /// <summary>
+    /// Creates the input topic with enough partitions that none exceeds what the mock broker keeps, produces the lines
+    /// round-robin over them, and checks that the topic holds every line (nothing dropped by the broker's size cap).
+    /// </summary>
+    /// <remarks>
+    /// Round-robin on purpose: with no key, librdkafka's sticky partitioner put all 20,000 lines of one burst into a
+    /// single partition, which then kept only its newest ~4,970 (the earlier "stall": the pipeline waited for records
+    /// the broker had dropped).
+    /// </remarks>
+    private static void CreateInput(KafkaMockCluster cluster, List<string> lines)
     {
-        using var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig { BootstrapServers = bootstrap, LingerMs = 20 }).Build();
+        long bytes = 0;
         foreach (var line in lines)
         {
-            while (true)
+            bytes += Encoding.UTF8.GetByteCount(line) + 80; // + record and batch overhead
+        }
+
+        var partitions = (int)Math.Max(MinPartitions, (bytes + PartitionBytes - 1) / PartitionBytes);
+        cluster.CreateTopic(Topic, partitions);
+        using (var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers, LingerMs = 20 }).Build())
+        {
+            for (var i = 0; i < lines.Count; i++)
             {
-                try
+                var target = new TopicPartition(Topic, i % partitions);
+                var value = Encoding.UTF8.GetBytes(lines[i]);
+                while (true)
                 {
-                    producer.Produce(Topic, new Message<Null, byte[]> { Value = Encoding.UTF8.GetBytes(line) });
-                    break;
+                    try
+                    {
+                        producer.Produce(target, new Message<Null, byte[]> { Value = value });
+                        break;
+                    }
+                    catch (ProduceException<Null, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                    {
+                        producer.Poll(TimeSpan.FromMilliseconds(50));
+                    }
                 }
-                catch (ProduceException<Null, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
-                {
-                    producer.Poll(TimeSpan.FromMilliseconds(50));
-                }
+            }
+
+            if (producer.Flush(TimeSpan.FromSeconds(60)) > 0)
+            {
+                throw new InvalidOperationException("producing the benchmark input timed out");
             }
         }
 
-        if (producer.Flush(TimeSpan.FromSeconds(60)) > 0)
+        using var probe = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = cluster.BootstrapServers, GroupId = "bench-probe" }).Build();
+        long held = 0;
+        for (var p = 0; p < partitions; p++)
         {
-            throw new InvalidOperationException("producing the benchmark input timed out");
+            var w = probe.QueryWatermarkOffsets(new TopicPartition(Topic, p), TimeSpan.FromSeconds(10));
+            if (w.Low.Value != 0)
+            {
+                throw new InvalidOperationException(FormattableString.Invariant($"the mock broker dropped the first {w.Low.Value} records of partition {p} (its per-partition size cap)"));
+            }
+
+            held += w.High.Value;
         }
+
+        if (held != lines.Count)
+        {
+            throw new InvalidOperationException(FormattableString.Invariant($"the topic holds {held} records, not {lines.Count}"));
+        }
+
+        Console.WriteLine(FormattableString.Invariant($"    topic: {lines.Count} records in {partitions} partitions (round-robin, {bytes / partitions / 1e6:F1} MB each)"));
     }
 
     internal static int Option(string[] args, string name, int fallback)

@@ -6,9 +6,9 @@ using TokenClean.Service.Observability;
 namespace TokenClean.Service.Pipeline;
 
 /// <summary>
-/// The consumer side of <c>serve</c>: one thread that consumes, hands records to the pipeline, pauses the
-/// partitions when the first mailbox is full, commits offsets the <see cref="OffsetTracker"/> allows, and handles
-/// rebalances. Every consumer call happens on this thread (rebalance callbacks run inside Consume on it too).
+/// The consumer side of <c>serve</c>: one thread that consumes, hands records to the pipeline, waits while the
+/// first mailbox is full and pauses the partitions when it stays full, commits offsets the
+/// <see cref="OffsetTracker"/> allows, and handles rebalances. Every consumer call happens on this thread (rebalance callbacks run inside Consume on it too).
 /// </summary>
 /// <remarks>
 /// Consumer settings: cooperative-sticky assignment, EnableAutoCommit=false and EnableAutoOffsetStore=false (offsets
@@ -32,13 +32,14 @@ internal sealed class KafkaSource
     private readonly Dictionary<(string Topic, int Partition), long> _committed = [];
     private readonly ConcurrentDictionary<(string Topic, int Partition), long> _committedView = new();
     private bool _lakeAhead;
+    private readonly HashSet<TopicPartition> _appPaused = [];
     private IConsumer<byte[]?, byte[]?>? _consumer;
     private bool _paused;
-    private readonly HashSet<TopicPartition> _pauseFlagged = [];
     private bool _joinedOnce;
     private bool _assignmentChanged;
     private volatile int _heldCount;
     private volatile bool _pausedView;
+    private volatile int _pauseCount;
 
     private readonly PipelineMetrics? _metrics;
 
@@ -56,6 +57,9 @@ internal sealed class KafkaSource
     public int Held => _heldCount;
 
     public bool Paused => _pausedView;
+
+    /// <summary>How often the partitions were paused since start (each pause drops librdkafka's prefetched records).</summary>
+    public int PauseCount => _pauseCount;
 
     /// <summary>Committed offsets per partition (what this instance last committed).</summary>
     public long? CommittedOffset(string topic, int partition) => _committedView.TryGetValue((topic, partition), out var o) ? o : null;
@@ -164,6 +168,7 @@ internal sealed class KafkaSource
     {
         var nextCommit = DateTime.UtcNow + commitEvery;
         var nextAgeCheck = DateTime.UtcNow + TimeSpan.FromSeconds(1);
+        long fullSince = -1;
         while (!stop.IsCancellationRequested && !_pipeline.Completion.IsCompleted)
         {
             if (_writer.TakeReset())
@@ -177,7 +182,30 @@ internal sealed class KafkaSource
             }
 
             _heldCount = _held.Count;
-            SetPaused(_held.Count > 0);
+            if (_held.Count == 0)
+            {
+                fullSince = -1;
+                SetPaused(false);
+            }
+            else if (!_paused)
+            {
+                var now = Environment.TickCount64;
+                fullSince = fullSince < 0 ? now : fullSince;
+                if (now - fullSince < _settings.Pipeline.PauseAfterMs)
+                {
+                    // The first mailbox is full, usually for a moment: wait here for room rather than pause, because a
+                    // pause drops librdkafka's prefetched records and it refetches only ~0.5 s after the resume (that
+                    // cost one pause per mailbox of records, ~1,000 records/s). Not consuming meanwhile is
+                    // backpressure too: librdkafka's prefetch queue is bounded (queued.max.messages.kbytes). Waiting
+                    // is capped, since rebalance callbacks are served only inside Consume.
+                    Thread.Sleep(1);
+                    Timers(ref nextAgeCheck, ref nextCommit, commitEvery, consumer);
+                    continue;
+                }
+
+                SetPaused(true);
+            }
+
             ConsumeResult<byte[]?, byte[]?>? result = null;
             try
             {
@@ -203,10 +231,11 @@ internal sealed class KafkaSource
 
             if (_assignmentChanged)
             {
-                // A partition paused while it was lost or revoked comes back paused (seen as a stalled partition after
-                // a rebalance under backpressure): set the state of the whole new assignment explicitly.
                 _assignmentChanged = false;
-                ApplyPauseState(consumer, _paused, _pauseFlagged);
+                if (ApplyPauseState(consumer, _paused, _appPaused) > 0 && !_paused)
+                {
+                    _log.LogInformation("Resumed reassigned partitions that were paused when they were taken away");
+                }
             }
 
             if (result is { Message: not null } && _generations.Current(result.Topic, result.Partition.Value) is { } generation)
@@ -219,19 +248,25 @@ internal sealed class KafkaSource
                 }
             }
 
-            var now = DateTime.UtcNow;
-            if (now >= nextAgeCheck)
-            {
-                _writer.CommitDue();
-                nextAgeCheck = now + TimeSpan.FromSeconds(1);
-            }
+            Timers(ref nextAgeCheck, ref nextCommit, commitEvery, consumer);
+        }
+    }
 
-            if (now >= nextCommit)
-            {
-                Commit(null);
-                ReportLag(consumer);
-                nextCommit = now + commitEvery;
-            }
+    /// <summary>The lake's age check every second and the offset commit every <paramref name="commitEvery"/>.</summary>
+    private void Timers(ref DateTime nextAgeCheck, ref DateTime nextCommit, TimeSpan commitEvery, IConsumer<byte[]?, byte[]?> consumer)
+    {
+        var now = DateTime.UtcNow;
+        if (now >= nextAgeCheck)
+        {
+            _writer.CommitDue();
+            nextAgeCheck = now + TimeSpan.FromSeconds(1);
+        }
+
+        if (now >= nextCommit)
+        {
+            Commit(null);
+            ReportLag(consumer);
+            nextCommit = now + commitEvery;
         }
     }
 
@@ -292,28 +327,37 @@ internal sealed class KafkaSource
     }
 
     /// <summary>
-    /// Brings a new assignment to the loop's pause state. librdkafka keeps a partition's pause flag across revocation
-    /// and re-assignment (librdkafka issue 1849): a partition paused under backpressure, then lost or revoked, comes
-    /// back paused and would never be fetched again. <paramref name="flagged"/> holds every partition paused and not
-    /// resumed since; only those are resumed, because resuming a partition that is not paused restarts its fetcher
-    /// and delivers records already delivered.
+    /// After an assignment change: brings every assigned partition to the source's pause state and returns how many
+    /// changed. librdkafka keeps a partition's pause flag across revocation, loss and reassignment (librdkafka issue
+    /// 1849), so a partition taken away while paused would come back paused and never be fetched again.
+    /// <paramref name="appPaused"/> is what this source has paused in librdkafka: each partition is paused at most once
+    /// before it is resumed, and only those are resumed (resuming a partition that is not paused restarts its fetcher
+    /// and delivers records already delivered).
     /// </summary>
-    internal static void ApplyPauseState(IConsumer<byte[]?, byte[]?> consumer, bool paused, HashSet<TopicPartition> flagged)
+    internal static int ApplyPauseState(IConsumer<byte[]?, byte[]?> consumer, bool paused, HashSet<TopicPartition> appPaused)
     {
-        var assignment = consumer.Assignment;
-        if (paused)
+        var change = new List<TopicPartition>();
+        foreach (var tp in consumer.Assignment)
         {
-            consumer.Pause(assignment);
-            flagged.UnionWith(assignment);
-            return;
+            if (paused ? appPaused.Add(tp) : appPaused.Remove(tp))
+            {
+                change.Add(tp);
+            }
         }
 
-        var resume = assignment.FindAll(flagged.Contains);
-        if (resume.Count > 0)
+        if (change.Count > 0)
         {
-            consumer.Resume(resume);
-            flagged.ExceptWith(resume);
+            if (paused)
+            {
+                consumer.Pause(change);
+            }
+            else
+            {
+                consumer.Resume(change);
+            }
         }
+
+        return change.Count;
     }
 
     /// <summary>
@@ -387,18 +431,32 @@ internal sealed class KafkaSource
             return;
         }
 
-        var assignment = _consumer!.Assignment;
+        var consumer = _consumer!;
+        var assignment = consumer.Assignment;
         if (paused)
         {
-            _consumer.Pause(assignment);
-            _pauseFlagged.UnionWith(assignment);
+            consumer.Pause(assignment);
+            foreach (var tp in assignment)
+            {
+                _appPaused.Add(tp);
+            }
+
+            _pauseCount++;
             _log.LogDebug("Mailboxes full: paused {Count} partitions", assignment.Count);
         }
         else
         {
-            _consumer.Resume(assignment);
-            _pauseFlagged.ExceptWith(assignment);
-            _log.LogDebug("Mailboxes drained: resumed {Count} partitions", assignment.Count);
+            var resume = new List<TopicPartition>(assignment.Count);
+            foreach (var tp in assignment)
+            {
+                if (_appPaused.Remove(tp))
+                {
+                    resume.Add(tp);
+                }
+            }
+
+            consumer.Resume(resume);
+            _log.LogDebug("Mailboxes drained: resumed {Count} partitions", resume.Count);
         }
 
         _paused = paused;
@@ -493,7 +551,7 @@ internal sealed class KafkaSource
             _log.LogInformation("Assigned {Topic}[{Partition}]: starting at offset {Offset} (group committed {Group}, lake next {Lake})", tp.Topic, tp.Partition.Value, start, group, lake);
         }
 
-        // While paused, the loop pauses the new partitions too once the assignment is in effect.
+        // Once the assignment is in effect, the loop brings the new partitions to the source's pause state.
         _assignmentChanged = true;
         return result;
     }

@@ -164,6 +164,12 @@ internal sealed class ServeSettings
         /// <summary>Mailboxes of scorer, selector and sink (batches).</summary>
         public int BatchCapacity { get; set; } = 4;
 
+        /// <summary>
+        /// Milliseconds the source waits for room in a full first mailbox before it pauses the partitions (a pause drops
+        /// librdkafka's prefetched records; rebalances are served only while not waiting).
+        /// </summary>
+        public int PauseAfterMs { get; set; } = 500;
+
         /// <summary>Seconds a graceful shutdown may take before the process gives up.</summary>
         public double ShutdownTimeoutSeconds { get; set; } = 30;
     }

@@ -105,6 +105,7 @@ internal sealed partial class ServeSettingsValidator : IValidateOptions<ServeSet
         Positive(e, "Pipeline:TokenizeCapacity", s.Pipeline.TokenizeCapacity);
         Positive(e, "Pipeline:BatcherCapacity", s.Pipeline.BatcherCapacity);
         Positive(e, "Pipeline:BatchCapacity", s.Pipeline.BatchCapacity);
+        Positive(e, "Pipeline:PauseAfterMs", s.Pipeline.PauseAfterMs);
         if (!(s.Pipeline.ShutdownTimeoutSeconds > 0))
         {
             e.Add(K + "Pipeline:ShutdownTimeoutSeconds must be greater than 0");

@@ -32,6 +32,7 @@ public sealed class ServeBackpressureTests(ITestOutputHelper output) : IDisposab
         flags["TokenClean:Pipeline:TokenizeCapacity"] = "16";
         flags["TokenClean:Pipeline:BatcherCapacity"] = "8";
         flags["TokenClean:Pipeline:BatchCapacity"] = "1";
+        flags["TokenClean:Pipeline:PauseAfterMs"] = "1"; // pause as soon as the first mailbox stays full (default: after 500 ms)
         flags["TokenClean:Batching:MaxTokens"] = "96";
         var slow = new SlowReferenceModel(delayMs: 25);
         long written = 0, scoredTokens = 0;

@@ -17,6 +17,9 @@ internal sealed class SlowReferenceModel : IReferenceModelProvider, IReferenceLe
 
     public int Batches { get; private set; }
 
+    /// <summary>Open by default; while reset, every forward pass waits for it (a scorer that is stuck for a while).</summary>
+    public ManualResetEventSlim Gate { get; } = new(initialState: true);
+
     public ITokenLossModel Model => this;
 
     public string Version => "slow-" + _model.Version;
@@ -29,6 +32,7 @@ internal sealed class SlowReferenceModel : IReferenceModelProvider, IReferenceLe
 
     public float[][] TokenLosses(IReadOnlyList<int[]> sequences, IReadOnlyList<bool[]>? lossMask = null)
     {
+        Gate.Wait();
         Thread.Sleep(_delayMs);
         Batches++;
         return _model.TokenLosses(sequences, lossMask);
@@ -39,5 +43,9 @@ internal sealed class SlowReferenceModel : IReferenceModelProvider, IReferenceLe
         // A lease ends per batch; the model lives as long as the test.
     }
 
-    public void Release() => _model.Dispose();
+    public void Release()
+    {
+        Gate.Set();
+        _model.Dispose();
+    }
 }

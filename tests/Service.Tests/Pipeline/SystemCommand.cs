@@ -25,14 +25,24 @@ internal static class SystemCommand
         return output;
     }
 
-    /// <summary>Produces each line of <paramref name="lines"/> as one message with kcat (an independent client).</summary>
-    public static void Kcat(string bootstrap, string topic, IEnumerable<string> lines)
+    /// <summary>
+    /// Produces each line of <paramref name="lines"/> as one message with kcat (an independent client), into
+    /// <paramref name="partition"/> when given (else librdkafka's partitioner picks, often one partition per burst).
+    /// </summary>
+    public static void Kcat(string bootstrap, string topic, IEnumerable<string> lines, int? partition = null)
     {
         var file = Path.Combine(Path.GetTempPath(), "tc-kcat-" + Guid.NewGuid().ToString("N") + ".txt");
         File.WriteAllLines(file, lines);
         try
         {
-            Run("kcat", "-b", bootstrap, "-t", topic, "-P", "-l", file);
+            if (partition is { } p)
+            {
+                Run("kcat", "-b", bootstrap, "-t", topic, "-p", p.ToString(System.Globalization.CultureInfo.InvariantCulture), "-P", "-l", file);
+            }
+            else
+            {
+                Run("kcat", "-b", bootstrap, "-t", topic, "-P", "-l", file);
+            }
         }
         finally
         {
