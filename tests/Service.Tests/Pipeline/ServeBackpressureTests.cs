@@ -63,11 +63,18 @@ public sealed class ServeBackpressureTests(ITestOutputHelper output) : IDisposab
             var maxHeld = 0;
             var pausedSeen = false;
             var resumedAfterPause = false;
-            var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            var until = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+            var last = "no status yet";
             while (true)
             {
-                Assert.True(DateTime.UtcNow < until, "not done in time: " + serve.Errors);
+                Assert.True(DateTime.UtcNow < until, $"not done in time ({last}; scored batches {slow.Batches}): {serve.Errors}");
                 var s = serve.Status?.Snapshot();
+                if (s is not null)
+                {
+                    last = $"written {s.Written}, dead-lettered {s.DeadLettered}, in flight {s.InFlight}, held {s.Held}, paused {s.Paused}, " +
+                        $"depths {string.Join(" ", s.QueueDepths.Select(d => d.Key + "=" + d.Value))}";
+                }
+
                 if (s is not null)
                 {
                     foreach (var (block, depth) in s.QueueDepths)
