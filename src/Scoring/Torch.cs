@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 using TokenClean.Scoring.Native;
 
@@ -36,6 +37,30 @@ public static class Torch
         {
             NativeMethods.SetNumThreads(Environment.ProcessorCount);
         }
+    }
+
+    /// <summary>Starts timing every native op (wall time per export, summed over calls); for benchmarks.</summary>
+    public static void StartProfiling() => NativeMethods.ProfileEnable(1);
+
+    /// <summary>Stops timing and returns the time per native op since <see cref="StartProfiling"/>.</summary>
+    public static unsafe IReadOnlyList<OpTiming> StopProfiling()
+    {
+        NativeMethods.ProfileEnable(0);
+        var length = NativeMethods.ProfileReport(null, 0);
+        var buffer = new byte[length + 1];
+        fixed (byte* b = buffer)
+        {
+            NativeMethods.ProfileReport(b, buffer.Length);
+        }
+
+        var result = new List<OpTiming>();
+        foreach (var line in System.Text.Encoding.UTF8.GetString(buffer, 0, length).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = line.Split('\t');
+            result.Add(new OpTiming(parts[0], long.Parse(parts[1], CultureInfo.InvariantCulture), double.Parse(parts[2], CultureInfo.InvariantCulture)));
+        }
+
+        return result;
     }
 
     /// <summary>Throws a <see cref="TorchException"/> naming the reason when <paramref name="device"/> is unusable.</summary>

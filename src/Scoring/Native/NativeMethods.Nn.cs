@@ -20,6 +20,15 @@ internal static partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "tc_nn_rotary")]
     internal static partial IntPtr NnRotary(IntPtr x, IntPtr cos, IntPtr sin);
 
+    [LibraryImport(Library, EntryPoint = "tc_nn_rotary_")]
+    internal static partial int NnRotaryInPlace(IntPtr x, IntPtr cosTable, IntPtr sinTable, IntPtr positions);
+
+    [LibraryImport(Library, EntryPoint = "tc_nn_swiglu")]
+    internal static partial IntPtr NnSwiGlu(IntPtr gateUp);
+
+    [LibraryImport(Library, EntryPoint = "tc_nn_linear_add_")]
+    internal static partial int NnLinearAddInPlace(IntPtr h, IntPtr x, IntPtr weight, IntPtr bias);
+
     [LibraryImport(Library, EntryPoint = "tc_nn_silu")]
     internal static partial IntPtr NnSilu(IntPtr x);
 

@@ -17,6 +17,12 @@ internal static partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "tc_torch_version")]
     internal static partial IntPtr TorchVersion();
 
+    [LibraryImport(Library, EntryPoint = "tc_profile_enable")]
+    internal static partial void ProfileEnable(int on);
+
+    [LibraryImport(Library, EntryPoint = "tc_profile_report")]
+    internal static unsafe partial int ProfileReport(byte* buffer, int capacity);
+
     [LibraryImport(Library, EntryPoint = "tc_tensor_from_data")]
     internal static unsafe partial IntPtr TensorFromData(void* data, long* shape, int ndim, int dtype);
 

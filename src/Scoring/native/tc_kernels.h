@@ -1,0 +1,35 @@
+// Fused CPU float32 kernels for libtorch builds without fused attention (Debian's 1.13): one parallel region per
+// op instead of a dozen small ATen passes, each thread working on cache-sized tiles with single-threaded BLAS.
+// Not exported; tc_nn.cpp chooses them when they apply and falls back to plain ATen ops otherwise.
+#pragma once
+#include <ATen/ATen.h>
+
+#include <vector>
+
+namespace tc {
+struct Segment {
+  int64_t start;
+  int64_t length;
+};
+
+// True when q/k/v are CPU float32 tensors and a CBLAS sgemm was found in the process (OpenBLAS or MKL).
+bool fused_attention_applies(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v);
+
+// Causal attention within each segment: q [N, Hq, D], k/v [N, Hkv, D] (any row stride, [H, D] contiguous)
+// -> [N, Hq, D]. Scores = scale * q k^T in float32, softmax in float32, window > 0 = sliding window.
+at::Tensor fused_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                           const std::vector<Segment>& segments, double scale, int64_t window);
+
+// Llama RMSNorm in one pass per row: weight * (x * rsqrt(mean(x^2) + eps)) for CPU float32 [..., H].
+bool fused_rms_norm_applies(const at::Tensor& x, const at::Tensor& weight);
+at::Tensor fused_rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps);
+
+// In-place rotate-half RoPE of x [N, H, D] (any row stride, [H, D] contiguous) with table rows cos/sin [P, D]
+// picked by positions int64 [N]. CPU float32 only.
+bool fused_rotary_applies(const at::Tensor& x, const at::Tensor& table);
+void fused_rotary_(at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin, const at::Tensor& positions);
+
+// SwiGLU of a fused gate|up projection: gu [N, 2I] -> silu(gu[:, :I]) * gu[:, I:] as [N, I]. CPU float32.
+bool fused_swiglu_applies(const at::Tensor& gu);
+at::Tensor fused_swiglu(const at::Tensor& gu);
+}  // namespace tc
