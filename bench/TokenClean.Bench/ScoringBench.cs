@@ -63,7 +63,7 @@ internal static class ScoringBench
             var m1 = MatmulRate(1024, TimeSpan.FromSeconds(2));
             var (_, s2, _) = Score(basePadded, refPadded, batch, matmulParams);
             var m2 = MatmulRate(1024, TimeSpan.FromSeconds(2));
-            Console.WriteLine(FormattableString.Invariant($"round {round}: auto {s1:F2} s ({f / s1 / 1e9:F1} GFLOP/s), padded {s2:F2} s, matmul {m0 / 1e9:F1} / {m1 / 1e9:F1} / {m2 / 1e9:F1} GFLOP/s"));
+            Console.WriteLine(FormattableString.Invariant($"round {round}: auto {s1:F2} s ({f / s1 / 1e9:F1} GFLOP/s), padded {s2:F2} s, matmul {m0 / 1e9:F1} / {m1 / 1e9:F1} / {m2 / 1e9:F1} GFLOP/s, load {LoadAverage()}"));
             (tokens, flops) = (t, f);
             autoSeconds += s1;
             paddedSeconds += s2;
@@ -79,9 +79,13 @@ internal static class ScoringBench
 
         var matmul = autoMatmul / autoSeconds; // time-weighted matmul rate around the auto runs
         var rate = flops * rounds / autoSeconds;
+        var attentionFlops = flops - (4.0 * matmulParams * tokens); // both models' causal attention
+        var taskFlops = (4.0 * auto.ParameterCount * tokens) + attentionFlops;
         Console.WriteLine(FormattableString.Invariant($"auto (pack/pad by cost): {samples} samples, {tokens} tokens x 2 models, {rounds} rounds: {tokens * rounds / autoSeconds:F0} tokens/s (each token through both models)"));
-        Console.WriteLine(FormattableString.Invariant($"  {rate / 1e9:F1} GFLOP/s = {rate / matmul * 100:F1}% of the matmul rate measured around it ({matmul / 1e9:F1} GFLOP/s); task formula 2 x 2 x all params x tokens: {4.0 * auto.ParameterCount * tokens * rounds / autoSeconds / matmul * 100:F1}%"));
+        Console.WriteLine(FormattableString.Invariant($"  {rate / 1e9:F1} GFLOP/s = {rate / matmul * 100:F1}% of the matmul rate measured around it ({matmul / 1e9:F1} GFLOP/s); task formula (2 models x 2 x all params x tokens + attention): {taskFlops * rounds / autoSeconds / matmul * 100:F1}%"));
         Console.WriteLine(FormattableString.Invariant($"padded only: {tokens * rounds / paddedSeconds:F0} tokens/s ({flops * rounds / paddedSeconds / (paddedMatmul / paddedSeconds) * 100:F1}% of its matmul rate); auto is {paddedSeconds / autoSeconds:F2}x padding-only"));
+
+        Profile(auto, reference, batch);
 
         // A call whose samples differ a lot in length (one long, several short): where packing pays off.
         int[][] skewed = [batch[0][..Math.Min(1000, batch[0].Length)], batch[1][..64], batch[2][..64], batch[3][..64], batch[4][..64]];
@@ -95,6 +99,39 @@ internal static class ScoringBench
         }
 
         return 0;
+    }
+
+    // Where the time goes: wall time per native op over one auto run of both models.
+    private static void Profile(CausalLm a, CausalLm b, int[][] batch)
+    {
+        var sw = Stopwatch.StartNew();
+        Torch.StartProfiling();
+        a.TokenLosses(batch);
+        b.TokenLosses(batch);
+        var ops = Torch.StopProfiling();
+        var total = sw.Elapsed.TotalSeconds;
+        Console.WriteLine(FormattableString.Invariant($"profile of one auto run ({total:F2} s wall, load {LoadAverage()}):"));
+        double inOps = 0;
+        foreach (var op in ops.OrderByDescending(o => o.Seconds))
+        {
+            inOps += op.Seconds;
+            Console.WriteLine(FormattableString.Invariant($"  {op.Op,-28} {op.Calls,6} calls {op.Seconds,8:F3} s {op.Seconds / total * 100,5:F1}%"));
+        }
+
+        Console.WriteLine(FormattableString.Invariant($"  {"outside native ops",-28} {"",6}       {total - inOps,8:F3} s {(total - inOps) / total * 100,5:F1}%"));
+    }
+
+    /// <summary>The 1-minute load average (/proc/loadavg), to print next to figures taken on a shared machine.</summary>
+    internal static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
     }
 
     private static (long Tokens, double Seconds, double Flops) Score(CausalLm a, CausalLm b, int[][] batch, double matmulParams)

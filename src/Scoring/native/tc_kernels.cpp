@@ -151,6 +151,28 @@ TC_VECTOR_CLONES float softmax_row(float* row, int64_t first, int64_t end, int64
   return sum;
 }
 
+// −log softmax(row)[target] = log Σ exp(x − max) + max − x[target], two passes over a row that is still in cache.
+TC_VECTOR_CLONES float cross_entropy_row(const float* row, int64_t n, int64_t target) {
+  float max = -INFINITY;
+  int64_t j = 0;
+  if (n >= 8) {
+    v8f m = load8(row);
+    for (j = 8; j + 8 <= n; j += 8) {
+      v8f x = load8(row + j);
+      m = x > m ? x : m;
+    }
+    for (int l = 0; l < 8; ++l) max = std::max(max, m[l]);
+  }
+  for (; j < n; ++j) max = std::max(max, row[j]);
+  v8f sum8 = splat(0.0f);
+  const v8f max8 = splat(max);
+  for (j = 0; j + 8 <= n; j += 8) sum8 += exp8(load8(row + j) - max8);
+  float sum = 0.0f;
+  for (; j < n; ++j) sum += exp1(row[j] - max);
+  for (int l = 0; l < 8; ++l) sum += sum8[l];
+  return std::log(sum) + max - row[target];
+}
+
 TC_VECTOR_CLONES void scale_row(float* row, int64_t n, float s) {
   for (int64_t j = 0; j < n; ++j) row[j] *= s;
 }
@@ -314,6 +336,29 @@ void fused_rotary_(at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin, 
     const int64_t end = std::min(rows, (c + 1) * kChunk);
     for (int64_t r = c * kChunk; r < end; ++r) rotary_row(xp + r * rs, cp + pp[r] * dim, sp + pp[r] * dim, heads, dim);
   });
+}
+
+bool fused_cross_entropy_applies(const at::Tensor& logits) {
+  return cpu_float(logits) && logits.dim() == 2 && logits.stride(1) == 1;
+}
+
+at::Tensor fused_cross_entropy(const at::Tensor& logits, const at::Tensor& targets) {
+  const at::Tensor t = targets.to(at::kLong).contiguous();
+  const int64_t rows = logits.size(0), vocab = logits.size(1), rs = logits.stride(0);
+  const int64_t* tp = t.data_ptr<int64_t>();
+  for (int64_t r = 0; r < rows; ++r)
+    if (tp[r] < 0 || tp[r] >= vocab)
+      throw std::invalid_argument("cross_entropy: target " + std::to_string(tp[r]) + " outside [0, " +
+                                  std::to_string(vocab) + ")");
+  at::Tensor out = at::empty({rows}, logits.options());
+  const float* lp = logits.data_ptr<float>();
+  float* op = out.data_ptr<float>();
+  constexpr int64_t kChunk = 4;
+  parallel_dynamic((rows + kChunk - 1) / kChunk, [&](int64_t c) {
+    const int64_t end = std::min(rows, (c + 1) * kChunk);
+    for (int64_t r = c * kChunk; r < end; ++r) op[r] = cross_entropy_row(lp + r * rs, vocab, tp[r]);
+  });
+  return out;
 }
 
 bool fused_swiglu_applies(const at::Tensor& gu) {

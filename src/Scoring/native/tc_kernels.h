@@ -29,6 +29,10 @@ at::Tensor fused_rms_norm(const at::Tensor& x, const at::Tensor& weight, double 
 bool fused_rotary_applies(const at::Tensor& x, const at::Tensor& table);
 void fused_rotary_(at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin, const at::Tensor& positions);
 
+// Per-row cross entropy of CPU float32 logits [N, V] (rows may be strided) and int64 targets [N] -> [N].
+bool fused_cross_entropy_applies(const at::Tensor& logits);
+at::Tensor fused_cross_entropy(const at::Tensor& logits, const at::Tensor& targets);
+
 // SwiGLU of a fused gate|up projection: gu [N, 2I] -> silu(gu[:, :I]) * gu[:, I:] as [N, I]. CPU float32.
 bool fused_swiglu_applies(const at::Tensor& gu);
 at::Tensor fused_swiglu(const at::Tensor& gu);

@@ -223,6 +223,7 @@ TC_EXPORT tc_tensor tc_nn_cross_entropy(tc_tensor logits, tc_tensor targets) {
   at::Tensor t = deref(targets);
   if (x.dim() != 2 || t.dim() != 1 || t.size(0) != x.size(0))
     throw std::invalid_argument("cross_entropy expects logits [N, V] and targets [N]");
+  if (tc::fused_cross_entropy_applies(x)) return wrap(tc::fused_cross_entropy(x, t));
   return wrap(at::logsumexp(x, {1}) - x.gather(1, t.unsqueeze(1)).squeeze(1));
   TC_CATCH(nullptr)
 }
