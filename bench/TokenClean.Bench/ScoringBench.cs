@@ -52,23 +52,42 @@ internal static class ScoringBench
         using var basePadded = CausalLm.Load(baseDir, options: paddedOpts);
         using var refPadded = CausalLm.Load(refDir, options: paddedOpts);
 
-        // The build machines are shared: alternate the two modes and measure the matmul rate next to each run,
-        // so load that comes and goes biases neither the ratio to the matmul rate nor auto vs padded.
-        double autoSeconds = 0, paddedSeconds = 0, autoMatmul = 0, paddedMatmul = 0, flops = 0;
+        // The build machines are shared: alternate the legs and measure the matmul rate between them, so load that
+        // comes and goes biases neither the ratio to the matmul rate nor the comparison between legs. Legs: auto
+        // (packing or padding by cost, fused kernels), padding only (fused kernels), auto with plain ATen ops.
+        var legs = new (string Name, CausalLm Base, CausalLm Ref, bool Fused)[]
+        {
+            ("auto", auto, reference, true),
+            ("padded only", basePadded, refPadded, true),
+            ("auto, ATen ops", auto, reference, false),
+        };
+        var wall = new double[legs.Length];
+        var cpu = new double[legs.Length];
+        var matmulWall = new double[legs.Length];
+        var matmulCpu = new double[legs.Length];
+        double flops = 0;
         long tokens = 0;
         for (var round = 0; round < rounds; round++)
         {
-            var m0 = MatmulRate(1024, TimeSpan.FromSeconds(2));
-            var (t, s1, f) = Score(auto, reference, batch, matmulParams);
-            var m1 = MatmulRate(1024, TimeSpan.FromSeconds(2));
-            var (_, s2, _) = Score(basePadded, refPadded, batch, matmulParams);
-            var m2 = MatmulRate(1024, TimeSpan.FromSeconds(2));
-            Console.WriteLine(FormattableString.Invariant($"round {round}: auto {s1:F2} s ({f / s1 / 1e9:F1} GFLOP/s), padded {s2:F2} s, matmul {m0 / 1e9:F1} / {m1 / 1e9:F1} / {m2 / 1e9:F1} GFLOP/s, load {LoadAverage()}"));
-            (tokens, flops) = (t, f);
-            autoSeconds += s1;
-            paddedSeconds += s2;
-            autoMatmul += (m0 + m1) / 2 * s1;
-            paddedMatmul += (m1 + m2) / 2 * s2;
+            var line = new System.Text.StringBuilder(FormattableString.Invariant($"round {round}:"));
+            var (before, beforeCpu) = MatmulRate(1024, TimeSpan.FromSeconds(2));
+            line.Append(FormattableString.Invariant($" matmul {before / 1e9:F1}"));
+            for (var l = 0; l < legs.Length; l++)
+            {
+                Torch.FusedKernels = legs[l].Fused;
+                var (t, s1, c1, f) = Score(legs[l].Base, legs[l].Ref, batch, matmulParams);
+                Torch.FusedKernels = true;
+                var (after, afterCpu) = MatmulRate(1024, TimeSpan.FromSeconds(2));
+                (tokens, flops) = (t, f);
+                wall[l] += s1;
+                cpu[l] += c1;
+                matmulWall[l] += (before + after) / 2 * s1; // time-weighted: the matmul rate around this leg
+                matmulCpu[l] += (beforeCpu + afterCpu) / 2 * c1;
+                line.Append(FormattableString.Invariant($" | {legs[l].Name} {s1:F2} s ({f / s1 / 1e9:F1} GFLOP/s) | matmul {after / 1e9:F1}"));
+                (before, beforeCpu) = (after, afterCpu);
+            }
+
+            Console.WriteLine(line.Append(FormattableString.Invariant($" GFLOP/s, load {LoadAverage()}")).ToString());
         }
 
         if (rounds == 0)
@@ -77,20 +96,25 @@ internal static class ScoringBench
             return 0;
         }
 
-        var matmul = autoMatmul / autoSeconds; // time-weighted matmul rate around the auto runs
-        var rate = flops * rounds / autoSeconds;
         var attentionFlops = flops - (4.0 * matmulParams * tokens); // both models' causal attention
         var taskFlops = (4.0 * auto.ParameterCount * tokens) + attentionFlops;
-        Console.WriteLine(FormattableString.Invariant($"auto (pack/pad by cost): {samples} samples, {tokens} tokens x 2 models, {rounds} rounds: {tokens * rounds / autoSeconds:F0} tokens/s (each token through both models)"));
-        Console.WriteLine(FormattableString.Invariant($"  {rate / 1e9:F1} GFLOP/s = {rate / matmul * 100:F1}% of the matmul rate measured around it ({matmul / 1e9:F1} GFLOP/s); task formula (2 models x 2 x all params x tokens + attention): {taskFlops * rounds / autoSeconds / matmul * 100:F1}%"));
-        Console.WriteLine(FormattableString.Invariant($"padded only: {tokens * rounds / paddedSeconds:F0} tokens/s ({flops * rounds / paddedSeconds / (paddedMatmul / paddedSeconds) * 100:F1}% of its matmul rate); auto is {paddedSeconds / autoSeconds:F2}x padding-only"));
+        Console.WriteLine(FormattableString.Invariant($"{samples} samples, {tokens} tokens x 2 models, {rounds} rounds; engine FLOPs {flops / 1e9:F1} G per run (matmuls + causal attention), task formula {taskFlops / 1e9:F1} G (2 models x 2 x all params x tokens + attention)"));
+        for (var l = 0; l < legs.Length; l++)
+        {
+            var matmul = matmulWall[l] / wall[l];
+            var rate = flops * rounds / wall[l];
+            var perCpu = flops * rounds / cpu[l];
+            Console.WriteLine(FormattableString.Invariant($"{legs[l].Name}: {tokens * rounds / wall[l]:F0} tokens/s (each token through both models), {rate / 1e9:F1} GFLOP/s = {rate / matmul * 100:F1}% of the matmul rate around it ({matmul / 1e9:F1} GFLOP/s); task formula {taskFlops * rounds / wall[l] / matmul * 100:F1}%; per CPU-second {perCpu / (matmulCpu[l] / cpu[l]) * 100:F1}% of the matmul's"));
+        }
+
+        Console.WriteLine(FormattableString.Invariant($"auto is {wall[1] / wall[0]:F2}x padding-only and {wall[2] / wall[0]:F2}x the plain-ATen engine (wall time)"));
 
         Profile(auto, reference, batch);
 
         // A call whose samples differ a lot in length (one long, several short): where packing pays off.
         int[][] skewed = [batch[0][..Math.Min(1000, batch[0].Length)], batch[1][..64], batch[2][..64], batch[3][..64], batch[4][..64]];
-        var (_, skewAuto, _) = Score(auto, reference, skewed, matmulParams);
-        var (_, skewPadded, _) = Score(basePadded, refPadded, skewed, matmulParams);
+        var (_, skewAuto, _, _) = Score(auto, reference, skewed, matmulParams);
+        var (_, skewPadded, _, _) = Score(basePadded, refPadded, skewed, matmulParams);
         Console.WriteLine(FormattableString.Invariant($"skewed call ({skewed[0].Length} + 4 x 64 tokens): auto {skewAuto:F2} s, padded only {skewPadded:F2} s: auto is {skewPadded / skewAuto:F2}x padding-only"));
 
         if (rssSamples > 0)
@@ -134,7 +158,7 @@ internal static class ScoringBench
         }
     }
 
-    private static (long Tokens, double Seconds, double Flops) Score(CausalLm a, CausalLm b, int[][] batch, double matmulParams)
+    private static (long Tokens, double Seconds, double CpuSeconds, double Flops) Score(CausalLm a, CausalLm b, int[][] batch, double matmulParams)
     {
         long tokens = 0;
         double attention = 0;
@@ -146,12 +170,14 @@ internal static class ScoringBench
             attention += 2.0 * s.Length * (double)s.Length * cfg.NumHeads * cfg.HeadDim * cfg.NumLayers;
         }
 
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         a.TokenLosses(batch);
         b.TokenLosses(batch);
         var seconds = sw.Elapsed.TotalSeconds;
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
         var flops = 2 * ((2.0 * matmulParams * tokens) + attention);
-        return (tokens, seconds, flops);
+        return (tokens, seconds, cpu, flops);
     }
 
     private static void Rss(CausalLm a, CausalLm b, int count, int vocab)
@@ -186,7 +212,8 @@ internal static class ScoringBench
         Console.WriteLine(FormattableString.Invariant($"RSS over {count} samples (64-256 tokens, {perCall} per call, both models, {sw.Elapsed.TotalSeconds:F0} s): after warm-up min {readings[0]:F0} MiB, max {readings[^1]:F0} MiB, median {median:F0} MiB, spread {(readings[^1] - readings[0]) / median * 100:F1}%"));
     }
 
-    private static double MatmulRate(int n, TimeSpan duration)
+    // fp32 n³ matmul FLOP/s per wall second and per CPU-second of this process.
+    private static (double Wall, double PerCpu) MatmulRate(int n, TimeSpan duration)
     {
         var data = new float[n * n];
         var rng = new Random(1);
@@ -199,6 +226,7 @@ internal static class ScoringBench
         var a = Tensor.FromArray(data, n, n);
         a.MatMul(a).Dispose();
         var reps = 0;
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         while (sw.Elapsed < duration)
         {
@@ -206,7 +234,9 @@ internal static class ScoringBench
             reps++;
         }
 
-        return 2.0 * n * n * n * reps / sw.Elapsed.TotalSeconds;
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+        var work = 2.0 * n * n * n * reps;
+        return (work / sw.Elapsed.TotalSeconds, work / cpu);
     }
 
     private static int[] Tokens(Random rng, int length, int vocab)

@@ -39,6 +39,16 @@ public static class Torch
         }
     }
 
+    /// <summary>
+    /// Whether CPU float32 ops use the shim's fused kernels (default true); false runs plain ATen ops, the
+    /// reference the fused kernels are benchmarked against. Results agree within float32 rounding either way.
+    /// </summary>
+    public static bool FusedKernels
+    {
+        get => NativeMethods.NnGetFused() != 0;
+        set => NativeMethods.NnSetFused(value ? 1 : 0);
+    }
+
     /// <summary>Starts timing every native op (wall time per export, summed over calls); for benchmarks.</summary>
     public static void StartProfiling() => NativeMethods.ProfileEnable(1);
 

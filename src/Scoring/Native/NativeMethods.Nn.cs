@@ -5,6 +5,12 @@ namespace TokenClean.Scoring.Native;
 /// <summary>P/Invoke surface of <c>native/tc_nn.h</c>: decoder building blocks.</summary>
 internal static partial class NativeMethods
 {
+    [LibraryImport(Library, EntryPoint = "tc_nn_set_fused")]
+    internal static partial void NnSetFused(int on);
+
+    [LibraryImport(Library, EntryPoint = "tc_nn_get_fused")]
+    internal static partial int NnGetFused();
+
     [LibraryImport(Library, EntryPoint = "tc_nn_embedding")]
     internal static partial IntPtr NnEmbedding(IntPtr weight, IntPtr ids);
 

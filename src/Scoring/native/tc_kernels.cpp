@@ -214,6 +214,8 @@ TC_VECTOR_CLONES void swiglu_row(const float* gate, const float* up, float* out,
   for (; j < n; ++j) out[j] = gate[j] / (1.0f + exp1(-gate[j])) * up[j];
 }
 
+std::atomic<bool> g_fused_enabled{true};
+
 bool cpu_float(const at::Tensor& t) { return t.device().is_cpu() && t.scalar_type() == at::kFloat; }
 
 // [N, H, D] with the inner [H, D] block contiguous (rows may be strided, e.g. views into a fused qkv projection).
@@ -224,8 +226,54 @@ at::Tensor rows_of_heads(const at::Tensor& t) {
 }  // namespace
 
 namespace tc {
+void set_fused_kernels(bool on) { g_fused_enabled.store(on, std::memory_order_relaxed); }
+bool fused_kernels() { return g_fused_enabled.load(std::memory_order_relaxed); }
+
+bool fused_linear_applies(const at::Tensor& x, const at::Tensor& weight, const at::Tensor* bias) {
+  return fused_kernels() && cpu_float(x) && cpu_float(weight) && x.dim() == 2 && x.stride(1) == 1 &&
+         weight.dim() == 2 && weight.is_contiguous() && x.size(1) == weight.size(1) && blas().sgemm != nullptr &&
+         (bias == nullptr || (cpu_float(*bias) && bias->dim() == 1 && bias->size(0) == weight.size(0)));
+}
+
+void fused_linear_into(const at::Tensor& x, const at::Tensor& weight, const at::Tensor* bias, at::Tensor& y,
+                       bool accumulate) {
+  const int64_t rows = x.size(0), in = x.size(1), outs = weight.size(0);
+  if (y.dim() != 2 || y.size(0) != rows || y.size(1) != outs || y.stride(1) != 1 || !cpu_float(y))
+    throw std::invalid_argument("linear: output must be float32 [rows, out] with contiguous rows");
+  if (rows == 0 || outs == 0) return;
+  const float* xp = x.data_ptr<float>();
+  const float* wp = weight.data_ptr<float>();
+  float* yp = y.data_ptr<float>();
+  const int64_t xs = x.stride(0), ys = y.stride(0);
+  const int64_t threads = at::get_num_threads();
+  // Row blocks when there are enough rows (every task streams the whole weight, once per block), else column blocks.
+  // Several tasks per thread, handed out dynamically, so a descheduled thread does not hold up the other.
+  const bool by_rows = rows >= 64 * threads;
+  const int64_t extent = by_rows ? rows : outs;
+  int64_t block = std::max<int64_t>(by_rows ? 32 : 64, (extent + threads * 4 - 1) / (threads * 4));
+  block = std::min<int64_t>(block, by_rows ? 256 : extent);
+  block = (block + 15) / 16 * 16;
+  const int64_t tasks = (extent + block - 1) / block;
+  const float* bp = bias != nullptr ? bias->data_ptr<float>() : nullptr;
+  const sgemm_fn sgemm = blas().sgemm;
+  SingleThreadedBlas single;
+  parallel_dynamic(tasks, [&](int64_t t) {
+    const int64_t r0 = by_rows ? t * block : 0, r1 = by_rows ? std::min(rows, r0 + block) : rows;
+    const int64_t c0 = by_rows ? 0 : t * block, c1 = by_rows ? outs : std::min(outs, c0 + block);
+    float beta = accumulate ? 1.0f : 0.0f;
+    if (bp != nullptr && !accumulate) {
+      // y = bias + x W^T, added inside the GEMM as at::linear's addmm does.
+      for (int64_t r = r0; r < r1; ++r) std::memcpy(yp + r * ys + c0, bp + c0, sizeof(float) * (c1 - c0));
+      beta = 1.0f;
+    }
+    sgemm(kRowMajor, kNoTrans, kTrans, static_cast<int>(r1 - r0), static_cast<int>(c1 - c0), static_cast<int>(in),
+          1.0f, xp + r0 * xs, static_cast<int>(xs), wp + c0 * in, static_cast<int>(in), beta, yp + r0 * ys + c0,
+          static_cast<int>(ys));
+  });
+}
+
 bool fused_attention_applies(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {
-  return cpu_float(q) && cpu_float(k) && cpu_float(v) && blas().sgemm != nullptr;
+  return fused_kernels() && cpu_float(q) && cpu_float(k) && cpu_float(v) && blas().sgemm != nullptr;
 }
 
 at::Tensor fused_attention(const at::Tensor& q_in, const at::Tensor& k_in, const at::Tensor& v_in,
@@ -297,7 +345,7 @@ at::Tensor fused_attention(const at::Tensor& q_in, const at::Tensor& k_in, const
 }
 
 bool fused_rms_norm_applies(const at::Tensor& x, const at::Tensor& weight) {
-  return cpu_float(x) && cpu_float(weight) && weight.dim() == 1 && x.dim() >= 1 && x.size(-1) == weight.size(0) &&
+  return fused_kernels() && cpu_float(x) && cpu_float(weight) && weight.dim() == 1 && x.dim() >= 1 && x.size(-1) == weight.size(0) &&
          weight.is_contiguous();
 }
 
@@ -317,7 +365,7 @@ at::Tensor fused_rms_norm(const at::Tensor& x_in, const at::Tensor& weight, doub
 }
 
 bool fused_rotary_applies(const at::Tensor& x, const at::Tensor& table) {
-  return cpu_float(x) && cpu_float(table) && x.dim() == 3 && x.stride(2) == 1 && x.stride(1) == x.size(2) &&
+  return fused_kernels() && cpu_float(x) && cpu_float(table) && x.dim() == 3 && x.stride(2) == 1 && x.stride(1) == x.size(2) &&
          table.dim() == 2 && table.is_contiguous() && table.size(1) == x.size(2) && x.size(2) % 2 == 0;
 }
 
@@ -339,7 +387,7 @@ void fused_rotary_(at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin, 
 }
 
 bool fused_cross_entropy_applies(const at::Tensor& logits) {
-  return cpu_float(logits) && logits.dim() == 2 && logits.stride(1) == 1;
+  return fused_kernels() && cpu_float(logits) && logits.dim() == 2 && logits.stride(1) == 1;
 }
 
 at::Tensor fused_cross_entropy(const at::Tensor& logits, const at::Tensor& targets) {
@@ -362,7 +410,7 @@ at::Tensor fused_cross_entropy(const at::Tensor& logits, const at::Tensor& targe
 }
 
 bool fused_swiglu_applies(const at::Tensor& gu) {
-  return cpu_float(gu) && gu.dim() == 2 && gu.size(1) % 2 == 0 && gu.stride(1) == 1;
+  return fused_kernels() && cpu_float(gu) && gu.dim() == 2 && gu.size(1) % 2 == 0 && gu.stride(1) == 1;
 }
 
 at::Tensor fused_swiglu(const at::Tensor& gu) {

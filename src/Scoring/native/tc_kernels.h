@@ -12,6 +12,16 @@ struct Segment {
   int64_t length;
 };
 
+// Switch for benchmarks and diagnostics: off = every op takes its plain ATen path.
+void set_fused_kernels(bool on);
+bool fused_kernels();
+
+// y [N, out] (= or +=) x [N, in] @ weight[out, in]^T (+ bias), CPU float32: row or column blocks per thread, each
+// a single-threaded BLAS call. accumulate: y += x W^T (bias, if any, is left to the caller).
+bool fused_linear_applies(const at::Tensor& x, const at::Tensor& weight, const at::Tensor* bias);
+void fused_linear_into(const at::Tensor& x, const at::Tensor& weight, const at::Tensor* bias, at::Tensor& y,
+                       bool accumulate);
+
 // True when q/k/v are CPU float32 tensors and a CBLAS sgemm was found in the process (OpenBLAS or MKL).
 bool fused_attention_applies(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v);
 

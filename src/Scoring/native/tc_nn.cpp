@@ -60,6 +60,10 @@ void check_qkv(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {
 }
 }  // namespace
 
+TC_EXPORT void tc_nn_set_fused(int32_t on) { tc::set_fused_kernels(on != 0); }
+
+TC_EXPORT int32_t tc_nn_get_fused() { return tc::fused_kernels() ? 1 : 0; }
+
 TC_EXPORT tc_tensor tc_nn_embedding(tc_tensor weight, tc_tensor ids) {
   TC_OP_TRY
   return wrap(at::embedding(deref(weight), deref(ids)));
@@ -68,9 +72,16 @@ TC_EXPORT tc_tensor tc_nn_embedding(tc_tensor weight, tc_tensor ids) {
 
 TC_EXPORT tc_tensor tc_nn_linear(tc_tensor x, tc_tensor weight, tc_tensor bias) {
   TC_OP_TRY
+  auto &in = deref(x), &w = deref(weight);
+  const at::Tensor* bp = bias != nullptr ? &deref(bias) : nullptr;
+  if (tc::fused_linear_applies(in, w, bp)) {
+    at::Tensor y = at::empty({in.size(0), w.size(0)}, in.options());
+    tc::fused_linear_into(in, w, bp, y, /*accumulate=*/false);
+    return wrap(std::move(y));
+  }
   c10::optional<at::Tensor> b;
-  if (bias != nullptr) b = deref(bias);
-  return wrap(at::linear(deref(x), deref(weight), b));
+  if (bp != nullptr) b = *bp;
+  return wrap(at::linear(in, w, b));
   TC_CATCH(nullptr)
 }
 
@@ -137,7 +148,10 @@ TC_EXPORT int32_t tc_nn_linear_add_(tc_tensor h, tc_tensor x, tc_tensor weight, 
   auto &out = deref(h), &in = deref(x), &w = deref(weight);
   if (out.dim() != 2 || in.dim() != 2) throw std::invalid_argument("linear_add expects 2-d h and x");
   // The residual add rides on the GEMM's beta = 1: no separate pass over h, no [rows, out] temporary.
-  out.addmm_(in, w.t());
+  if (tc::fused_linear_applies(in, w, nullptr))
+    tc::fused_linear_into(in, w, nullptr, out, /*accumulate=*/true);
+  else
+    out.addmm_(in, w.t());
   if (bias != nullptr) out.add_(deref(bias));
   return 0;
   TC_CATCH(-1)

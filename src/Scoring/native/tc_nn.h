@@ -4,6 +4,9 @@
 
 typedef void* tc_tensor;
 
+// Fused CPU float32 kernels (tc_kernels.h) on (1, the default) or off (0: plain ATen ops), for benchmarks.
+TC_EXPORT void tc_nn_set_fused(int32_t on);
+TC_EXPORT int32_t tc_nn_get_fused();
 // weight [V, H], ids int64 [...] -> [..., H]
 TC_EXPORT tc_tensor tc_nn_embedding(tc_tensor weight, tc_tensor ids);
 // x [..., in] @ weight[out, in]^T + bias[out] (bias may be NULL)
