@@ -9,11 +9,17 @@ namespace TokenClean.Bench;
 /// Scoring throughput of base + reference on a ~60M-parameter Llama-shaped model (CPU, fp32), as FLOP/s against
 /// this machine's fp32 matmul rate measured in the same run; packing (auto) vs padding only; RSS over many batches.
 /// Usage: scoring [samples=32] [rssSamples=400] [rounds=2]; rounds 0 measures only the RSS.
+/// <c>scoring rss [samples=20000] [perCall=8]</c>: RSS over many calls of a small model (samples of 64–1024 tokens).
 /// </summary>
 internal static class ScoringBench
 {
     public static int Run(string[] args)
     {
+        if (args.Length > 0 && args[0] == "rss")
+        {
+            return RssSoak(args[1..]);
+        }
+
         var samples = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 32;
         var rssSamples = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 400;
         var rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2;
@@ -210,6 +216,79 @@ internal static class ScoringBench
         Console.WriteLine(FormattableString.Invariant($"RSS readings (MiB, one per call after warm-up): {string.Join(' ', series.Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))}"));
         Console.WriteLine(FormattableString.Invariant($"managed heap at the end: {GC.GetTotalMemory(forceFullCollection: false) / 1048576.0:F0} MiB, after a full collection {GC.GetTotalMemory(forceFullCollection: true) / 1048576.0:F0} MiB; live tensor handles {Torch.LiveHandles}"));
         Console.WriteLine(FormattableString.Invariant($"RSS over {count} samples (64-256 tokens, {perCall} per call, both models, {sw.Elapsed.TotalSeconds:F0} s): after warm-up min {readings[0]:F0} MiB, max {readings[^1]:F0} MiB, median {median:F0} MiB, spread {(readings[^1] - readings[0]) / median * 100:F1}%"));
+    }
+
+    // Invariant: RSS flat (±5%) over many scored samples after warm-up. A small model (the 60M one would take hours
+    // for 20k samples on 2 cores) with the same spread of lengths, so tensor sizes vary from call to call.
+    private static int RssSoak(string[] args)
+    {
+        var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20000;
+        var perCall = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8;
+        var root = Path.Combine(Path.GetTempPath(), "tc-bench-scoring-small");
+        var baseDir = Path.Combine(root, "base");
+        var refDir = Path.Combine(root, "ref");
+        var recipe = new CheckpointRecipe { Variant = "llama", Hidden = 64, Layers = 2, Heads = 4, KvHeads = 2, Intermediate = 192, Vocab = 4096, MaxPositions = 2048, Seed = 5 };
+        if (!File.Exists(Path.Combine(refDir, "model.safetensors")))
+        {
+            RandomCheckpoint.Create(recipe, baseDir);
+            RandomCheckpoint.Perturb(baseDir, refDir, 0.01, seed: 6);
+        }
+
+        Torch.ApplyDefaultThreads();
+        using var a = CausalLm.Load(baseDir);
+        using var b = CausalLm.Load(refDir);
+        Console.WriteLine(FormattableString.Invariant($"RSS soak: {count} samples of 64-1024 tokens, {perCall} per call, base + reference ({a.ParameterCount / 1e6:F2}M parameters each, {a.Config.Describe()}), libtorch {Torch.Version}, load {LoadAverage()}"));
+        var rng = new Random(7);
+        var proc = Process.GetCurrentProcess();
+        var calls = (count + perCall - 1) / perCall;
+        var warmup = calls / 10;
+        var rss = new double[calls];
+        var handles = Torch.LiveHandles;
+        long tokens = 0;
+        var sw = Stopwatch.StartNew();
+        var batch = new int[perCall][];
+        for (var c = 0; c < calls; c++)
+        {
+            for (var i = 0; i < perCall; i++)
+            {
+                batch[i] = Tokens(rng, rng.Next(64, 1025), recipe.Vocab);
+                tokens += batch[i].Length;
+            }
+
+            a.TokenLosses(batch);
+            b.TokenLosses(batch);
+            proc.Refresh();
+            rss[c] = proc.WorkingSet64 / 1048576.0;
+            if ((c + 1) % Math.Max(1, calls / 20) == 0)
+            {
+                Console.WriteLine(FormattableString.Invariant($"  {(c + 1) * perCall,6} samples {sw.Elapsed.TotalSeconds,6:F0} s  RSS {rss[c],7:F1} MiB  live handles {Torch.LiveHandles}  load {LoadAverage()}"));
+            }
+        }
+
+        var after = rss[warmup..];
+        var sorted = (double[])after.Clone();
+        Array.Sort(sorted);
+        var median = sorted[sorted.Length / 2];
+        // Least-squares slope over the calls after warm-up, in MiB per 1000 samples.
+        double mx = 0, my = 0, sxy = 0, sxx = 0;
+        for (var i = 0; i < after.Length; i++)
+        {
+            mx += i;
+            my += after[i];
+        }
+
+        mx /= after.Length;
+        my /= after.Length;
+        for (var i = 0; i < after.Length; i++)
+        {
+            sxy += (i - mx) * (after[i] - my);
+            sxx += (i - mx) * (i - mx);
+        }
+
+        var slope = sxx > 0 ? sxy / sxx * 1000.0 / perCall : 0;
+        Console.WriteLine(FormattableString.Invariant($"{calls} calls x 2 models, {tokens} tokens, {sw.Elapsed.TotalSeconds:F0} s ({tokens * 2 / sw.Elapsed.TotalSeconds:F0} tokens/s through a model); live handles {Torch.LiveHandles} (after load {handles})"));
+        Console.WriteLine(FormattableString.Invariant($"RSS after warm-up ({warmup * perCall} samples): first {after[0]:F1} MiB, last {after[^1]:F1} MiB, min {sorted[0]:F1}, max {sorted[^1]:F1}, median {median:F1} MiB, spread (max-min)/median {(sorted[^1] - sorted[0]) / median * 100:F1}%, slope {slope:F3} MiB per 1000 samples"));
+        return 0;
     }
 
     // fp32 n³ matmul FLOP/s per wall second and per CPU-second of this process.

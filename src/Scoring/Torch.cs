@@ -14,6 +14,7 @@ public static class Torch
     public static string Version => Marshal.PtrToStringUTF8(NativeMethods.TorchVersion()) ?? "unknown";
 
     private static int _threadsChosen;
+    private static int _memoryConfigured;
 
     /// <summary>
     /// Intra-op threads libtorch uses. Defaults to the number of cores available to this process once a model is
@@ -72,6 +73,21 @@ public static class Torch
 
         return result;
     }
+
+    /// <summary>
+    /// Once per process: glibc malloc settings that keep RSS flat over many scoring calls of varying sizes
+    /// (a fixed 32 MiB mmap threshold, two arenas). Called by <see cref="Models.CausalLm.Load"/>.
+    /// </summary>
+    internal static void ConfigureMemory()
+    {
+        if (Interlocked.Exchange(ref _memoryConfigured, 1) == 0)
+        {
+            NativeMethods.MemoryConfigure();
+        }
+    }
+
+    /// <summary>Returns the native heap's free memory to the OS (glibc malloc_trim); called after each scoring call.</summary>
+    internal static void ReleaseFreeMemory() => NativeMethods.MemoryTrim();
 
     /// <summary>Throws a <see cref="TorchException"/> naming the reason when <paramref name="device"/> is unusable.</summary>
     public static void CheckDevice(string device)

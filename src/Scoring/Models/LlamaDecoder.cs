@@ -10,6 +10,7 @@ namespace TokenClean.Scoring.Models;
 /// </remarks>
 internal sealed class LlamaDecoder : IDecoder
 {
+    private const long MlpBudgetBytes = 30L << 20;
     private readonly ModelConfig _c;
     private readonly ModelWeights _w;
     private readonly RotaryTable _rope;
@@ -50,24 +51,45 @@ internal sealed class LlamaDecoder : IDecoder
         var p = $"model.layers.{i}.";
         var eps = _c.NormEps;
         long qDim = (long)_c.NumHeads * _c.HeadDim, kvDim = (long)_c.NumKeyValueHeads * _c.HeadDim;
-        var x = h.RmsNorm(_w[p + "input_layernorm.weight"], eps);
-        var qkv = x.Linear(_w[p + "self_attn.qkv_proj.weight"], _w.Optional(p + "self_attn.qkv_proj.bias"));
-        var q = qkv.Narrow(1, 0, qDim).Reshape(n, _c.NumHeads, _c.HeadDim);
-        var k = qkv.Narrow(1, qDim, kvDim).Reshape(n, _c.NumKeyValueHeads, _c.HeadDim);
-        var v = qkv.Narrow(1, qDim + kvDim, kvDim).Reshape(n, _c.NumKeyValueHeads, _c.HeadDim);
-        if (_c.Architecture == Architecture.Qwen3)
+        Tensor a;
+        using (TensorScope.Begin())
         {
-            q = q.RmsNorm(_w[p + "self_attn.q_norm.weight"], eps);
-            k = k.RmsNorm(_w[p + "self_attn.k_norm.weight"], eps);
+            // Attention's intermediates (normed input, the qkv projection and its views) are freed on leaving this
+            // scope, before the MLP allocates: a lower peak means fewer fresh pages per call.
+            var x = h.RmsNorm(_w[p + "input_layernorm.weight"], eps);
+            var qkv = x.Linear(_w[p + "self_attn.qkv_proj.weight"], _w.Optional(p + "self_attn.qkv_proj.bias"));
+            var q = qkv.Narrow(1, 0, qDim).Reshape(n, _c.NumHeads, _c.HeadDim);
+            var k = qkv.Narrow(1, qDim, kvDim).Reshape(n, _c.NumKeyValueHeads, _c.HeadDim);
+            var v = qkv.Narrow(1, qDim + kvDim, kvDim).Reshape(n, _c.NumKeyValueHeads, _c.HeadDim);
+            if (_c.Architecture == Architecture.Qwen3)
+            {
+                q = q.RmsNorm(_w[p + "self_attn.q_norm.weight"], eps);
+                k = k.RmsNorm(_w[p + "self_attn.k_norm.weight"], eps);
+            }
+
+            _rope.Apply(q, positions, maxPosition);
+            _rope.Apply(k, positions, maxPosition);
+            a = layout.Attend(q, k, v, _scale, _c.LayerWindows[i]).Reshape(n, qDim).MoveToOuterScope();
         }
 
-        _rope.Apply(q, positions, maxPosition);
-        _rope.Apply(k, positions, maxPosition);
-        var a = layout.Attend(q, k, v, _scale, _c.LayerWindows[i]).Reshape(n, qDim);
         h.LinearAddInPlace(a, _w[p + "self_attn.o_proj.weight"], _w.Optional(p + "self_attn.o_proj.bias"));
-        x = h.RmsNorm(_w[p + "post_attention_layernorm.weight"], eps);
-        var gateUp = x.Linear(_w[p + "mlp.gate_up_proj.weight"], _w.Optional(p + "mlp.gate_up_proj.bias"));
-        h.LinearAddInPlace(gateUp.SwiGlu(), _w[p + "mlp.down_proj.weight"], _w.Optional(p + "mlp.down_proj.bias"));
+        a.Dispose();
+        var x2 = h.RmsNorm(_w[p + "post_attention_layernorm.weight"], eps);
+
+        // The MLP in row chunks whose [rows, 2 * intermediate] gate|up stays under glibc's 32 MiB mmap threshold, so it
+        // is reused from the heap instead of being mapped (and page-faulted) afresh in every layer.
+        var rows = Math.Max(64, MlpBudgetBytes / (8L * _c.IntermediateSize));
+        for (long r = 0; r < n; r += rows)
+        {
+            var len = Math.Min(rows, n - r);
+            var xr = len == n ? x2 : x2.Narrow(0, r, len);
+            var hr = len == n ? h : h.Narrow(0, r, len);
+            var gateUp = xr.Linear(_w[p + "mlp.gate_up_proj.weight"], _w.Optional(p + "mlp.gate_up_proj.bias"));
+            var act = gateUp.SwiGlu();
+            gateUp.Dispose();
+            hr.LinearAddInPlace(act, _w[p + "mlp.down_proj.weight"], _w.Optional(p + "mlp.down_proj.bias"));
+            act.Dispose();
+        }
     }
 
     public void Dispose()

@@ -56,6 +56,12 @@ internal static partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "tc_device_check", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int DeviceCheck(string device);
 
+    [LibraryImport(Library, EntryPoint = "tc_memory_configure")]
+    internal static partial int MemoryConfigure();
+
+    [LibraryImport(Library, EntryPoint = "tc_memory_trim")]
+    internal static partial int MemoryTrim();
+
     [LibraryImport(Library, EntryPoint = "tc_set_num_threads")]
     internal static partial void SetNumThreads(int n);
 

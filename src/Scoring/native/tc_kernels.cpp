@@ -45,24 +45,33 @@ const Blas& blas() {
 }
 
 // OpenBLAS (pthread build) would start its own threads inside each of our OpenMP workers: 2 x 2 threads on 2 cores
-// and a lock around its level-3 server. While a fused kernel runs, each worker calls BLAS single-threaded.
+// and a lock around its level-3 server. While a fused kernel runs, each worker calls BLAS single-threaded. The
+// setting is process-wide: the first kernel to enter saves it, the last to leave restores it, so kernels running
+// concurrently on other threads (two models scored at once) never leave OpenBLAS stuck at one thread.
 class SingleThreadedBlas {
  public:
   SingleThreadedBlas() {
     const Blas& b = blas();
-    if (b.set_threads != nullptr) {
+    if (b.set_threads == nullptr) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (users_++ == 0) {
       saved_ = b.get_threads();
       if (saved_ != 1) b.set_threads(1);
     }
   }
   ~SingleThreadedBlas() {
-    if (saved_ > 1) blas().set_threads(saved_);
+    const Blas& b = blas();
+    if (b.set_threads == nullptr) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (--users_ == 0 && saved_ > 1) b.set_threads(saved_);
   }
   SingleThreadedBlas(const SingleThreadedBlas&) = delete;
   SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
 
  private:
-  int saved_ = 0;
+  static inline std::mutex mutex_;
+  static inline int users_ = 0;
+  static inline int saved_ = 0;
 };
 
 // Work items handed out one at a time from a shared counter: on a shared machine one thread may be descheduled,
@@ -314,13 +323,14 @@ at::Tensor fused_attention(const at::Tensor& q_in, const at::Tensor& k_in, const
   const float alpha = static_cast<float>(scale);
   const sgemm_fn sgemm = blas().sgemm;
   const int threads = at::get_num_threads();
-  std::vector<std::vector<float>> scratch(threads);
   std::atomic<int64_t> next{0};
   const int64_t count = static_cast<int64_t>(tasks.size());
   SingleThreadedBlas single;
   at::parallel_for(0, std::min<int64_t>(threads, count), 1, [&](int64_t, int64_t) {
-    std::vector<float>& buf = scratch[at::get_thread_num()];
-    buf.resize(kBlock * max_keys + kBlock);
+    // Kept per worker thread across calls (grows to the longest sequence seen, ~1 MiB at 2048 keys): no allocator
+    // traffic per call, so varying lengths do not fragment the heap.
+    thread_local std::vector<float> buf;
+    if (buf.size() < static_cast<size_t>(kBlock * max_keys + kBlock)) buf.resize(kBlock * max_keys + kBlock);
     float* scores = buf.data();
     float* inv = scores + kBlock * max_keys;
     for (int64_t t = next.fetch_add(1); t < count; t = next.fetch_add(1)) {
