@@ -214,7 +214,7 @@ internal static class ScoringBench
         readings.Sort();
         var median = readings[readings.Count / 2];
         Console.WriteLine(FormattableString.Invariant($"RSS readings (MiB, one per call after warm-up): {string.Join(' ', series.Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))}"));
-        Console.WriteLine(FormattableString.Invariant($"managed heap at the end: {GC.GetTotalMemory(forceFullCollection: false) / 1048576.0:F0} MiB, after a full collection {GC.GetTotalMemory(forceFullCollection: true) / 1048576.0:F0} MiB; live tensor handles {Torch.LiveHandles}"));
+        Console.WriteLine(FormattableString.Invariant($"managed heap at the end: {GC.GetTotalMemory(forceFullCollection: false) / 1048576.0:F0} MiB, {GcLine()}; live tensor handles {Torch.LiveHandles}"));
         Console.WriteLine(FormattableString.Invariant($"RSS over {count} samples (64-256 tokens, {perCall} per call, both models, {sw.Elapsed.TotalSeconds:F0} s): after warm-up min {readings[0]:F0} MiB, max {readings[^1]:F0} MiB, median {median:F0} MiB, spread {(readings[^1] - readings[0]) / median * 100:F1}%"));
     }
 
@@ -224,10 +224,10 @@ internal static class ScoringBench
     {
         var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20000;
         var perCall = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8;
-        var root = Path.Combine(Path.GetTempPath(), "tc-bench-scoring-small");
+        var root = Path.Combine(Path.GetTempPath(), "tc-bench-scoring-soak");
         var baseDir = Path.Combine(root, "base");
         var refDir = Path.Combine(root, "ref");
-        var recipe = new CheckpointRecipe { Variant = "llama", Hidden = 64, Layers = 2, Heads = 4, KvHeads = 2, Intermediate = 192, Vocab = 4096, MaxPositions = 2048, Seed = 5 };
+        var recipe = new CheckpointRecipe { Variant = "llama", Hidden = 64, Layers = 2, Heads = 2, KvHeads = 1, Intermediate = 192, Vocab = 1024, MaxPositions = 2048, Seed = 5 };
         if (!File.Exists(Path.Combine(refDir, "model.safetensors")))
         {
             RandomCheckpoint.Create(recipe, baseDir);
@@ -261,7 +261,7 @@ internal static class ScoringBench
             rss[c] = proc.WorkingSet64 / 1048576.0;
             if ((c + 1) % Math.Max(1, calls / 20) == 0)
             {
-                Console.WriteLine(FormattableString.Invariant($"  {(c + 1) * perCall,6} samples {sw.Elapsed.TotalSeconds,6:F0} s  RSS {rss[c],7:F1} MiB  live handles {Torch.LiveHandles}  load {LoadAverage()}"));
+                Console.WriteLine(FormattableString.Invariant($"  {(c + 1) * perCall,6} samples {sw.Elapsed.TotalSeconds,6:F0} s  RSS {rss[c],7:F1} MiB  {GcLine()}  live handles {Torch.LiveHandles}  load {LoadAverage()}"));
             }
         }
 
@@ -289,6 +289,14 @@ internal static class ScoringBench
         Console.WriteLine(FormattableString.Invariant($"{calls} calls x 2 models, {tokens} tokens, {sw.Elapsed.TotalSeconds:F0} s ({tokens * 2 / sw.Elapsed.TotalSeconds:F0} tokens/s through a model); live handles {Torch.LiveHandles} (after load {handles})"));
         Console.WriteLine(FormattableString.Invariant($"RSS after warm-up ({warmup * perCall} samples): first {after[0]:F1} MiB, last {after[^1]:F1} MiB, min {sorted[0]:F1}, max {sorted[^1]:F1}, median {median:F1} MiB, spread (max-min)/median {(sorted[^1] - sorted[0]) / median * 100:F1}%, slope {slope:F3} MiB per 1000 samples"));
         return 0;
+    }
+
+    // The managed side of RSS: what the GC has committed, and how many collections ran (a run too short for a gen0
+    // collection shows the gen0 budget filling as a steady "creep" of RSS).
+    private static string GcLine()
+    {
+        var info = GC.GetGCMemoryInfo();
+        return FormattableString.Invariant($"GC committed {info.TotalCommittedBytes / 1048576.0,6:F1} MiB (gen0/1/2 collections {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)})");
     }
 
     // fp32 n³ matmul FLOP/s per wall second and per CPU-second of this process.
