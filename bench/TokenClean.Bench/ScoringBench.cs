@@ -10,6 +10,7 @@ namespace TokenClean.Bench;
 /// this machine's fp32 matmul rate measured in the same run; packing (auto) vs padding only; RSS over many batches.
 /// Usage: scoring [samples=32] [rssSamples=400] [rounds=2]; rounds 0 measures only the RSS.
 /// <c>scoring rss [samples=20000] [perCall=8]</c>: RSS over many calls of a small model (samples of 64–1024 tokens).
+/// <c>scoring shapes [rounds=3]</c>: GEMM rate of the model's projection shapes, fused kernel vs plain ATen.
 /// </summary>
 internal static class ScoringBench
 {
@@ -18,6 +19,11 @@ internal static class ScoringBench
         if (args.Length > 0 && args[0] == "rss")
         {
             return RssSoak(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "shapes")
+        {
+            return Shapes(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3);
         }
 
         var samples = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 32;
@@ -289,6 +295,71 @@ internal static class ScoringBench
         Console.WriteLine(FormattableString.Invariant($"{calls} calls x 2 models, {tokens} tokens, {sw.Elapsed.TotalSeconds:F0} s ({tokens * 2 / sw.Elapsed.TotalSeconds:F0} tokens/s through a model); live handles {Torch.LiveHandles} (after load {handles})"));
         Console.WriteLine(FormattableString.Invariant($"RSS after warm-up ({warmup * perCall} samples): first {after[0]:F1} MiB, last {after[^1]:F1} MiB, min {sorted[0]:F1}, max {sorted[^1]:F1}, median {median:F1} MiB, spread (max-min)/median {(sorted[^1] - sorted[0]) / median * 100:F1}%, slope {slope:F3} MiB per 1000 samples"));
         return 0;
+    }
+
+    // GEMM rate of the model's projection shapes, fused kernel vs plain ATen (at::linear), next to the 1024³ matmul.
+    private static int Shapes(int rounds)
+    {
+        Torch.ApplyDefaultThreads();
+        (string Name, int Rows, int In, int Out)[] shapes =
+        [
+            ("qkv 4096x512 -> 1536", 4096, 512, 1536),
+            ("gate|up 2792x512 -> 2816", 2792, 512, 2816),
+            ("down 2792x1408 -> 512", 2792, 1408, 512),
+            ("o 4096x512 -> 512", 4096, 512, 512),
+            ("LM head 262x512 -> 32000", 262, 512, 32000),
+            ("LM head 1024x512 -> 32000", 1024, 512, 32000),
+        ];
+        Console.WriteLine(FormattableString.Invariant($"libtorch {Torch.Version}, {Torch.NumThreads} threads, load {LoadAverage()}"));
+        for (var round = 0; round < rounds; round++)
+        {
+            var line = new System.Text.StringBuilder(FormattableString.Invariant($"round {round}: matmul 1024^3 {MatmulRate(1024, TimeSpan.FromSeconds(1)).Wall / 1e9:F1} GFLOP/s"));
+            foreach (var (name, rows, inDim, outDim) in shapes)
+            {
+                using var scope = TensorScope.Begin();
+                var x = Tensor.FromArray(RandomFloats(rows * inDim, 1), rows, inDim);
+                var w = Tensor.FromArray(RandomFloats(outDim * inDim, 2), outDim, inDim);
+                line.Append(FormattableString.Invariant($" | {name}: fused {LinearRate(x, w, true) / 1e9:F1}, ATen {LinearRate(x, w, false) / 1e9:F1}"));
+            }
+
+            Console.WriteLine(line.ToString());
+        }
+
+        return 0;
+    }
+
+    private static double LinearRate(Tensor x, Tensor w, bool fused)
+    {
+        Torch.FusedKernels = fused;
+        try
+        {
+            x.Linear(w).Dispose();
+            var reps = 0;
+            var sw = Stopwatch.StartNew();
+            while (sw.Elapsed < TimeSpan.FromSeconds(1))
+            {
+                x.Linear(w).Dispose();
+                reps++;
+            }
+
+            return 2.0 * x.Size(0) * x.Size(1) * w.Size(0) * reps / sw.Elapsed.TotalSeconds;
+        }
+        finally
+        {
+            Torch.FusedKernels = true;
+        }
+    }
+
+    private static float[] RandomFloats(int n, int seed)
+    {
+        var rng = new Random(seed);
+        var a = new float[n];
+        for (var i = 0; i < n; i++)
+        {
+            a[i] = (float)(rng.NextDouble() - 0.5);
+        }
+
+        return a;
     }
 
     // The managed side of RSS: what the GC has committed, and how many collections ran (a run too short for a gen0
