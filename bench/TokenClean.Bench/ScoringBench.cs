@@ -67,11 +67,13 @@ internal static class ScoringBench
         // The build machines are shared: alternate the legs and measure the matmul rate between them, so load that
         // comes and goes biases neither the ratio to the matmul rate nor the comparison between legs. Legs: auto
         // (packing or padding by cost, fused kernels), padding only (fused kernels), auto with plain ATen ops.
-        var legs = new (string Name, CausalLm Base, CausalLm Ref, bool Fused)[]
+        var threads = Torch.NumThreads;
+        var legs = new (string Name, CausalLm Base, CausalLm Ref, bool Fused, int Threads)[]
         {
-            ("auto", auto, reference, true),
-            ("padded only", basePadded, refPadded, true),
-            ("auto, ATen ops", auto, reference, false),
+            ("auto", auto, reference, true, threads),
+            ("padded only", basePadded, refPadded, true, threads),
+            ("auto, ATen ops", auto, reference, false, threads),
+            ("auto, 1 intra-op thread", auto, reference, true, 1),
         };
         var wall = new double[legs.Length];
         var cpu = new double[legs.Length];
@@ -87,8 +89,10 @@ internal static class ScoringBench
             for (var l = 0; l < legs.Length; l++)
             {
                 Torch.FusedKernels = legs[l].Fused;
+                Torch.NumThreads = legs[l].Threads;
                 var (t, s1, c1, f) = Score(legs[l].Base, legs[l].Ref, batch, matmulParams);
                 Torch.FusedKernels = true;
+                Torch.NumThreads = threads;
                 var (after, afterCpu) = MatmulRate(1024, TimeSpan.FromSeconds(2));
                 (tokens, flops) = (t, f);
                 wall[l] += s1;
