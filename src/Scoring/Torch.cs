@@ -15,6 +15,7 @@ public static class Torch
 
     private static int _threadsChosen;
     private static int _memoryConfigured;
+    private static bool _keepMallocDefaults;
 
     /// <summary>
     /// Intra-op threads libtorch uses. Defaults to the number of cores available to this process once a model is
@@ -78,16 +79,30 @@ public static class Torch
     /// Once per process: glibc malloc settings that keep RSS flat over many scoring calls of varying sizes
     /// (a fixed 32 MiB mmap threshold, two arenas). Called by <see cref="Models.CausalLm.Load"/>.
     /// </summary>
+    /// <remarks>
+    /// <c>TOKENCLEAN_NATIVE_MEMORY=default</c> leaves glibc's defaults alone and skips the trim after each call (for
+    /// comparisons, or when another allocator is preloaded).
+    /// </remarks>
     internal static void ConfigureMemory()
     {
         if (Interlocked.Exchange(ref _memoryConfigured, 1) == 0)
         {
-            NativeMethods.MemoryConfigure();
+            _keepMallocDefaults = string.Equals(Environment.GetEnvironmentVariable("TOKENCLEAN_NATIVE_MEMORY"), "default", StringComparison.OrdinalIgnoreCase);
+            if (!_keepMallocDefaults)
+            {
+                NativeMethods.MemoryConfigure();
+            }
         }
     }
 
     /// <summary>Returns the native heap's free memory to the OS (glibc malloc_trim); called after each scoring call.</summary>
-    internal static void ReleaseFreeMemory() => NativeMethods.MemoryTrim();
+    internal static void ReleaseFreeMemory()
+    {
+        if (!_keepMallocDefaults)
+        {
+            NativeMethods.MemoryTrim();
+        }
+    }
 
     /// <summary>Throws a <see cref="TorchException"/> naming the reason when <paramref name="device"/> is unusable.</summary>
     public static void CheckDevice(string device)
