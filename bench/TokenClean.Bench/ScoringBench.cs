@@ -9,7 +9,7 @@ namespace TokenClean.Bench;
 /// Scoring throughput of base + reference on a ~60M-parameter Llama-shaped model (CPU, fp32), as FLOP/s against
 /// this machine's fp32 matmul rate measured in the same run; packing (auto) vs padding only; RSS over many batches.
 /// Usage: scoring [samples=32] [rssSamples=400] [rounds=2]; rounds 0 measures only the RSS.
-/// <c>scoring rss [samples=20000] [perCall=8]</c>: RSS over many calls of a small model (samples of 64–1024 tokens).
+/// <c>scoring rss [samples=20000] [perCall=8] [aten]</c>: RSS over many calls of a small model (samples of 64–1024 tokens).
 /// <c>scoring shapes [rounds=3]</c>: GEMM rate of the model's projection shapes, fused kernel vs plain ATen.
 /// </summary>
 internal static class ScoringBench
@@ -234,6 +234,7 @@ internal static class ScoringBench
     {
         var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20000;
         var perCall = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8;
+        Torch.FusedKernels = !(args.Length > 2 && args[2] == "aten"); // "aten": plain ATen ops, as the engine was before the fused kernels
         var root = Path.Combine(Path.GetTempPath(), "tc-bench-scoring-soak");
         var baseDir = Path.Combine(root, "base");
         var refDir = Path.Combine(root, "ref");
@@ -247,7 +248,7 @@ internal static class ScoringBench
         Torch.ApplyDefaultThreads();
         using var a = CausalLm.Load(baseDir);
         using var b = CausalLm.Load(refDir);
-        Console.WriteLine(FormattableString.Invariant($"RSS soak: {count} samples of 64-1024 tokens, {perCall} per call, base + reference ({a.ParameterCount / 1e6:F2}M parameters each, {a.Config.Describe()}), libtorch {Torch.Version}, load {LoadAverage()}"));
+        Console.WriteLine(FormattableString.Invariant($"RSS soak: {count} samples of 64-1024 tokens, {perCall} per call, base + reference ({a.ParameterCount / 1e6:F2}M parameters each, {a.Config.Describe()}), libtorch {Torch.Version}, {(Torch.FusedKernels ? "fused kernels" : "plain ATen ops")}, malloc {Environment.GetEnvironmentVariable("TOKENCLEAN_NATIVE_MEMORY") ?? "tuned"}, load {LoadAverage()}"));
         var rng = new Random(7);
         var proc = Process.GetCurrentProcess();
         var calls = (count + perCall - 1) / perCall;
