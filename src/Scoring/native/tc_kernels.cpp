@@ -255,12 +255,13 @@ void fused_linear_into(const at::Tensor& x, const at::Tensor& weight, const at::
   float* yp = y.data_ptr<float>();
   const int64_t xs = x.stride(0), ys = y.stride(0);
   const int64_t threads = at::get_num_threads();
-  // Row blocks when there are enough rows (every task streams the whole weight, once per block), else column blocks.
-  // Several tasks per thread, handed out dynamically, so a descheduled thread does not hold up the other.
-  const bool by_rows = rows >= 64 * threads;
+  // Each task packs its share of one operand and all of the other: row blocks repack the whole weight per block,
+  // column blocks the whole input. Split the bigger of the two (the LM head's 32k-row weight: columns). Several tasks
+  // per thread, handed out dynamically, so a descheduled thread does not hold up the other.
+  const bool by_rows = (rows >= outs && rows >= 64 * threads) || outs < 64 * threads;
   const int64_t extent = by_rows ? rows : outs;
   int64_t block = std::max<int64_t>(by_rows ? 32 : 64, (extent + threads * 4 - 1) / (threads * 4));
-  block = std::min<int64_t>(block, by_rows ? 256 : extent);
+  block = std::min<int64_t>(block, by_rows ? 512 : extent);
   block = (block + 15) / 16 * 16;
   const int64_t tasks = (extent + block - 1) / block;
   const float* bp = bias != nullptr ? bias->data_ptr<float>() : nullptr;
