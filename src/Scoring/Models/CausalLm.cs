@@ -78,11 +78,12 @@ public sealed class CausalLm : ITokenLossModel
             parameters += n;
         }
 
+        options ??= new ScoringOptions();
         IDecoder decoder = config.Architecture == Architecture.Gpt2
             ? new Gpt2Decoder(config, weights)
-            : new LlamaDecoder(config, weights, dtype, device);
+            : new LlamaDecoder(config, weights, dtype, device, options.MlpChunkBytes);
         var name = version ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
-        return new CausalLm(config, decoder, name, device, dtype, options ?? new ScoringOptions(), parameters);
+        return new CausalLm(config, decoder, name, device, dtype, options, parameters);
     }
 
     /// <inheritdoc />

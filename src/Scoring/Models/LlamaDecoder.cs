@@ -10,15 +10,16 @@ namespace TokenClean.Scoring.Models;
 /// </remarks>
 internal sealed class LlamaDecoder : IDecoder
 {
-    private const long MlpBudgetBytes = 30L << 20;
     private readonly ModelConfig _c;
+    private readonly long _mlpChunkBytes;
     private readonly ModelWeights _w;
     private readonly RotaryTable _rope;
     private readonly double _scale;
 
-    public LlamaDecoder(ModelConfig config, ModelWeights weights, DType dtype, string device)
+    public LlamaDecoder(ModelConfig config, ModelWeights weights, DType dtype, string device, long mlpChunkBytes)
     {
         _c = config;
+        _mlpChunkBytes = mlpChunkBytes;
         _w = weights;
         _rope = new RotaryTable(config, dtype, device);
         _scale = 1.0 / Math.Sqrt(config.HeadDim);
@@ -78,7 +79,7 @@ internal sealed class LlamaDecoder : IDecoder
 
         // The MLP in row chunks whose [rows, 2 * intermediate] gate|up stays under glibc's 32 MiB mmap threshold, so it
         // is reused from the heap instead of being mapped (and page-faulted) afresh in every layer.
-        var rows = Math.Max(64, MlpBudgetBytes / (8L * _c.IntermediateSize));
+        var rows = Math.Max(64, _mlpChunkBytes / (8L * _c.IntermediateSize));
         for (long r = 0; r < n; r += rows)
         {
             var len = Math.Min(rows, n - r);

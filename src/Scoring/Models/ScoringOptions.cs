@@ -12,4 +12,10 @@ public sealed record ScoringOptions
 
     /// <summary>Rows per LM-head + cross-entropy chunk: bounds the float32 logits to chunk × vocab.</summary>
     public int LmHeadChunkTokens { get; init; } = 1024;
+
+    /// <summary>
+    /// Bytes of the [rows, 2 × intermediate] gate|up activations per MLP chunk (30 MiB keeps them under glibc's
+    /// mmap threshold). Internal: tests shrink it to exercise the chunked path on tiny models.
+    /// </summary>
+    internal long MlpChunkBytes { get; init; } = 30L << 20;
 }
