@@ -9,11 +9,23 @@ namespace TokenClean.Bench;
 /// Scoring throughput of base + reference on a ~60M-parameter Llama-shaped model (CPU, fp32), as FLOP/s against
 /// this machine's fp32 matmul rate measured in the same run; packing (auto) vs padding only; RSS over many batches.
 /// Usage: scoring [samples=32] [rssSamples=400] [rounds=2]; rounds 0 measures only the RSS.
+/// <c>scoring rss [samples=20000] [perCall=8] [aten]</c>: RSS over many calls of a small model (samples of 64–1024 tokens).
+/// <c>scoring shapes [rounds=3]</c>: GEMM rate of the model's projection shapes, fused kernel vs plain ATen.
 /// </summary>
 internal static class ScoringBench
 {
     public static int Run(string[] args)
     {
+        if (args.Length > 0 && args[0] == "rss")
+        {
+            return RssSoak(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "shapes")
+        {
+            return Shapes(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3);
+        }
+
         var samples = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 32;
         var rssSamples = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 400;
         var rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2;
@@ -52,23 +64,46 @@ internal static class ScoringBench
         using var basePadded = CausalLm.Load(baseDir, options: paddedOpts);
         using var refPadded = CausalLm.Load(refDir, options: paddedOpts);
 
-        // The build machines are shared: alternate the two modes and measure the matmul rate next to each run,
-        // so load that comes and goes biases neither the ratio to the matmul rate nor auto vs padded.
-        double autoSeconds = 0, paddedSeconds = 0, autoMatmul = 0, paddedMatmul = 0, flops = 0;
+        // The build machines are shared: alternate the legs and measure the matmul rate between them, so load that
+        // comes and goes biases neither the ratio to the matmul rate nor the comparison between legs. Legs: auto
+        // (packing or padding by cost, fused kernels), padding only (fused kernels), auto with plain ATen ops.
+        var threads = Torch.NumThreads;
+        var legs = new (string Name, CausalLm Base, CausalLm Ref, bool Fused, int Threads)[]
+        {
+            ("auto", auto, reference, true, threads),
+            ("padded only", basePadded, refPadded, true, threads),
+            ("auto, ATen ops", auto, reference, false, threads),
+            ("auto, 1 intra-op thread", auto, reference, true, 1),
+        };
+        var wall = new double[legs.Length];
+        var cpu = new double[legs.Length];
+        var matmulWall = new double[legs.Length];
+        var matmulCpu = new double[legs.Length];
+        double flops = 0;
         long tokens = 0;
         for (var round = 0; round < rounds; round++)
         {
-            var m0 = MatmulRate(1024, TimeSpan.FromSeconds(2));
-            var (t, s1, f) = Score(auto, reference, batch, matmulParams);
-            var m1 = MatmulRate(1024, TimeSpan.FromSeconds(2));
-            var (_, s2, _) = Score(basePadded, refPadded, batch, matmulParams);
-            var m2 = MatmulRate(1024, TimeSpan.FromSeconds(2));
-            Console.WriteLine(FormattableString.Invariant($"round {round}: auto {s1:F2} s ({f / s1 / 1e9:F1} GFLOP/s), padded {s2:F2} s, matmul {m0 / 1e9:F1} / {m1 / 1e9:F1} / {m2 / 1e9:F1} GFLOP/s"));
-            (tokens, flops) = (t, f);
-            autoSeconds += s1;
-            paddedSeconds += s2;
-            autoMatmul += (m0 + m1) / 2 * s1;
-            paddedMatmul += (m1 + m2) / 2 * s2;
+            var line = new System.Text.StringBuilder(FormattableString.Invariant($"round {round}:"));
+            var (before, beforeCpu) = MatmulRate(1024, TimeSpan.FromSeconds(2));
+            line.Append(FormattableString.Invariant($" matmul {before / 1e9:F1}"));
+            for (var l = 0; l < legs.Length; l++)
+            {
+                Torch.FusedKernels = legs[l].Fused;
+                Torch.NumThreads = legs[l].Threads;
+                var (t, s1, c1, f) = Score(legs[l].Base, legs[l].Ref, batch, matmulParams);
+                Torch.FusedKernels = true;
+                Torch.NumThreads = threads;
+                var (after, afterCpu) = MatmulRate(1024, TimeSpan.FromSeconds(2));
+                (tokens, flops) = (t, f);
+                wall[l] += s1;
+                cpu[l] += c1;
+                matmulWall[l] += (before + after) / 2 * s1; // time-weighted: the matmul rate around this leg
+                matmulCpu[l] += (beforeCpu + afterCpu) / 2 * c1;
+                line.Append(FormattableString.Invariant($" | {legs[l].Name} {s1:F2} s ({f / s1 / 1e9:F1} GFLOP/s) | matmul {after / 1e9:F1}"));
+                (before, beforeCpu) = (after, afterCpu);
+            }
+
+            Console.WriteLine(line.Append(FormattableString.Invariant($" GFLOP/s, load {LoadAverage()}")).ToString());
         }
 
         if (rounds == 0)
@@ -77,16 +112,25 @@ internal static class ScoringBench
             return 0;
         }
 
-        var matmul = autoMatmul / autoSeconds; // time-weighted matmul rate around the auto runs
-        var rate = flops * rounds / autoSeconds;
-        Console.WriteLine(FormattableString.Invariant($"auto (pack/pad by cost): {samples} samples, {tokens} tokens x 2 models, {rounds} rounds: {tokens * rounds / autoSeconds:F0} tokens/s (each token through both models)"));
-        Console.WriteLine(FormattableString.Invariant($"  {rate / 1e9:F1} GFLOP/s = {rate / matmul * 100:F1}% of the matmul rate measured around it ({matmul / 1e9:F1} GFLOP/s); task formula 2 x 2 x all params x tokens: {4.0 * auto.ParameterCount * tokens * rounds / autoSeconds / matmul * 100:F1}%"));
-        Console.WriteLine(FormattableString.Invariant($"padded only: {tokens * rounds / paddedSeconds:F0} tokens/s ({flops * rounds / paddedSeconds / (paddedMatmul / paddedSeconds) * 100:F1}% of its matmul rate); auto is {paddedSeconds / autoSeconds:F2}x padding-only"));
+        var attentionFlops = flops - (4.0 * matmulParams * tokens); // both models' causal attention
+        var taskFlops = (4.0 * auto.ParameterCount * tokens) + attentionFlops;
+        Console.WriteLine(FormattableString.Invariant($"{samples} samples, {tokens} tokens x 2 models, {rounds} rounds; engine FLOPs {flops / 1e9:F1} G per run (matmuls + causal attention), task formula {taskFlops / 1e9:F1} G (2 models x 2 x all params x tokens + attention)"));
+        for (var l = 0; l < legs.Length; l++)
+        {
+            var matmul = matmulWall[l] / wall[l];
+            var rate = flops * rounds / wall[l];
+            var perCpu = flops * rounds / cpu[l];
+            Console.WriteLine(FormattableString.Invariant($"{legs[l].Name}: {tokens * rounds / wall[l]:F0} tokens/s (each token through both models), {rate / 1e9:F1} GFLOP/s = {rate / matmul * 100:F1}% of the matmul rate around it ({matmul / 1e9:F1} GFLOP/s); task formula {taskFlops * rounds / wall[l] / matmul * 100:F1}%; per CPU-second {perCpu / (matmulCpu[l] / cpu[l]) * 100:F1}% of the matmul's"));
+        }
+
+        Console.WriteLine(FormattableString.Invariant($"auto is {wall[1] / wall[0]:F2}x padding-only and {wall[2] / wall[0]:F2}x the plain-ATen engine (wall time)"));
+
+        Profile(auto, reference, batch);
 
         // A call whose samples differ a lot in length (one long, several short): where packing pays off.
         int[][] skewed = [batch[0][..Math.Min(1000, batch[0].Length)], batch[1][..64], batch[2][..64], batch[3][..64], batch[4][..64]];
-        var (_, skewAuto, _) = Score(auto, reference, skewed, matmulParams);
-        var (_, skewPadded, _) = Score(basePadded, refPadded, skewed, matmulParams);
+        var (_, skewAuto, _, _) = Score(auto, reference, skewed, matmulParams);
+        var (_, skewPadded, _, _) = Score(basePadded, refPadded, skewed, matmulParams);
         Console.WriteLine(FormattableString.Invariant($"skewed call ({skewed[0].Length} + 4 x 64 tokens): auto {skewAuto:F2} s, padded only {skewPadded:F2} s: auto is {skewPadded / skewAuto:F2}x padding-only"));
 
         if (rssSamples > 0)
@@ -97,7 +141,40 @@ internal static class ScoringBench
         return 0;
     }
 
-    private static (long Tokens, double Seconds, double Flops) Score(CausalLm a, CausalLm b, int[][] batch, double matmulParams)
+    // Where the time goes: wall time per native op over one auto run of both models.
+    private static void Profile(CausalLm a, CausalLm b, int[][] batch)
+    {
+        var sw = Stopwatch.StartNew();
+        Torch.StartProfiling();
+        a.TokenLosses(batch);
+        b.TokenLosses(batch);
+        var ops = Torch.StopProfiling();
+        var total = sw.Elapsed.TotalSeconds;
+        Console.WriteLine(FormattableString.Invariant($"profile of one auto run ({total:F2} s wall, load {LoadAverage()}):"));
+        double inOps = 0;
+        foreach (var op in ops.OrderByDescending(o => o.Seconds))
+        {
+            inOps += op.Seconds;
+            Console.WriteLine(FormattableString.Invariant($"  {op.Op,-28} {op.Calls,6} calls {op.Seconds,8:F3} s {op.Seconds / total * 100,5:F1}%"));
+        }
+
+        Console.WriteLine(FormattableString.Invariant($"  {"outside native ops",-28} {"",6}       {total - inOps,8:F3} s {(total - inOps) / total * 100,5:F1}%"));
+    }
+
+    /// <summary>The 1-minute load average (/proc/loadavg), to print next to figures taken on a shared machine.</summary>
+    internal static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
+    }
+
+    private static (long Tokens, double Seconds, double CpuSeconds, double Flops) Score(CausalLm a, CausalLm b, int[][] batch, double matmulParams)
     {
         long tokens = 0;
         double attention = 0;
@@ -109,12 +186,14 @@ internal static class ScoringBench
             attention += 2.0 * s.Length * (double)s.Length * cfg.NumHeads * cfg.HeadDim * cfg.NumLayers;
         }
 
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         a.TokenLosses(batch);
         b.TokenLosses(batch);
         var seconds = sw.Elapsed.TotalSeconds;
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
         var flops = 2 * ((2.0 * matmulParams * tokens) + attention);
-        return (tokens, seconds, flops);
+        return (tokens, seconds, cpu, flops);
     }
 
     private static void Rss(CausalLm a, CausalLm b, int count, int vocab)
@@ -145,11 +224,159 @@ internal static class ScoringBench
         readings.Sort();
         var median = readings[readings.Count / 2];
         Console.WriteLine(FormattableString.Invariant($"RSS readings (MiB, one per call after warm-up): {string.Join(' ', series.Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))}"));
-        Console.WriteLine(FormattableString.Invariant($"managed heap at the end: {GC.GetTotalMemory(forceFullCollection: false) / 1048576.0:F0} MiB, after a full collection {GC.GetTotalMemory(forceFullCollection: true) / 1048576.0:F0} MiB; live tensor handles {Torch.LiveHandles}"));
+        Console.WriteLine(FormattableString.Invariant($"managed heap at the end: {GC.GetTotalMemory(forceFullCollection: false) / 1048576.0:F0} MiB, {GcLine()}; live tensor handles {Torch.LiveHandles}"));
         Console.WriteLine(FormattableString.Invariant($"RSS over {count} samples (64-256 tokens, {perCall} per call, both models, {sw.Elapsed.TotalSeconds:F0} s): after warm-up min {readings[0]:F0} MiB, max {readings[^1]:F0} MiB, median {median:F0} MiB, spread {(readings[^1] - readings[0]) / median * 100:F1}%"));
     }
 
-    private static double MatmulRate(int n, TimeSpan duration)
+    // Invariant: RSS flat (±5%) over many scored samples after warm-up. A small model (the 60M one would take hours
+    // for 20k samples on 2 cores) with the same spread of lengths, so tensor sizes vary from call to call.
+    private static int RssSoak(string[] args)
+    {
+        var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20000;
+        var perCall = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8;
+        Torch.FusedKernels = !(args.Length > 2 && args[2] == "aten"); // "aten": plain ATen ops, as the engine was before the fused kernels
+        var root = Path.Combine(Path.GetTempPath(), "tc-bench-scoring-soak");
+        var baseDir = Path.Combine(root, "base");
+        var refDir = Path.Combine(root, "ref");
+        var recipe = new CheckpointRecipe { Variant = "llama", Hidden = 64, Layers = 2, Heads = 2, KvHeads = 1, Intermediate = 192, Vocab = 1024, MaxPositions = 2048, Seed = 5 };
+        if (!File.Exists(Path.Combine(refDir, "model.safetensors")))
+        {
+            RandomCheckpoint.Create(recipe, baseDir);
+            RandomCheckpoint.Perturb(baseDir, refDir, 0.01, seed: 6);
+        }
+
+        Torch.ApplyDefaultThreads();
+        using var a = CausalLm.Load(baseDir);
+        using var b = CausalLm.Load(refDir);
+        Console.WriteLine(FormattableString.Invariant($"RSS soak: {count} samples of 64-1024 tokens, {perCall} per call, base + reference ({a.ParameterCount / 1e6:F2}M parameters each, {a.Config.Describe()}), libtorch {Torch.Version}, {(Torch.FusedKernels ? "fused kernels" : "plain ATen ops")}, malloc {Environment.GetEnvironmentVariable("TOKENCLEAN_NATIVE_MEMORY") ?? "tuned"}, load {LoadAverage()}"));
+        var rng = new Random(7);
+        var proc = Process.GetCurrentProcess();
+        var calls = (count + perCall - 1) / perCall;
+        var warmup = calls / 10;
+        var rss = new double[calls];
+        var handles = Torch.LiveHandles;
+        long tokens = 0;
+        var sw = Stopwatch.StartNew();
+        var batch = new int[perCall][];
+        for (var c = 0; c < calls; c++)
+        {
+            for (var i = 0; i < perCall; i++)
+            {
+                batch[i] = Tokens(rng, rng.Next(64, 1025), recipe.Vocab);
+                tokens += batch[i].Length;
+            }
+
+            a.TokenLosses(batch);
+            b.TokenLosses(batch);
+            proc.Refresh();
+            rss[c] = proc.WorkingSet64 / 1048576.0;
+            if ((c + 1) % Math.Max(1, calls / 20) == 0)
+            {
+                Console.WriteLine(FormattableString.Invariant($"  {(c + 1) * perCall,6} samples {sw.Elapsed.TotalSeconds,6:F0} s  RSS {rss[c],7:F1} MiB  {GcLine()}  live handles {Torch.LiveHandles}  load {LoadAverage()}"));
+            }
+        }
+
+        var after = rss[warmup..];
+        var sorted = (double[])after.Clone();
+        Array.Sort(sorted);
+        var median = sorted[sorted.Length / 2];
+        // Least-squares slope over the calls after warm-up, in MiB per 1000 samples.
+        double mx = 0, my = 0, sxy = 0, sxx = 0;
+        for (var i = 0; i < after.Length; i++)
+        {
+            mx += i;
+            my += after[i];
+        }
+
+        mx /= after.Length;
+        my /= after.Length;
+        for (var i = 0; i < after.Length; i++)
+        {
+            sxy += (i - mx) * (after[i] - my);
+            sxx += (i - mx) * (i - mx);
+        }
+
+        var slope = sxx > 0 ? sxy / sxx * 1000.0 / perCall : 0;
+        Console.WriteLine(FormattableString.Invariant($"{calls} calls x 2 models, {tokens} tokens, {sw.Elapsed.TotalSeconds:F0} s ({tokens * 2 / sw.Elapsed.TotalSeconds:F0} tokens/s through a model); live handles {Torch.LiveHandles} (after load {handles})"));
+        Console.WriteLine(FormattableString.Invariant($"RSS after warm-up ({warmup * perCall} samples): first {after[0]:F1} MiB, last {after[^1]:F1} MiB, min {sorted[0]:F1}, max {sorted[^1]:F1}, median {median:F1} MiB, spread (max-min)/median {(sorted[^1] - sorted[0]) / median * 100:F1}%, slope {slope:F3} MiB per 1000 samples"));
+        return 0;
+    }
+
+    // GEMM rate of the model's projection shapes, fused kernel vs plain ATen (at::linear), next to the 1024³ matmul.
+    private static int Shapes(int rounds)
+    {
+        Torch.ApplyDefaultThreads();
+        (string Name, int Rows, int In, int Out)[] shapes =
+        [
+            ("qkv 4096x512 -> 1536", 4096, 512, 1536),
+            ("gate|up 2792x512 -> 2816", 2792, 512, 2816),
+            ("down 2792x1408 -> 512", 2792, 1408, 512),
+            ("o 4096x512 -> 512", 4096, 512, 512),
+            ("LM head 262x512 -> 32000", 262, 512, 32000),
+            ("LM head 1024x512 -> 32000", 1024, 512, 32000),
+        ];
+        Console.WriteLine(FormattableString.Invariant($"libtorch {Torch.Version}, {Torch.NumThreads} threads, load {LoadAverage()}"));
+        for (var round = 0; round < rounds; round++)
+        {
+            var line = new System.Text.StringBuilder(FormattableString.Invariant($"round {round}: matmul 1024^3 {MatmulRate(1024, TimeSpan.FromSeconds(1)).Wall / 1e9:F1} GFLOP/s"));
+            foreach (var (name, rows, inDim, outDim) in shapes)
+            {
+                using var scope = TensorScope.Begin();
+                var x = Tensor.FromArray(RandomFloats(rows * inDim, 1), rows, inDim);
+                var w = Tensor.FromArray(RandomFloats(outDim * inDim, 2), outDim, inDim);
+                line.Append(FormattableString.Invariant($" | {name}: fused {LinearRate(x, w, true) / 1e9:F1}, ATen {LinearRate(x, w, false) / 1e9:F1}"));
+            }
+
+            Console.WriteLine(line.ToString());
+        }
+
+        return 0;
+    }
+
+    private static double LinearRate(Tensor x, Tensor w, bool fused)
+    {
+        Torch.FusedKernels = fused;
+        try
+        {
+            x.Linear(w).Dispose();
+            var reps = 0;
+            var sw = Stopwatch.StartNew();
+            while (sw.Elapsed < TimeSpan.FromSeconds(1))
+            {
+                x.Linear(w).Dispose();
+                reps++;
+            }
+
+            return 2.0 * x.Size(0) * x.Size(1) * w.Size(0) * reps / sw.Elapsed.TotalSeconds;
+        }
+        finally
+        {
+            Torch.FusedKernels = true;
+        }
+    }
+
+    private static float[] RandomFloats(int n, int seed)
+    {
+        var rng = new Random(seed);
+        var a = new float[n];
+        for (var i = 0; i < n; i++)
+        {
+            a[i] = (float)(rng.NextDouble() - 0.5);
+        }
+
+        return a;
+    }
+
+    // The managed side of RSS: what the GC has committed, and how many collections ran (a run too short for a gen0
+    // collection shows the gen0 budget filling as a steady "creep" of RSS).
+    private static string GcLine()
+    {
+        var info = GC.GetGCMemoryInfo();
+        return FormattableString.Invariant($"GC committed {info.TotalCommittedBytes / 1048576.0,6:F1} MiB (gen0/1/2 collections {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)})");
+    }
+
+    // fp32 n³ matmul FLOP/s per wall second and per CPU-second of this process.
+    private static (double Wall, double PerCpu) MatmulRate(int n, TimeSpan duration)
     {
         var data = new float[n * n];
         var rng = new Random(1);
@@ -162,6 +389,7 @@ internal static class ScoringBench
         var a = Tensor.FromArray(data, n, n);
         a.MatMul(a).Dispose();
         var reps = 0;
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         while (sw.Elapsed < duration)
         {
@@ -169,7 +397,9 @@ internal static class ScoringBench
             reps++;
         }
 
-        return 2.0 * n * n * n * reps / sw.Elapsed.TotalSeconds;
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+        var work = 2.0 * n * n * n * reps;
+        return (work / sw.Elapsed.TotalSeconds, work / cpu);
     }
 
     private static int[] Tokens(Random rng, int length, int vocab)

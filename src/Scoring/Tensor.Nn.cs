@@ -20,6 +20,20 @@ public sealed partial class Tensor
     /// <summary>Rotary embedding, rotate-half convention; <paramref name="cos"/>/<paramref name="sin"/> broadcast.</summary>
     public Tensor Rotary(Tensor cos, Tensor sin) => Wrap(NativeMethods.NnRotary(Handle, H(cos), H(sin)));
 
+    /// <summary>
+    /// Rotates this [N, heads, head_dim] tensor in place (rotate-half RoPE) with the rows of the cos/sin tables
+    /// [P, head_dim] picked by int64 <paramref name="positions"/> [N]. Works on strided row views.
+    /// </summary>
+    public void RotaryInPlace(Tensor cosTable, Tensor sinTable, Tensor positions) =>
+        TorchException.ThrowIfFailed(NativeMethods.NnRotaryInPlace(Handle, H(cosTable), H(sinTable), H(positions)));
+
+    /// <summary>silu(gate) · up of a fused [N, 2·I] gate|up projection, as [N, I].</summary>
+    public Tensor SwiGlu() => Wrap(NativeMethods.NnSwiGlu(Handle));
+
+    /// <summary>this [N, out] += x [N, in] · weight[out, in]ᵀ + bias, in place (the residual add inside the GEMM).</summary>
+    public void LinearAddInPlace(Tensor x, Tensor weight, Tensor? bias = null) =>
+        TorchException.ThrowIfFailed(NativeMethods.NnLinearAddInPlace(Handle, H(x), H(weight), HOrNull(bias)));
+
     public Tensor Silu() => Wrap(NativeMethods.NnSilu(Handle));
 
     /// <summary>GELU, tanh approximation (GPT-2's gelu_new).</summary>

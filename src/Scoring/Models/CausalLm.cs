@@ -14,6 +14,7 @@ namespace TokenClean.Scoring.Models;
 /// </remarks>
 public sealed class CausalLm : ITokenLossModel
 {
+    private const long LogitsBudgetBytes = 30L << 20;
     private readonly IDecoder _decoder;
     private readonly Lock _gate = new();
     private int _disposed;
@@ -62,6 +63,7 @@ public sealed class CausalLm : ITokenLossModel
 
         Torch.CheckDevice(device);
         Torch.ApplyDefaultThreads();
+        Torch.ConfigureMemory();
         var config = ModelConfig.Load(directory);
         var weights = ModelWeights.Load(directory, config, dtype, device);
         long parameters = 0;
@@ -76,11 +78,12 @@ public sealed class CausalLm : ITokenLossModel
             parameters += n;
         }
 
+        options ??= new ScoringOptions();
         IDecoder decoder = config.Architecture == Architecture.Gpt2
             ? new Gpt2Decoder(config, weights)
-            : new LlamaDecoder(config, weights, dtype, device);
+            : new LlamaDecoder(config, weights, dtype, device, options.MlpChunkBytes);
         var name = version ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
-        return new CausalLm(config, decoder, name, device, dtype, options ?? new ScoringOptions(), parameters);
+        return new CausalLm(config, decoder, name, device, dtype, options, parameters);
     }
 
     /// <inheritdoc />
@@ -99,9 +102,18 @@ public sealed class CausalLm : ITokenLossModel
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed != 0, this);
-            foreach (var batch in PlanBatches(sequences, lossMask, lengths))
+            try
             {
-                RunBatch(sequences, lossMask, lengths, batch, results);
+                foreach (var batch in PlanBatches(sequences, lossMask, lengths))
+                {
+                    RunBatch(sequences, lossMask, lengths, batch, results);
+                }
+            }
+            finally
+            {
+                // Every intermediate of this call is freed by now: hand the heap's free pages back, so RSS after a
+                // call is the same whatever the sizes of earlier calls were (costs a few page faults next call).
+                Torch.ReleaseFreeMemory();
             }
         }
 
@@ -282,7 +294,9 @@ public sealed class CausalLm : ITokenLossModel
         var idsT = ToDevice(Tensor.FromArray(ids, rows));
         var posT = ToDevice(Tensor.FromArray(positions, rows));
         var hidden = _decoder.Forward(idsT, posT, maxLen - 1, layout);
-        var chunk = Math.Max(1, Options.LmHeadChunkTokens);
+        // Logits of a chunk stay under glibc's 32 MiB mmap threshold (30 MiB in float32): they are reused from the heap
+        // chunk after chunk instead of being mapped and page-faulted afresh each time.
+        var chunk = (int)Math.Min(Math.Max(16, LogitsBudgetBytes / (4L * VocabSize)), Math.Max(1, Options.LmHeadChunkTokens));
         var losses = new float[Math.Min(chunk, wanted)];
         for (var start = 0; start < wanted; start += chunk)
         {

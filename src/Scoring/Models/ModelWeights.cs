@@ -70,6 +70,39 @@ internal sealed class ModelWeights : IDisposable
         }
     }
 
+    /// <summary>
+    /// Replaces <paramref name="parts"/> (same column count) by their concatenation along dim 0 under
+    /// <paramref name="fused"/>: one GEMM instead of several over the same input. Biases follow when present.
+    /// </summary>
+    public void Fuse(string fused, params string[] parts)
+    {
+        Concat(fused + ".weight", parts, ".weight");
+        if (_tensors.ContainsKey(parts[0] + ".bias"))
+        {
+            Concat(fused + ".bias", parts, ".bias");
+        }
+    }
+
+    private void Concat(string name, string[] parts, string suffix)
+    {
+        var tensors = new Tensor[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            tensors[i] = this[parts[i] + suffix];
+        }
+
+        using (var scope = TensorScope.Begin())
+        {
+            _tensors.Add(name, Tensor.Cat(tensors, 0).DetachFromScope());
+        }
+
+        for (var i = 0; i < parts.Length; i++)
+        {
+            _tensors.Remove(parts[i] + suffix);
+            tensors[i].Dispose();
+        }
+    }
+
     public void Dispose()
     {
         foreach (var t in _tensors.Values)

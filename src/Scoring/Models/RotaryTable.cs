@@ -65,14 +65,11 @@ internal sealed class RotaryTable : IDisposable
         return inv;
     }
 
-    /// <summary>cos and sin for each position, shaped [N, 1, head_dim] to broadcast over heads.</summary>
-    public (Tensor Cos, Tensor Sin) Lookup(Tensor positions, int maxPosition)
+    /// <summary>Rotates <paramref name="x"/> [N, heads, head_dim] in place at int64 <paramref name="positions"/> [N].</summary>
+    public void Apply(Tensor x, Tensor positions, int maxPosition)
     {
         Grow(maxPosition + 1);
-        var n = positions.Size(0);
-        using var cos = _cos!.IndexSelect(0, positions);
-        using var sin = _sin!.IndexSelect(0, positions);
-        return (cos.Reshape(n, 1, _headDim), sin.Reshape(n, 1, _headDim));
+        x.RotaryInPlace(_cos!, _sin!, positions);
     }
 
     private void Grow(int length)

@@ -5,6 +5,12 @@ namespace TokenClean.Scoring.Native;
 /// <summary>P/Invoke surface of <c>native/tc_nn.h</c>: decoder building blocks.</summary>
 internal static partial class NativeMethods
 {
+    [LibraryImport(Library, EntryPoint = "tc_nn_set_fused")]
+    internal static partial void NnSetFused(int on);
+
+    [LibraryImport(Library, EntryPoint = "tc_nn_get_fused")]
+    internal static partial int NnGetFused();
+
     [LibraryImport(Library, EntryPoint = "tc_nn_embedding")]
     internal static partial IntPtr NnEmbedding(IntPtr weight, IntPtr ids);
 
@@ -19,6 +25,15 @@ internal static partial class NativeMethods
 
     [LibraryImport(Library, EntryPoint = "tc_nn_rotary")]
     internal static partial IntPtr NnRotary(IntPtr x, IntPtr cos, IntPtr sin);
+
+    [LibraryImport(Library, EntryPoint = "tc_nn_rotary_")]
+    internal static partial int NnRotaryInPlace(IntPtr x, IntPtr cosTable, IntPtr sinTable, IntPtr positions);
+
+    [LibraryImport(Library, EntryPoint = "tc_nn_swiglu")]
+    internal static partial IntPtr NnSwiGlu(IntPtr gateUp);
+
+    [LibraryImport(Library, EntryPoint = "tc_nn_linear_add_")]
+    internal static partial int NnLinearAddInPlace(IntPtr h, IntPtr x, IntPtr weight, IntPtr bias);
 
     [LibraryImport(Library, EntryPoint = "tc_nn_silu")]
     internal static partial IntPtr NnSilu(IntPtr x);

@@ -17,6 +17,12 @@ internal static partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "tc_torch_version")]
     internal static partial IntPtr TorchVersion();
 
+    [LibraryImport(Library, EntryPoint = "tc_profile_enable")]
+    internal static partial void ProfileEnable(int on);
+
+    [LibraryImport(Library, EntryPoint = "tc_profile_report")]
+    internal static unsafe partial int ProfileReport(byte* buffer, int capacity);
+
     [LibraryImport(Library, EntryPoint = "tc_tensor_from_data")]
     internal static unsafe partial IntPtr TensorFromData(void* data, long* shape, int ndim, int dtype);
 
@@ -49,6 +55,12 @@ internal static partial class NativeMethods
 
     [LibraryImport(Library, EntryPoint = "tc_device_check", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int DeviceCheck(string device);
+
+    [LibraryImport(Library, EntryPoint = "tc_memory_configure")]
+    internal static partial int MemoryConfigure();
+
+    [LibraryImport(Library, EntryPoint = "tc_memory_trim")]
+    internal static partial int MemoryTrim();
 
     [LibraryImport(Library, EntryPoint = "tc_set_num_threads")]
     internal static partial void SetNumThreads(int n);

@@ -27,6 +27,7 @@ inline tc_tensor wrap(at::Tensor&& t) {
 }  // namespace tc
 
 // Scoring never needs autograd: every op runs under inference mode (no graph, no version counters).
-#define TC_OP_TRY \
-  TC_TRY      \
+#define TC_OP_TRY                             \
+  TC_TRY                                      \
+  tc::ProfileScope tc_profile_scope(__func__); \
   c10::InferenceMode tc_inference_guard;

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <limits>
+#include <vector>
 
 #include "tc_internal.h"
+#include "tc_kernels.h"
 
 using tc::deref;
 using tc::wrap;
@@ -58,6 +60,10 @@ void check_qkv(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {
 }
 }  // namespace
 
+TC_EXPORT void tc_nn_set_fused(int32_t on) { tc::set_fused_kernels(on != 0); }
+
+TC_EXPORT int32_t tc_nn_get_fused() { return tc::fused_kernels() ? 1 : 0; }
+
 TC_EXPORT tc_tensor tc_nn_embedding(tc_tensor weight, tc_tensor ids) {
   TC_OP_TRY
   return wrap(at::embedding(deref(weight), deref(ids)));
@@ -66,15 +72,23 @@ TC_EXPORT tc_tensor tc_nn_embedding(tc_tensor weight, tc_tensor ids) {
 
 TC_EXPORT tc_tensor tc_nn_linear(tc_tensor x, tc_tensor weight, tc_tensor bias) {
   TC_OP_TRY
+  auto &in = deref(x), &w = deref(weight);
+  const at::Tensor* bp = bias != nullptr ? &deref(bias) : nullptr;
+  if (tc::fused_linear_applies(in, w, bp)) {
+    at::Tensor y = at::empty({in.size(0), w.size(0)}, in.options());
+    tc::fused_linear_into(in, w, bp, y, /*accumulate=*/false);
+    return wrap(std::move(y));
+  }
   c10::optional<at::Tensor> b;
-  if (bias != nullptr) b = deref(bias);
-  return wrap(at::linear(deref(x), deref(weight), b));
+  if (bp != nullptr) b = *bp;
+  return wrap(at::linear(in, w, b));
   TC_CATCH(nullptr)
 }
 
 TC_EXPORT tc_tensor tc_nn_rms_norm(tc_tensor x, tc_tensor weight, double eps) {
   TC_OP_TRY
   auto& in = deref(x);
+  if (tc::fused_rms_norm_applies(in, deref(weight))) return wrap(tc::fused_rms_norm(in, deref(weight), eps));
   at::Tensor h = in.to(at::kFloat);
   at::Tensor variance = h.pow(2).mean(-1, /*keepdim=*/true);
   h = h * at::rsqrt(variance + eps);
@@ -99,6 +113,48 @@ TC_EXPORT tc_tensor tc_nn_rotary(tc_tensor x, tc_tensor cos, tc_tensor sin) {
   at::Tensor rotated = at::cat({in.narrow(-1, half, half).neg(), in.narrow(-1, 0, half)}, -1);
   return wrap(in * deref(cos) + rotated * deref(sin));
   TC_CATCH(nullptr)
+}
+
+TC_EXPORT int32_t tc_nn_rotary_(tc_tensor x, tc_tensor cos_table, tc_tensor sin_table, tc_tensor positions) {
+  TC_OP_TRY
+  auto& in = deref(x);
+  auto &cos = deref(cos_table), &sin = deref(sin_table), &pos = deref(positions);
+  if (in.dim() != 3 || pos.dim() != 1 || pos.size(0) != in.size(0))
+    throw std::invalid_argument("rotary expects x [rows, heads, head_dim] and one position per row");
+  if (tc::fused_rotary_applies(in, cos) && tc::fused_rotary_applies(in, sin)) {
+    tc::fused_rotary_(in, cos, sin, pos);
+    return 0;
+  }
+  const int64_t half = in.size(-1) / 2;
+  at::Tensor c = cos.index_select(0, pos).unsqueeze(1), s = sin.index_select(0, pos).unsqueeze(1);
+  at::Tensor rotated = at::cat({in.narrow(-1, half, half).neg(), in.narrow(-1, 0, half)}, -1);
+  in.copy_(in * c + rotated * s);
+  return 0;
+  TC_CATCH(-1)
+}
+
+TC_EXPORT tc_tensor tc_nn_swiglu(tc_tensor gate_up) {
+  TC_OP_TRY
+  auto& gu = deref(gate_up);
+  if (gu.dim() != 2 || gu.size(1) % 2 != 0) throw std::invalid_argument("swiglu expects [rows, 2 * intermediate]");
+  if (tc::fused_swiglu_applies(gu)) return wrap(tc::fused_swiglu(gu));
+  const int64_t inter = gu.size(1) / 2;
+  return wrap(at::silu(gu.narrow(1, 0, inter)) * gu.narrow(1, inter, inter));
+  TC_CATCH(nullptr)
+}
+
+TC_EXPORT int32_t tc_nn_linear_add_(tc_tensor h, tc_tensor x, tc_tensor weight, tc_tensor bias) {
+  TC_OP_TRY
+  auto &out = deref(h), &in = deref(x), &w = deref(weight);
+  if (out.dim() != 2 || in.dim() != 2) throw std::invalid_argument("linear_add expects 2-d h and x");
+  // The residual add rides on the GEMM's beta = 1: no separate pass over h, no [rows, out] temporary.
+  if (tc::fused_linear_applies(in, w, nullptr))
+    tc::fused_linear_into(in, w, nullptr, out, /*accumulate=*/true);
+  else
+    out.addmm_(in, w.t());
+  if (bias != nullptr) out.add_(deref(bias));
+  return 0;
+  TC_CATCH(-1)
 }
 
 TC_EXPORT tc_tensor tc_nn_silu(tc_tensor x) {
@@ -134,6 +190,11 @@ TC_EXPORT tc_tensor tc_nn_attention_padded(tc_tensor q, tc_tensor k, tc_tensor v
     throw std::invalid_argument("attention: rows (" + std::to_string(tq.size(0)) + ") not divisible by batch " +
                                 std::to_string(batch));
   const int64_t len = tq.size(0) / batch;
+  if (tc::fused_attention_applies(tq, tk, tv)) {
+    std::vector<tc::Segment> segments;
+    for (int64_t b = 0; b < batch; ++b) segments.push_back({b * len, len});
+    return wrap(tc::fused_attention(tq, tk, tv, segments, scale, window));
+  }
   auto to4 = [&](const at::Tensor& t) { return t.reshape({batch, len, t.size(1), t.size(2)}).transpose(1, 2); };
   at::Tensor out = causal_attention(to4(tq), to4(tk), to4(tv), scale, window);
   return wrap(out.transpose(1, 2).reshape({tq.size(0), tq.size(1), tq.size(2)}));
@@ -148,6 +209,14 @@ TC_EXPORT tc_tensor tc_nn_attention_packed(tc_tensor q, tc_tensor k, tc_tensor v
   if (count <= 0 || cu_seqlens == nullptr) throw std::invalid_argument("attention: no segments");
   if (cu_seqlens[0] != 0 || cu_seqlens[count] != tq.size(0))
     throw std::invalid_argument("attention: segment offsets must start at 0 and end at the row count");
+  for (int32_t s = 0; s < count; ++s)
+    if (cu_seqlens[s + 1] <= cu_seqlens[s])
+      throw std::invalid_argument("attention: empty or decreasing segment " + std::to_string(s));
+  if (tc::fused_attention_applies(tq, tk, tv)) {
+    std::vector<tc::Segment> segments;
+    for (int32_t s = 0; s < count; ++s) segments.push_back({cu_seqlens[s], cu_seqlens[s + 1] - cu_seqlens[s]});
+    return wrap(tc::fused_attention(tq, tk, tv, segments, scale, window));
+  }
   at::Tensor out = at::empty_like(tq);
   for (int32_t s = 0; s < count; ++s) {
     const int64_t start = cu_seqlens[s], len = cu_seqlens[s + 1] - start;
@@ -168,6 +237,7 @@ TC_EXPORT tc_tensor tc_nn_cross_entropy(tc_tensor logits, tc_tensor targets) {
   at::Tensor t = deref(targets);
   if (x.dim() != 2 || t.dim() != 1 || t.size(0) != x.size(0))
     throw std::invalid_argument("cross_entropy expects logits [N, V] and targets [N]");
+  if (tc::fused_cross_entropy_applies(x)) return wrap(tc::fused_cross_entropy(x, t));
   return wrap(at::logsumexp(x, {1}) - x.gather(1, t.unsqueeze(1)).squeeze(1));
   TC_CATCH(nullptr)
 }

@@ -4,6 +4,9 @@
 
 typedef void* tc_tensor;
 
+// Fused CPU float32 kernels (tc_kernels.h) on (1, the default) or off (0: plain ATen ops), for benchmarks.
+TC_EXPORT void tc_nn_set_fused(int32_t on);
+TC_EXPORT int32_t tc_nn_get_fused();
 // weight [V, H], ids int64 [...] -> [..., H]
 TC_EXPORT tc_tensor tc_nn_embedding(tc_tensor weight, tc_tensor ids);
 // x [..., in] @ weight[out, in]^T + bias[out] (bias may be NULL)
@@ -13,6 +16,13 @@ TC_EXPORT tc_tensor tc_nn_rms_norm(tc_tensor x, tc_tensor weight, double eps);
 TC_EXPORT tc_tensor tc_nn_layer_norm(tc_tensor x, tc_tensor weight, tc_tensor bias, double eps);
 // Rotary embedding, rotate-half convention: x*cos + rotate_half(x)*sin; cos/sin broadcast against x.
 TC_EXPORT tc_tensor tc_nn_rotary(tc_tensor x, tc_tensor cos, tc_tensor sin);
+// In place on x [rows, heads, head_dim] (any row stride): rotate-half RoPE with the rows of the cos/sin tables
+// [positions, head_dim] picked by positions int64 [rows]. Returns 0, or -1 on error.
+TC_EXPORT int32_t tc_nn_rotary_(tc_tensor x, tc_tensor cos_table, tc_tensor sin_table, tc_tensor positions);
+// gate_up [rows, 2 * I] (a fused gate|up projection) -> silu(gate) * up, [rows, I].
+TC_EXPORT tc_tensor tc_nn_swiglu(tc_tensor gate_up);
+// h [rows, out] += x [rows, in] @ weight[out, in]^T + bias (bias may be NULL). Returns 0, or -1 on error.
+TC_EXPORT int32_t tc_nn_linear_add_(tc_tensor h, tc_tensor x, tc_tensor weight, tc_tensor bias);
 TC_EXPORT tc_tensor tc_nn_silu(tc_tensor x);
 TC_EXPORT tc_tensor tc_nn_gelu_tanh(tc_tensor x);
 TC_EXPORT tc_tensor tc_nn_softmax(tc_tensor x, int64_t dim);

@@ -5,6 +5,10 @@
 #include <cstring>
 #include <vector>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include "tc_internal.h"
 
 namespace tc {
@@ -156,3 +160,27 @@ TC_EXPORT void tc_set_num_threads(int32_t n) {
 }
 
 TC_EXPORT int32_t tc_get_num_threads() { return at::get_num_threads(); }
+
+TC_EXPORT int32_t tc_memory_configure() {
+#if defined(__GLIBC__)
+  // A fixed mmap threshold at glibc's maximum (32 MiB): tensors below it are carved from the heap and reused within a
+  // call (no page faults per layer); bigger ones are mapped and unmapped. A fixed value also stops glibc from raising
+  // the threshold after each large free, which let ever bigger tensors settle in fragmented heaps.
+  int ok = mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+  // Scoring calls come from any pool thread; each thread would otherwise get its own arena holding its own free
+  // memory (up to 8 per core).
+  ok &= mallopt(M_ARENA_MAX, 2);
+  return ok ? 0 : -1;
+#else
+  return 0;
+#endif
+}
+
+TC_EXPORT int32_t tc_memory_trim() {
+#if defined(__GLIBC__)
+  tc::ProfileScope profile(__func__);
+  return malloc_trim(0);
+#else
+  return 0;
+#endif
+}

@@ -25,3 +25,7 @@ TC_EXPORT tc_tensor tc_tensor_matmul(tc_tensor a, tc_tensor b);
 TC_EXPORT int32_t tc_device_check(const char* device);
 TC_EXPORT void tc_set_num_threads(int32_t n);
 TC_EXPORT int32_t tc_get_num_threads();
+// glibc malloc settings for scoring (fixed 32 MiB mmap threshold, 2 arenas); call once, early. 0, or -1 if refused.
+TC_EXPORT int32_t tc_memory_configure();
+// Returns free heap memory to the OS (malloc_trim(0)); 1 if memory was released. Cheap: called after each call.
+TC_EXPORT int32_t tc_memory_trim();

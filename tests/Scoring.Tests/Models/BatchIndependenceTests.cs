@@ -65,6 +65,21 @@ public sealed class BatchIndependenceTests
         Assert.Equal(before, Torch.LiveHandles);
     }
 
+    [Theory]
+    [InlineData("llama")]
+    [InlineData("qwen3")]
+    public void TokenLosses_WithTheMlpInRowChunks_AgreeWithOneChunkWithin1e5(string variant)
+    {
+        int[][] samples = [TinyModels.Tokens(300, 7), TinyModels.Tokens(90, 8), TinyModels.Tokens(5, 9)];
+        var dir = TinyModels.Dir(variant);
+        using var whole = CausalLm.Load(dir);
+        using var chunked = CausalLm.Load(dir, options: new ScoringOptions { MlpChunkBytes = 1 }); // 64-row chunks
+        using var chunkedPadded = CausalLm.Load(dir, options: new ScoringOptions { MlpChunkBytes = 1, BatchMode = BatchMode.Padded });
+        var expected = whole.TokenLosses(samples);
+        AssertClose(expected, chunked.TokenLosses(samples), "MLP in 64-row chunks");
+        AssertClose(expected, chunkedPadded.TokenLosses(samples), "MLP in 64-row chunks, padded");
+    }
+
     private static void AssertClose(float[][] expected, float[][] actual, string what)
     {
         Assert.Equal(expected.Length, actual.Length);
