@@ -27,6 +27,36 @@ internal sealed class LakeContents
         return list;
     }
 
+    /// <summary>Waits (at most 60 s) until the lake holds <paramref name="rows"/> rows, failing early if serve exits.</summary>
+    public static void WaitForRows(string lake, int rows, ServeProcess serve)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (Read(lake).Rows.Count < rows)
+        {
+            Assert.True(DateTime.UtcNow < until && !serve.HasExited, $"fewer than {rows} rows:\n{serve.Output}");
+            Thread.Sleep(200);
+        }
+    }
+
+    /// <summary>The reference version of every committed row, ordered by source offset (read by Arrow JS).</summary>
+    public static List<string> VersionsByOffset(string lake)
+    {
+        var files = Directory.GetFiles(Path.Combine(lake, "cleaned"), "*.arrow", SearchOption.AllDirectories)
+            .Where(f => !Path.GetFileName(f).StartsWith('.')).ToArray();
+        var rows = new List<(long Offset, string Version)>();
+        foreach (var file in ArrowJs.Run(["--columns", "source_offset,ref_model_version", .. files]))
+        {
+            var c = file.GetProperty("columns");
+            for (var i = 0; i < c.GetProperty("source_offset").GetArrayLength(); i++)
+            {
+                rows.Add((long.Parse(c.GetProperty("source_offset")[i].GetString()!, System.Globalization.CultureInfo.InvariantCulture),
+                    c.GetProperty("ref_model_version")[i].GetString()!));
+            }
+        }
+
+        return rows.OrderBy(r => r.Offset).Select(r => r.Version).ToList();
+    }
+
     /// <summary>Reads the committed files; <paramref name="values"/> also reads labels and influence.</summary>
     public static LakeContents Read(string lake, string dataset = "cleaned", bool values = false)
     {

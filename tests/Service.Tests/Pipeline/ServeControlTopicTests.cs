@@ -35,7 +35,7 @@ public sealed class ServeControlTopicTests : IDisposable
         using var serve = ServeProcess.Start(args, new Dictionary<string, string> { ["TokenClean__Lake__MaxFileAgeSeconds"] = "0.5" });
 
         SystemCommand.Kcat(cluster.BootstrapServers, Topic, SampleLines.Mixed(30, badEvery: 1000, seed: 1, vocab));
-        WaitForRows(lake, 30, serve);
+        LakeContents.WaitForRows(lake, 30, serve);
 
         // Published outside the root, so only the announcement can name it.
         var elsewhere = Path.Combine(_dir, "trainer-out");
@@ -44,12 +44,12 @@ public sealed class ServeControlTopicTests : IDisposable
         Assert.True(serve.WaitForOutput("reference step-002 now serving", TimeSpan.FromSeconds(20)), "the announced version was not picked up:\n" + serve.Output);
 
         SystemCommand.Kcat(cluster.BootstrapServers, Topic, SampleLines.Mixed(30, badEvery: 1000, seed: 2, vocab));
-        WaitForRows(lake, 60, serve);
+        LakeContents.WaitForRows(lake, 60, serve);
         serve.Terminate();
         Assert.True(serve.WaitForExit(TimeSpan.FromSeconds(30)), serve.Output);
         Assert.Equal(0, serve.ExitCode);
 
-        var versions = VersionsByOffset(lake);
+        var versions = LakeContents.VersionsByOffset(lake);
         Assert.Equal(60, versions.Count);
         Assert.All(versions.Take(30), v => Assert.Equal("step-001", v));
         Assert.All(versions.Skip(30), v => Assert.Equal("step-002", v));
@@ -65,33 +65,5 @@ public sealed class ServeControlTopicTests : IDisposable
         }
 
         File.WriteAllText(Path.Combine(dir, "_COMPLETE"), ""); // the trainer writes the marker last
-    }
-
-    private static void WaitForRows(string lake, int rows, ServeProcess serve)
-    {
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (LakeContents.Read(lake).Rows.Count < rows)
-        {
-            Assert.True(DateTime.UtcNow < until && !serve.HasExited, $"fewer than {rows} rows:\n{serve.Output}");
-            Thread.Sleep(200);
-        }
-    }
-
-    private static List<string> VersionsByOffset(string lake)
-    {
-        var files = Directory.GetFiles(Path.Combine(lake, "cleaned"), "*.arrow", SearchOption.AllDirectories)
-            .Where(f => !Path.GetFileName(f).StartsWith('.')).ToArray();
-        var rows = new List<(long Offset, string Version)>();
-        foreach (var file in ArrowJs.Run(["--columns", "source_offset,ref_model_version", .. files]))
-        {
-            var c = file.GetProperty("columns");
-            for (var i = 0; i < c.GetProperty("source_offset").GetArrayLength(); i++)
-            {
-                rows.Add((long.Parse(c.GetProperty("source_offset")[i].GetString()!, System.Globalization.CultureInfo.InvariantCulture),
-                    c.GetProperty("ref_model_version")[i].GetString()!));
-            }
-        }
-
-        return rows.OrderBy(r => r.Offset).Select(r => r.Version).ToList();
     }
 }

@@ -33,7 +33,7 @@ public sealed class ServeRefreshTests : IDisposable
         using var serve = ServeProcess.Start(args, new Dictionary<string, string> { ["TokenClean__Lake__MaxRecordsPerFile"] = "20" });
 
         SystemCommand.Kcat(cluster.BootstrapServers, Topic, SampleLines.Mixed(100, badEvery: 1000, seed: 1, vocab));
-        WaitForRows(lake, 100, serve);
+        LakeContents.WaitForRows(lake, 100, serve);
 
         // A corrupt version (truncated weights) is refused; a good one after it is served.
         Publish(root, "step-002", perturbSeed: 7, truncate: true);
@@ -41,13 +41,13 @@ public sealed class ServeRefreshTests : IDisposable
         Publish(root, "step-003", perturbSeed: 8);
         Assert.True(serve.WaitForOutput("step-003", TimeSpan.FromSeconds(30)), "step-003 not picked up:\n" + serve.Output);
         SystemCommand.Kcat(cluster.BootstrapServers, Topic, SampleLines.Mixed(100, badEvery: 1000, seed: 2, vocab));
-        WaitForRows(lake, 200, serve);
+        LakeContents.WaitForRows(lake, 200, serve);
 
         serve.Terminate();
         Assert.True(serve.WaitForExit(TimeSpan.FromSeconds(30)), serve.Output);
 
         // Every row names the version that scored it; versions never go backwards along the partition.
-        var versions = VersionsByOffset(lake);
+        var versions = LakeContents.VersionsByOffset(lake);
         Assert.Equal(200, versions.Count);
         Assert.Equal("step-001", versions[0]);
         Assert.Equal("step-003", versions[^1]);
@@ -79,33 +79,5 @@ public sealed class ServeRefreshTests : IDisposable
         }
 
         File.WriteAllText(Path.Combine(dir, "_COMPLETE"), ""); // the trainer writes the marker last
-    }
-
-    private static void WaitForRows(string lake, int rows, ServeProcess serve)
-    {
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (LakeContents.Read(lake).Rows.Count < rows)
-        {
-            Assert.True(DateTime.UtcNow < until && !serve.HasExited, $"fewer than {rows} rows:\n{serve.Output}");
-            Thread.Sleep(300);
-        }
-    }
-
-    private static List<string> VersionsByOffset(string lake)
-    {
-        var files = Directory.GetFiles(Path.Combine(lake, "cleaned"), "*.arrow", SearchOption.AllDirectories)
-            .Where(f => !Path.GetFileName(f).StartsWith('.')).ToArray();
-        var rows = new List<(long Offset, string Version)>();
-        foreach (var file in ArrowJs.Run(["--columns", "source_offset,ref_model_version", .. files]))
-        {
-            var c = file.GetProperty("columns");
-            for (var i = 0; i < c.GetProperty("source_offset").GetArrayLength(); i++)
-            {
-                rows.Add((long.Parse(c.GetProperty("source_offset")[i].GetString()!, System.Globalization.CultureInfo.InvariantCulture),
-                    c.GetProperty("ref_model_version")[i].GetString()!));
-            }
-        }
-
-        return rows.OrderBy(r => r.Offset).Select(r => r.Version).ToList();
     }
 }
