@@ -89,7 +89,9 @@ internal sealed class LakeContents
         {
             foreach (var file in Directory.GetFiles(dl, "*.jsonl"))
             {
-                foreach (var line in File.ReadAllLines(file))
+                // Only complete lines: a running instance may be appending the last one right now.
+                var text = File.ReadAllText(file);
+                foreach (var line in text[..(text.LastIndexOf('\n') + 1)].Split('\n', StringSplitOptions.RemoveEmptyEntries))
                 {
                     using var doc = JsonDocument.Parse(line);
                     result.DeadLetters.Add(doc.RootElement.Clone());
