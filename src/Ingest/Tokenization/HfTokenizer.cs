@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Microsoft.ML.Tokenizers;
 
 namespace TokenClean.Ingest.Tokenization;
 
@@ -14,7 +15,7 @@ namespace TokenClean.Ingest.Tokenization;
 /// binding does. <see cref="FromFile"/> throws <see cref="TokenizerLoadException"/> for a missing file, malformed
 /// JSON or an unsupported component (e.g. WordPiece, Unigram or WordLevel models).
 /// </remarks>
-public sealed partial class HfTokenizer : ITokenizer
+public sealed partial class HfTokenizer : Tokenizer, ITokenizer
 {
     private readonly BpeModel _model;
     private readonly TextNormalizer? _normalizer;
