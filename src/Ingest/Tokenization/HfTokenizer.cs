@@ -7,7 +7,9 @@ namespace TokenClean.Ingest.Tokenization;
 /// <summary>
 /// A Hugging Face <c>tokenizer.json</c> with a BPE model (byte-level as GPT-2, Llama 3, Qwen, DeepSeek; or
 /// SentencePiece-style as Llama 2, Mistral, Gemma), producing the same ids as HF tokenizers: added and special
-/// tokens, normalizer, pre-tokenizer, model, post-processor and decoder as the file describes them.
+/// tokens, normalizer, pre-tokenizer, model, post-processor and decoder as the file describes them. It is a
+/// Microsoft.ML.Tokenizers <see cref="Tokenizer"/> (usable wherever that type is accepted, with offsets equal to HF's)
+/// and the sample code's <see cref="ITokenizer"/>.
 /// </summary>
 /// <remarks>
 /// Thread-safe: every call rents its own working buffers (and BPE word cache), so one instance can serve a
