@@ -291,9 +291,19 @@ internal sealed class MetaspaceStep(string replacement, MetaspaceStep.Prepend sc
     /// <summary>Offsets: a replacement takes its space's alignment, a prepended one the first character's.</summary>
     private void AlignReplaced(PieceSet set, int start, int end, bool prepended)
     {
-        if (prepended && end > start)
+        if (prepended)
         {
-            set.AlignAs(start, _replacement.Length);
+            if (end > start)
+            {
+                set.AlignAs(start, _replacement.Length);
+            }
+            else
+            {
+                for (var i = 0; i < _replacement.Length; i++)
+                {
+                    set.Align!.Add(0, 0); // an empty piece (none reaches here today): keep Align as long as Bytes
+                }
+            }
         }
 
         for (var i = start; i < end; i++)
