@@ -62,7 +62,10 @@ public sealed partial class HfTokenizer
             try
             {
                 EncodeCore(input, addSpecialTokens: false, s);
-                return Math.Min(s.Ids.Count, settings.MaxTokenCount);
+                if (s.Ids.Count <= settings.MaxTokenCount)
+                {
+                    return s.Ids.Count;
+                }
             }
             finally
             {
