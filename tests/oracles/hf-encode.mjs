@@ -1,9 +1,11 @@
 // HF tokenizers (the Rust library, via @anush008/tokenizers) as the oracle for HfTokenizer.
 // Usage: node tests/oracles/hf-encode.mjs TOKENIZER_JSON CORPUS_JSONL OUT_JSONL [MAX_LINES]
 // For every corpus line (a JSON string) writes one JSON object:
-//   {"ids": [...], "idsSpecial": [...], "decoded": "...", "decodedSkip": "..."}
-// ids: encode without special tokens; idsSpecial: with; decoded/decodedSkip: HF decode of idsSpecial with
-// skip_special_tokens false/true. Lines are encoded in batches (encodeBatch) to keep the run short.
+//   {"ids": [...], "offsets": [[start, end], ...], "idsSpecial": [...], "decoded": "...", "decodedSkip": "..."}
+// ids: encode without special tokens; offsets: that encoding's offsets, which this binding computes with
+// encode_char_offsets, i.e. in Unicode code points (Rust chars) of the input, not UTF-16 units or bytes;
+// idsSpecial: encode with special tokens; decoded/decodedSkip: HF decode of idsSpecial with skip_special_tokens
+// false/true. Lines are encoded in batches (encodeBatch) to keep the run short.
 import { readFileSync, writeFileSync } from 'node:fs';
 import tk from '@anush008/tokenizers';
 
@@ -21,7 +23,7 @@ for (let i = 0; i < texts.length; i += B) {
   const decoded = await tok.decodeBatch(specialIds, false);
   const decodedSkip = await tok.decodeBatch(specialIds, true);
   for (let j = 0; j < batch.length; j++) {
-    out.push(JSON.stringify({ ids: plain[j].getIds(), idsSpecial: specialIds[j], decoded: decoded[j], decodedSkip: decodedSkip[j] }));
+    out.push(JSON.stringify({ ids: plain[j].getIds(), offsets: plain[j].getOffsets(), idsSpecial: specialIds[j], decoded: decoded[j], decodedSkip: decodedSkip[j] }));
   }
 }
 writeFileSync(outPath, out.join('\n') + '\n');

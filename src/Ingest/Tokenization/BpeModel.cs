@@ -137,6 +137,76 @@ internal sealed class BpeModel
         }
     }
 
+    /// <summary>
+    /// How many bytes of <paramref name="word"/> from <paramref name="pos"/> the token <paramref name="id"/> covers,
+    /// for offsets: a token spells its bytes, except a byte-fallback token (one byte) and the unknown token (one
+    /// unknown character, or a run of them when unknowns are fused). Called after <see cref="Tokenize"/> produced
+    /// the ids, so the ids-only path carries no offset bookkeeping.
+    /// </summary>
+    public int TokenLength(ReadOnlySpan<byte> word, int pos, int id)
+    {
+        var rest = word[pos..];
+        if (IdToToken(id) is { } token && Spells(rest, token, out var length))
+        {
+            return length;
+        }
+
+        if (id == _unkId)
+        {
+            var n = 0;
+            do
+            {
+                n += UnknownLength(rest[n..]);
+            }
+            while (_fuseUnk && n < rest.Length && UnknownLength(rest[n..]) > 0);
+
+            return Math.Max(n, 1);
+        }
+
+        return Math.Min(1, rest.Length); // a byte-fallback token
+    }
+
+    /// <summary>Whether <paramref name="text"/> starts with the bytes the token string stands for.</summary>
+    private bool Spells(ReadOnlySpan<byte> text, string token, out int length)
+    {
+        if (_byteLevel)
+        {
+            length = token.Length;
+            if (length > text.Length)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < token.Length; i++)
+            {
+                if (ByteLevelAlphabet.ByteOf(token[i]) != text[i])
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        length = Encoding.UTF8.GetByteCount(token);
+        if (length > text.Length || length == 0)
+        {
+            return false;
+        }
+
+        Span<byte> bytes = length <= 256 ? stackalloc byte[length] : new byte[length];
+        Encoding.UTF8.GetBytes(token, bytes);
+        return text.StartsWith(bytes);
+    }
+
+    /// <summary>The byte length of the first character when the model has no symbol for it, else 0.</summary>
+    private int UnknownLength(ReadOnlySpan<byte> text)
+    {
+        var len = _byteLevel ? 1 : Math.Min(CharClass.SequenceLength(text[0]), text.Length);
+        var known = len == 1 ? _byteInitial[text[0]] >= 0 : _bytesVocab.TryGet(text[..len], out _);
+        return known ? 0 : len;
+    }
+
     private static byte[]? FromByteLevel(string token)
     {
         var bytes = new byte[token.Length];

@@ -350,7 +350,7 @@ public sealed partial class HfTokenizer
             switch (type)
             {
                 case "ByteLevel":
-                    return Tokenization.PostProcessor.None;
+                    return new PostProcessor([], [], Bool(p, "trim_offsets", true), Bool(p, "add_prefix_space", true));
                 case "Sequence":
                     {
                         var result = Tokenization.PostProcessor.None;
@@ -404,6 +404,11 @@ public sealed partial class HfTokenizer
                     }
 
                 case "RobertaProcessing":
+                    return new PostProcessor(
+                        [p.GetProperty("cls")[1].GetInt32()],
+                        [p.GetProperty("sep")[1].GetInt32()],
+                        Bool(p, "trim_offsets", true),
+                        Bool(p, "add_prefix_space", true));
                 case "BertProcessing":
                     return new PostProcessor([p.GetProperty("cls")[1].GetInt32()], [p.GetProperty("sep")[1].GetInt32()]);
                 default:

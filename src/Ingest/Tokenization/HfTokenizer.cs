@@ -1,12 +1,15 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Microsoft.ML.Tokenizers;
 
 namespace TokenClean.Ingest.Tokenization;
 
 /// <summary>
 /// A Hugging Face <c>tokenizer.json</c> with a BPE model (byte-level as GPT-2, Llama 3, Qwen, DeepSeek; or
 /// SentencePiece-style as Llama 2, Mistral, Gemma), producing the same ids as HF tokenizers: added and special
-/// tokens, normalizer, pre-tokenizer, model, post-processor and decoder as the file describes them.
+/// tokens, normalizer, pre-tokenizer, model, post-processor and decoder as the file describes them. It is a
+/// Microsoft.ML.Tokenizers <see cref="Tokenizer"/> (usable wherever that type is accepted, with offsets equal to HF's)
+/// and the sample code's <see cref="ITokenizer"/>.
 /// </summary>
 /// <remarks>
 /// Thread-safe: every call rents its own working buffers (and BPE word cache), so one instance can serve a
@@ -14,7 +17,7 @@ namespace TokenClean.Ingest.Tokenization;
 /// binding does. <see cref="FromFile"/> throws <see cref="TokenizerLoadException"/> for a missing file, malformed
 /// JSON or an unsupported component (e.g. WordPiece, Unigram or WordLevel models).
 /// </remarks>
-public sealed partial class HfTokenizer : ITokenizer
+public sealed partial class HfTokenizer : Tokenizer, ITokenizer
 {
     private readonly BpeModel _model;
     private readonly TextNormalizer? _normalizer;

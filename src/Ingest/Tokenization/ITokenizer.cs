@@ -4,6 +4,13 @@ namespace TokenClean.Ingest.Tokenization;
 /// Text ↔ token ids, exactly as the model's Hugging Face tokenizer does it. The seam between the chat-template and
 /// sample code (which renders text and derives response masks) and the tokenizer implementation.
 /// </summary>
+/// <remarks>
+/// <see cref="HfTokenizer"/> is also a <c>Microsoft.ML.Tokenizers.Tokenizer</c>, the type other .NET code accepts.
+/// This interface stays as the sample code's seam because that base type has neither a vocabulary size nor a
+/// token → id lookup (the sample encoder needs both: id-range validation and the end-of-turn id), nor an
+/// add-special-tokens switch; and because the test doubles behind the seam (HF tokenizers through Node, a byte
+/// tokenizer, a counting wrapper) need only these four members, not offsets.
+/// </remarks>
 public interface ITokenizer
 {
     /// <summary>Number of ids the tokenizer can produce (base vocabulary plus added tokens).</summary>

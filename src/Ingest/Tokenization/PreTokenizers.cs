@@ -26,7 +26,33 @@ internal sealed class PieceSet
     /// <summary>Whether the first piece starts at offset 0 of the original text (Metaspace's "first" scheme).</summary>
     public bool FirstAtStart;
 
+    /// <summary>
+    /// When offsets are tracked: one (start, end) pair of original-text positions per byte of <see cref="Bytes"/>;
+    /// a step that appends bytes appends their alignment. Null on the ids-only path.
+    /// </summary>
+    public IntList? Align;
+
     public void Swap() => (Ranges, Next) = (Next, Ranges);
+
+    /// <summary>Appends the alignment of byte <paramref name="from"/> <paramref name="count"/> times.</summary>
+    public void AlignAs(int from, int count)
+    {
+        var (start, end) = (Align!.Array[2 * from], Align.Array[(2 * from) + 1]);
+        for (var i = 0; i < count; i++)
+        {
+            Align.Add(start, end);
+        }
+    }
+
+    /// <summary>Appends the alignment of the bytes <paramref name="from"/>..+<paramref name="count"/>.</summary>
+    public void AlignCopy(int from, int count)
+    {
+        var align = Align!;
+        for (var i = from; i < from + count; i++)
+        {
+            align.Add(align.Array[2 * i], align.Array[(2 * i) + 1]);
+        }
+    }
 }
 
 /// <summary>One pre-tokenizer step: turns the pieces of a <see cref="PieceSet"/> into finer pieces.</summary>
@@ -180,6 +206,12 @@ internal sealed class ByteLevelStep(bool addPrefixSpace, bool useRegex) : PreTok
                 set.Bytes.Append((byte)' ');
                 set.Bytes.EnsureCapacity(set.Bytes.Length + (end - start));
                 set.Bytes.Append(set.Bytes.Array.AsSpan(start, end - start));
+                if (set.Align is not null)
+                {
+                    set.AlignAs(start, 1); // HF's prepend: the space takes the first character's alignment
+                    set.AlignCopy(start, end - start);
+                }
+
                 (start, end) = (newStart, set.Bytes.Length);
             }
 
@@ -220,7 +252,8 @@ internal sealed class MetaspaceStep(string replacement, MetaspaceStep.Prepend sc
             var newStart = set.Bytes.Length;
             set.Bytes.EnsureCapacity(set.Bytes.Length + ((end - start) * _replacement.Length) + _replacement.Length);
             var prepend = scheme == Prepend.Always || (scheme == Prepend.First && k == 0 && set.FirstAtStart);
-            if (prepend && !StartsWithAfterReplace(set.Bytes.Array.AsSpan(start, end - start)))
+            var prepended = prepend && !StartsWithAfterReplace(set.Bytes.Array.AsSpan(start, end - start));
+            if (prepended)
             {
                 set.Bytes.Append(_replacement);
             }
@@ -238,6 +271,11 @@ internal sealed class MetaspaceStep(string replacement, MetaspaceStep.Prepend sc
                 }
             }
 
+            if (set.Align is not null)
+            {
+                AlignReplaced(set, start, end, prepended);
+            }
+
             if (!split)
             {
                 set.Next.Add(newStart, set.Bytes.Length);
@@ -247,6 +285,30 @@ internal sealed class MetaspaceStep(string replacement, MetaspaceStep.Prepend sc
             set.Triples.Clear();
             _pattern.FindMatches(set.Bytes.Span[newStart..], set.Triples);
             EmitSplit(set.Triples, SplitBehavior.MergedWithNext, false, newStart, set.Next);
+        }
+    }
+
+    /// <summary>Offsets: a replacement takes its space's alignment, a prepended one the first character's.</summary>
+    private void AlignReplaced(PieceSet set, int start, int end, bool prepended)
+    {
+        if (prepended)
+        {
+            if (end > start)
+            {
+                set.AlignAs(start, _replacement.Length);
+            }
+            else
+            {
+                for (var i = 0; i < _replacement.Length; i++)
+                {
+                    set.Align!.Add(0, 0); // an empty piece (none reaches here today): keep Align as long as Bytes
+                }
+            }
+        }
+
+        for (var i = start; i < end; i++)
+        {
+            set.AlignAs(i, set.Bytes.Array[i] == (byte)' ' ? _replacement.Length : 1);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Microsoft.ML.Tokenizers;
 using TokenClean.Ingest.Tokenization;
 using Xunit.Abstractions;
 
@@ -7,7 +8,9 @@ namespace TokenClean.Ingest.Tests.Tokenization;
 
 /// <summary>
 /// Id-for-id parity with HF tokenizers (the Rust library via its Node binding) on every line of the generated
-/// corpus: encode with and without special tokens, and decode (with and without skipping special tokens).
+/// corpus: encode with and without special tokens, and decode (with and without skipping special tokens); and the
+/// same through the Microsoft.ML.Tokenizers <see cref="Tokenizer"/> interface, where every token's offsets must
+/// equal HF's (converted from HF's code points to UTF-16 indices).
 /// </summary>
 public sealed class HfTokenizerParityTests(ParityCorpusFixture corpus, ITestOutputHelper output) : IClassFixture<ParityCorpusFixture>
 {
@@ -93,8 +96,10 @@ public sealed class HfTokenizerParityTests(ParityCorpusFixture corpus, ITestOutp
         var loadTime = sw.Elapsed;
         sw.Restart();
 
+        Tokenizer asMl = tokenizer;
         var report = new StringBuilder();
-        int encodeMismatches = 0, specialMismatches = 0, decodeMismatches = 0, line = 0;
+        int encodeMismatches = 0, specialMismatches = 0, decodeMismatches = 0, mlMismatches = 0, offsetMismatches = 0, line = 0;
+        var offsetsCompared = 0;
         foreach (var record in File.ReadLines(expectedPath))
         {
             if (record.Length == 0)
@@ -120,6 +125,32 @@ public sealed class HfTokenizerParityTests(ParityCorpusFixture corpus, ITestOutp
                 Describe(report, "encode+special", line, text, idsSpecial, oursSpecial, tokenizer);
             }
 
+            // The same through the ML.Tokenizers base type: ids, count, tokens with offsets, decode.
+            var mlIds = asMl.EncodeToIds(text);
+            var mlTokens = asMl.EncodeToTokens(text, out _);
+            var mlDecoded = asMl.Decode(idsSpecial);
+            if ((!mlIds.SequenceEqual(ids) || asMl.CountTokens(text) != ids.Length || !mlTokens.Select(t => t.Id).SequenceEqual(ids)
+                || !string.Equals(mlDecoded, root.GetProperty("decoded").GetString(), StringComparison.Ordinal)) && mlMismatches++ < 5)
+            {
+                report.AppendLine($"line {line} through Tokenizer: ids/count/tokens/decode differ: {JsonSerializer.Serialize(text)}");
+            }
+
+            var expectedOffsets = Utf16Offsets(text, root.GetProperty("offsets"));
+            for (var t = 0; t < Math.Min(expectedOffsets.Length, mlTokens.Count); t++)
+            {
+                offsetsCompared++;
+                var actual = (mlTokens[t].Offset.Start.Value, mlTokens[t].Offset.End.Value);
+                if (actual != expectedOffsets[t])
+                {
+                    if (offsetMismatches++ < 5)
+                    {
+                        report.AppendLine($"line {line} offsets of token #{t} ({ids[t]}:{JsonSerializer.Serialize(tokenizer.IdToToken(ids[t]))}): hf {expectedOffsets[t]} ours {actual} in {JsonSerializer.Serialize(text.Length > 200 ? text[..200] + "…" : text)}");
+                    }
+
+                    break;
+                }
+            }
+
             foreach (var (skip, key) in new[] { (false, "decoded"), (true, "decodedSkip") })
             {
                 var expected = root.GetProperty(key).GetString();
@@ -131,11 +162,34 @@ public sealed class HfTokenizerParityTests(ParityCorpusFixture corpus, ITestOutp
             }
         }
 
-        output.WriteLine($"{model}: {line} lines; oracle {oracle.Elapsed.TotalSeconds:F1}s, load {loadTime.TotalSeconds:F1}s, compare {sw.Elapsed.TotalSeconds:F1}s");
+        output.WriteLine($"{model}: {line} lines, {offsetsCompared} token offsets; oracle {oracle.Elapsed.TotalSeconds:F1}s, load {loadTime.TotalSeconds:F1}s, compare {sw.Elapsed.TotalSeconds:F1}s");
         Assert.Equal(lines, line);
+        Assert.True(offsetsCompared > line, $"only {offsetsCompared} offsets compared");
         Assert.True(
-            encodeMismatches + specialMismatches + decodeMismatches == 0,
-            $"{model}: {encodeMismatches} encode, {specialMismatches} encode+special, {decodeMismatches} decode mismatches of {line} lines\n{report}");
+            encodeMismatches + specialMismatches + decodeMismatches + mlMismatches + offsetMismatches == 0,
+            $"{model}: {encodeMismatches} encode, {specialMismatches} encode+special, {decodeMismatches} decode, {mlMismatches} Tokenizer-interface, {offsetMismatches} offset mismatches of {line} lines\n{report}");
+    }
+
+    /// <summary>HF's offsets count Unicode code points (Rust chars); .NET's count UTF-16 units.</summary>
+    private static (int, int)[] Utf16Offsets(string text, JsonElement offsets)
+    {
+        var unitOfCodePoint = new List<int>(text.Length + 1);
+        for (var i = 0; i < text.Length;)
+        {
+            unitOfCodePoint.Add(i);
+            System.Text.Rune.DecodeFromUtf16(text.AsSpan(i), out _, out var consumed);
+            i += consumed;
+        }
+
+        unitOfCodePoint.Add(text.Length);
+        var result = new (int, int)[offsets.GetArrayLength()];
+        var k = 0;
+        foreach (var pair in offsets.EnumerateArray())
+        {
+            result[k++] = (unitOfCodePoint[pair[0].GetInt32()], unitOfCodePoint[pair[1].GetInt32()]);
+        }
+
+        return result;
     }
 
     private static int[] Ids(JsonElement array)

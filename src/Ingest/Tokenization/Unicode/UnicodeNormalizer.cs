@@ -142,6 +142,129 @@ internal static class UnicodeNormalizer
         }
     }
 
+    /// <summary>
+    /// Normalizes the whole text (no region shortcut) and writes one (start, end) alignment pair per output byte,
+    /// as HF's <c>NormalizedString::transform</c> assigns them from the changes of the unicode-normalization-alignments
+    /// crate: a decomposition's first code point has change 0 and the others +1, canonical reordering moves changes
+    /// with their code points, a composition's change is the sum of its parts' minus one. Walking the output, a
+    /// change ≤ 0 takes the alignment of the next unconsumed source character and consumes 1 − change of them; a
+    /// change of +1 takes the alignment of the last consumed one.
+    /// </summary>
+    public static void NormalizeAligned(ReadOnlySpan<byte> src, ReadOnlySpan<int> srcAlign, ByteBuffer dst, IntList dstAlign, bool compose, bool compat)
+    {
+        var sources = new List<(int Start, int End)>(src.Length);
+        var cps = new int[Math.Max(16, (src.Length * 4) + 18)];
+        var changes = new List<int>(cps.Length);
+        var n = 0;
+        for (var i = 0; i < src.Length;)
+        {
+            var cp = CharClass.Decode(src, i, out var len);
+            sources.Add((srcAlign[2 * i], srcAlign[(2 * i) + 1]));
+            var first = n;
+            Decompose(cp, compat, ref cps, ref n);
+            for (var k = first; k < n; k++)
+            {
+                changes.Add(k == first ? 0 : 1);
+            }
+
+            i += len;
+        }
+
+        var tags = changes.ToArray();
+        ReorderTagged(cps.AsSpan(0, n), tags);
+        if (compose)
+        {
+            n = ComposeTagged(cps.AsSpan(0, n), tags);
+        }
+
+        var consumed = 0;
+        for (var j = 0; j < n; j++)
+        {
+            var change = tags[j];
+            (int Start, int End) align;
+            if (change > 0)
+            {
+                align = consumed == 0 ? (0, 0) : sources[Math.Min(consumed, sources.Count) - 1];
+            }
+            else
+            {
+                align = sources[Math.Min(consumed, sources.Count - 1)];
+                consumed += 1 - change;
+            }
+
+            var before = dst.Length;
+            dst.AppendRune(cps[j]);
+            for (var b = before; b < dst.Length; b++)
+            {
+                dstAlign.Add(align.Start, align.End);
+            }
+        }
+    }
+
+    private static void ReorderTagged(Span<int> cps, int[] tags)
+    {
+        for (var i = 1; i < cps.Length; i++)
+        {
+            var c = Ccc(cps[i]);
+            if (c == 0)
+            {
+                continue;
+            }
+
+            var j = i;
+            var cp = cps[i];
+            var tag = tags[i];
+            while (j > 0 && Ccc(cps[j - 1]) > c)
+            {
+                cps[j] = cps[j - 1];
+                tags[j] = tags[j - 1];
+                j--;
+            }
+
+            cps[j] = cp;
+            tags[j] = tag;
+        }
+    }
+
+    private static int ComposeTagged(Span<int> cps, int[] tags)
+    {
+        if (cps.Length == 0)
+        {
+            return 0;
+        }
+
+        var starterPos = 0;
+        var starter = cps[0];
+        var lastClass = Ccc(starter) == 0 ? 0 : 256;
+        var w = 1;
+        for (var r = 1; r < cps.Length; r++)
+        {
+            var ch = cps[r];
+            var chClass = Ccc(ch);
+            var composite = ComposePair(starter, ch);
+            if (composite >= 0 && (lastClass < chClass || lastClass == 0))
+            {
+                cps[starterPos] = composite;
+                tags[starterPos] += tags[r] - 1;
+                starter = composite;
+                continue;
+            }
+
+            if (chClass == 0)
+            {
+                starterPos = w;
+                starter = ch;
+            }
+
+            lastClass = chClass;
+            cps[w] = ch;
+            tags[w] = tags[r];
+            w++;
+        }
+
+        return w;
+    }
+
     /// <summary>Normalizes a string (used once per added token at load time).</summary>
     public static string Normalize(string s, bool compose, bool compat)
     {
