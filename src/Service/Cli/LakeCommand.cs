@@ -19,7 +19,7 @@ internal static class LakeCommand
         var dataset = new Option<string>("--dataset") { Description = "The dataset folder under the root.", Required = true };
         var rows = new Option<bool>("--rows") { Description = "Also read every committed file (Apache.Arrow / ParquetSharp readers) and print its row count; exit 1 if one cannot be read." };
         var scan = new Command("scan", "List the committed files and the next offset to process per source (read only).") { root, dataset, rows };
-        scan.SetAction(parse => Scan(parse.GetValue(root)!, parse.GetValue(dataset)!, parse.GetValue(rows)));
+        scan.SetAction(parse => Scan(parse.GetValue(root)!, parse.GetValue(dataset)!, parse.GetValue(rows), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
 
         var output = new Option<DirectoryInfo>("--out") { Description = "Directory for sample.stream.arrow, sample.file.arrow, sample.zstd.arrow and sample.parquet.", Required = true };
         var sample = new Command("sample", "Write a small output file in both Arrow IPC formats, zstd-compressed and as Parquet, with nulls, NaN and a 100k-token row.") { output };
@@ -28,7 +28,7 @@ internal static class LakeCommand
         return new Command("lake", "Inspect a data lake or write sample Arrow output.") { scan, sample };
     }
 
-    private static int Scan(DirectoryInfo root, string dataset, bool rows)
+    private static int Scan(DirectoryInfo root, string dataset, bool rows, TextWriter output, TextWriter error)
     {
         var result = LakeScan.Run(Path.Combine(root.FullName, dataset), removeTempFiles: false);
         var unreadable = 0;
@@ -43,23 +43,23 @@ internal static class LakeCommand
                 }
                 catch (InvalidDataException e)
                 {
-                    Console.Error.WriteLine($"unreadable: {e.Message}");
+                    error.WriteLine($"unreadable: {e.Message}");
                     unreadable++;
                     count = "  unreadable";
                 }
             }
 
-            Console.WriteLine(FormattableString.Invariant($"{f.Source,-30} {f.FirstOffset,12}..{f.LastOffset,-12} {f.Bytes,14:N0} B{count}  {f.Path}"));
+            output.WriteLine(FormattableString.Invariant($"{f.Source,-30} {f.FirstOffset,12}..{f.LastOffset,-12} {f.Bytes,14:N0} B{count}  {f.Path}"));
         }
 
         foreach (var (source, next) in result.NextOffsets)
         {
-            Console.WriteLine(FormattableString.Invariant($"next offset {source}: {next}"));
+            output.WriteLine(FormattableString.Invariant($"next offset {source}: {next}"));
         }
 
         foreach (var (a, b) in result.Overlaps)
         {
-            Console.Error.WriteLine($"overlap: {a.Path} and {b.Path}");
+            error.WriteLine($"overlap: {a.Path} and {b.Path}");
         }
 
         return result.Overlaps.Count == 0 && unreadable == 0 ? 0 : 1;
