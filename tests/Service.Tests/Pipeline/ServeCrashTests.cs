@@ -88,7 +88,9 @@ public sealed class ServeCrashTests(ITestOutputHelper output) : IDisposable
 
         var ends = KafkaProbe.EndOffsets(cluster.BootstrapServers, Topic, Partitions);
         Assert.Equal(Rounds * PerRound, ends.Sum());
-        Assert.All(Directory.GetFiles(Path.Combine(Lake, "cleaned"), "*+*", SearchOption.AllDirectories).Where(f => !Path.GetFileName(f).StartsWith('.')), f => Assert.EndsWith("." + format, f, StringComparison.Ordinal));
+        var lakeFiles = Directory.GetDirectories(Path.Combine(Lake, "cleaned"), "date=*").SelectMany(Directory.GetFiles).Where(f => !Path.GetFileName(f).StartsWith('.')).ToList();
+        Assert.NotEmpty(lakeFiles);
+        Assert.All(lakeFiles, f => Assert.EndsWith("." + format, f, StringComparison.Ordinal));
         var contents = LakeContents.Read(Lake);
         ServeEndToEndTests.AssertExactlyOnce(contents.Offsets(), ends);
         Assert.Equal(Rounds * PerRound / 10, contents.DeadLetters.Count);
@@ -106,7 +108,7 @@ public sealed class ServeCrashTests(ITestOutputHelper output) : IDisposable
         }
 
         var n = 0;
-        foreach (var file in Directory.GetFiles(root, "*+*", SearchOption.AllDirectories))
+        foreach (var file in Directory.GetFiles(root, "*.arrow", SearchOption.AllDirectories).Concat(Directory.GetFiles(root, "*.parquet", SearchOption.AllDirectories)))
         {
             var name = Path.GetFileNameWithoutExtension(file);
             if (name.StartsWith('.'))
