@@ -4,9 +4,20 @@
 //   The format is detected from the bytes: files starting with "ARROW1" are read through the footer
 //   (RecordBatchFileReader.readRecordBatch(i) for each footer block), others as a stream.
 //   --summary prints row counts and the min/max of source_offset instead of all values.
+// Compressed bodies (zstd, lz4 frame) are decoded with the codecs registered below.
 // Values: int64 as strings (exact), NaN/Infinity as strings, timestamps as epoch milliseconds, lists as arrays.
 import { readFileSync } from 'node:fs';
-import { RecordBatchFileReader, RecordBatchStreamReader, tableFromIPC, Type } from 'apache-arrow';
+import { RecordBatchFileReader, RecordBatchStreamReader, tableFromIPC, Type, compressionRegistry, CompressionType } from 'apache-arrow';
+import { decompress as zstdDecompress } from 'fzstd';
+import lz4 from 'lz4js';
+
+// Arrow JS reads compressed IPC bodies only through codecs registered here (independent JS implementations of
+// zstd and the LZ4 frame format; the writer's codecs are Apache.Arrow.Compression's native ones).
+// Apache.Arrow (C#) writes an empty buffer as a length prefix of 0 and no frame: that decodes to no bytes. The
+// result is copied into a buffer of its own, because Arrow JS views it as int64/float arrays that must be aligned.
+const decoder = (decompress) => ({ decode: (data) => data.length === 0 ? new Uint8Array(0) : new Uint8Array(decompress(data)) });
+compressionRegistry.set(CompressionType.ZSTD, decoder((data) => zstdDecompress(data)));
+compressionRegistry.set(CompressionType.LZ4_FRAME, decoder((data) => lz4.decompress(data)));
 
 const args = process.argv.slice(2);
 let columns = null;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using TokenClean.Sink.Arrow;
 using TokenClean.Scoring;
 using TokenClean.Service.Cleaning;
 
@@ -33,18 +34,20 @@ internal static class CleanCommand
         var windowSamples = new Option<int>("--window-samples") { Description = "Samples per selection window with --selection window.", DefaultValueFactory = _ => 1024 };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer.json or a directory with it: enables text samples (chat messages, ShareGPT, prompt/response, Alpaca). Default: the --base directory when it has a tokenizer.json; without one, only pre-tokenized input is accepted." };
         var chatTemplate = new Option<string?>("--chat-template") { Description = "Chat template: the model's own (default) or chatml, llama3, llama2, tulu, alpaca." };
-        var format = new Option<string>("--format") { Description = "Output format: arrow (Arrow IPC stream, what datasets.Dataset.from_file reads) or jsonl.", DefaultValueFactory = _ => "arrow" };
-        format.AcceptOnlyFromAmong("arrow", "jsonl");
+        var format = new Option<string>("--format") { Description = "Output format: arrow (Arrow IPC stream, what datasets.Dataset.from_file reads), parquet (zstd) or jsonl.", DefaultValueFactory = _ => "arrow" };
+        format.AcceptOnlyFromAmong("arrow", "parquet", "jsonl");
+        var compression = new Option<string>("--compression") { Description = "Arrow IPC body compression: none (default; memory-mappable), zstd or lz4 (readers need the codec; docs/SINK.md).", DefaultValueFactory = _ => "none" };
+        compression.AcceptOnlyFromAmong("none", "zstd", "lz4");
 
         var command = new Command("clean", "Score a file with base and reference models and keep the most informative response tokens.")
         {
             input, baseDir, refDir, output, keep, emitLosses, batchTokens, maxLength, selection, windowSamples,
-            tokenizer, chatTemplate, format,
+            tokenizer, chatTemplate, format, compression,
         };
         command.SetAction((parse, ct) => Task.FromResult(new CleanRun(
             loadModel ?? ModelLoading.Load,
             parseLine ?? ChooseParser(parse.GetValue(tokenizer), parse.GetValue(baseDir)!, parse.GetValue(chatTemplate), parse.GetValue(maxLength)),
-            createWriter ?? ChooseWriter(parse.GetValue(format)!, parse.GetValue(tokenizer) ?? parse.GetValue(baseDir)!),
+            createWriter ?? ChooseWriter(parse.GetValue(format)!, parse.GetValue(compression)!, parse.GetValue(tokenizer) ?? parse.GetValue(baseDir)!),
             parse.InvocationConfiguration.Output,
             parse.InvocationConfiguration.Error).Execute(
             new CleanOptions
@@ -73,10 +76,16 @@ internal static class CleanCommand
             : TextLineParser.Load(path, template, maxLength ?? int.MaxValue).Parse;
     }
 
-    private static Func<string, OutputMetadata, IOutputRecordWriter> ChooseWriter(string format, string tokenizerSource) =>
-        format == "jsonl"
-            ? (path, metadata) => new JsonLinesRecordWriter(Path.ChangeExtension(path, ".jsonl"), metadata)
-            : (path, metadata) => new ArrowRecordWriter(Path.ChangeExtension(path, ".arrow"), metadata, SchemaMetadata(metadata, tokenizerSource));
+    private static Func<string, OutputMetadata, IOutputRecordWriter> ChooseWriter(string format, string compressionName, string tokenizerSource)
+    {
+        _ = ArrowCompressionNames.TryParse(compressionName, out var compression); // validated by AcceptOnlyFromAmong
+        return format switch
+        {
+            "jsonl" => (path, metadata) => new JsonLinesRecordWriter(Path.ChangeExtension(path, ".jsonl"), metadata),
+            "parquet" => (path, metadata) => new ArrowRecordWriter(Path.ChangeExtension(path, ".parquet"), metadata, SchemaMetadata(metadata, tokenizerSource), parquet: true),
+            _ => (path, metadata) => new ArrowRecordWriter(Path.ChangeExtension(path, ".arrow"), metadata, SchemaMetadata(metadata, tokenizerSource), compression),
+        };
+    }
 
     private static Sink.Output.OutputMetadata SchemaMetadata(OutputMetadata m, string tokenizerSource)
     {

@@ -10,13 +10,14 @@ internal static class InfoCommand
 {
     public static Command Create()
     {
-        var command = new Command("info", "Print the versions of tokenclean, libtorch and librdkafka in use.");
+        var command = new Command("info", "Print the versions of tokenclean, libtorch, librdkafka, Apache.Arrow and ParquetSharp in use.");
         command.SetAction(_ =>
         {
             KafkaNative.EnsureLoaded();
             Console.WriteLine($"tokenclean  {typeof(InfoCommand).Assembly.GetName().Version}");
             Console.WriteLine($"libtorch    {Torch.Version}");
             Console.WriteLine($"librdkafka  {Library.VersionString}");
+            Console.WriteLine($"Apache.Arrow {Sink.ColumnarLibraries.ArrowVersion}, ParquetSharp {Sink.ColumnarLibraries.ParquetSharpVersion}");
             return 0;
         });
         return command;

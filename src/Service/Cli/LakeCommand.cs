@@ -3,12 +3,13 @@ using System.Globalization;
 using TokenClean.Sink.Arrow;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Output;
+using TokenClean.Sink.Parquet;
 
 namespace TokenClean.Service.Cli;
 
 /// <summary>
 /// <c>tokenclean lake</c>: look at a data lake (<c>scan</c>: committed files and the next offset per source) and
-/// write sample output files (<c>sample</c>) for checking with other Arrow readers (tools/check_arrow_pyarrow.py).
+/// write sample output files (<c>sample</c>) for checking with other readers (tools/check_arrow_pyarrow.py).
 /// </summary>
 internal static class LakeCommand
 {
@@ -16,35 +17,52 @@ internal static class LakeCommand
     {
         var root = new Option<DirectoryInfo>("--root") { Description = "The lake's root directory.", Required = true };
         var dataset = new Option<string>("--dataset") { Description = "The dataset folder under the root.", Required = true };
-        var scan = new Command("scan", "List the committed files and the next offset to process per source (read only).") { root, dataset };
-        scan.SetAction(parse => Scan(parse.GetValue(root)!, parse.GetValue(dataset)!));
+        var rows = new Option<bool>("--rows") { Description = "Also read every committed file (Apache.Arrow / ParquetSharp readers) and print its row count; exit 1 if one cannot be read." };
+        var scan = new Command("scan", "List the committed files and the next offset to process per source (read only).") { root, dataset, rows };
+        scan.SetAction(parse => Scan(parse.GetValue(root)!, parse.GetValue(dataset)!, parse.GetValue(rows), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
 
-        var output = new Option<DirectoryInfo>("--out") { Description = "Directory for sample.stream.arrow and sample.file.arrow.", Required = true };
-        var sample = new Command("sample", "Write a small output file in both Arrow formats, with nulls, NaN and a 100k-token row.") { output };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Directory for sample.stream.arrow, sample.file.arrow, sample.zstd.arrow and sample.parquet.", Required = true };
+        var sample = new Command("sample", "Write a small output file in both Arrow IPC formats, zstd-compressed and as Parquet, with nulls, NaN and a 100k-token row.") { output };
         sample.SetAction(parse => Sample(parse.GetValue(output)!));
 
         return new Command("lake", "Inspect a data lake or write sample Arrow output.") { scan, sample };
     }
 
-    private static int Scan(DirectoryInfo root, string dataset)
+    private static int Scan(DirectoryInfo root, string dataset, bool rows, TextWriter output, TextWriter error)
     {
         var result = LakeScan.Run(Path.Combine(root.FullName, dataset), removeTempFiles: false);
+        var unreadable = 0;
         foreach (var f in result.Files)
         {
-            Console.WriteLine(FormattableString.Invariant($"{f.Source,-30} {f.FirstOffset,12}..{f.LastOffset,-12} {f.Bytes,14:N0} B  {f.Path}"));
+            var count = string.Empty;
+            if (rows)
+            {
+                try
+                {
+                    count = FormattableString.Invariant($" {LakeFileReader.CountRows(f.Path),10:N0} rows");
+                }
+                catch (InvalidDataException e)
+                {
+                    error.WriteLine($"unreadable: {e.Message}");
+                    unreadable++;
+                    count = "  unreadable";
+                }
+            }
+
+            output.WriteLine(FormattableString.Invariant($"{f.Source,-30} {f.FirstOffset,12}..{f.LastOffset,-12} {f.Bytes,14:N0} B{count}  {f.Path}"));
         }
 
         foreach (var (source, next) in result.NextOffsets)
         {
-            Console.WriteLine(FormattableString.Invariant($"next offset {source}: {next}"));
+            output.WriteLine(FormattableString.Invariant($"next offset {source}: {next}"));
         }
 
         foreach (var (a, b) in result.Overlaps)
         {
-            Console.Error.WriteLine($"overlap: {a.Path} and {b.Path}");
+            error.WriteLine($"overlap: {a.Path} and {b.Path}");
         }
 
-        return result.Overlaps.Count == 0 ? 0 : 1;
+        return result.Overlaps.Count == 0 && unreadable == 0 ? 0 : 1;
     }
 
     private static int Sample(DirectoryInfo output)
@@ -53,11 +71,17 @@ internal static class LakeCommand
         var metadata = new OutputMetadata("sample-tokenizer", "sha256:0000", "global-topk", 0.6, typeof(LakeCommand).Assembly.GetName().Version?.ToString() ?? "0");
         var schema = OutputSchema.Create(metadata);
         var batch = new OutputBatch(schema);
-        foreach (var (path, file) in new[] { ("sample.stream.arrow", false), ("sample.file.arrow", true) })
+        foreach (var (path, format) in new[] { ("sample.stream.arrow", "stream"), ("sample.file.arrow", "file"), ("sample.zstd.arrow", "zstd"), ("sample.parquet", "parquet") })
         {
             var full = Path.Combine(output.FullName, path);
             using (var stream = File.Create(full))
-            using (ArrowIpcWriter writer = file ? new ArrowFileWriter(stream, schema) : new ArrowStreamWriter(stream, schema))
+            using (BatchWriter writer = format switch
+            {
+                "parquet" => new ParquetBatchWriter(stream, schema),
+                "file" => new ArrowIpcBatchWriter(stream, schema, ArrowIpcFormat.File),
+                "zstd" => new ArrowIpcBatchWriter(stream, schema, ArrowIpcFormat.Stream, ArrowCompression.Zstd),
+                _ => new ArrowIpcBatchWriter(stream, schema),
+            })
             {
                 for (var b = 0; b < 3; b++)
                 {

@@ -57,6 +57,12 @@ internal sealed class ServeSettings
 
         /// <summary>Seconds after which an open file is committed (bounds the latency of offset commits).</summary>
         public double MaxFileAgeSeconds { get; set; } = 60;
+
+        /// <summary>File format: <c>arrow</c> (Arrow IPC stream, the default), <c>arrow-file</c> or <c>parquet</c> (zstd).</summary>
+        public string Format { get; set; } = "arrow";
+
+        /// <summary>Arrow IPC body compression of lake files: <c>none</c> (default; memory-mappable), <c>zstd</c> or <c>lz4</c>.</summary>
+        public string Compression { get; set; } = "none";
     }
 
     /// <summary>Where rows go besides (or instead of) the lake's files.</summary>
@@ -77,6 +83,9 @@ internal sealed class ServeSettings
 
         /// <summary>Rows per output message at most (one message per source partition and sink batch, or fewer rows).</summary>
         public int MaxRecordsPerMessage { get; set; } = 256;
+
+        /// <summary>Arrow IPC body compression of output messages: <c>none</c> (default), <c>zstd</c> or <c>lz4</c>.</summary>
+        public string Compression { get; set; } = "none";
     }
 
     /// <summary>Models, tokenizer and chat template.</summary>

@@ -1,5 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using TokenClean.Sink.Arrow;
+using TokenClean.Sink.Lake;
 
 namespace TokenClean.Service.Pipeline;
 
@@ -48,6 +50,21 @@ internal sealed partial class ServeSettingsValidator : IValidateOptions<ServeSet
         if (!(s.Lake.MaxFileAgeSeconds > 0))
         {
             e.Add(K + "Lake:MaxFileAgeSeconds must be greater than 0");
+        }
+
+        if (!LakeFileFormatNames.TryParse(s.Lake.Format, out _))
+        {
+            e.Add(K + $"Lake:Format must be arrow, arrow-file or parquet, got '{s.Lake.Format}'");
+        }
+
+        if (!ArrowCompressionNames.TryParse(s.Lake.Compression, out _))
+        {
+            e.Add(K + $"Lake:Compression must be none, zstd or lz4, got '{s.Lake.Compression}'");
+        }
+
+        if (!ArrowCompressionNames.TryParse(s.Output.Compression, out _))
+        {
+            e.Add(K + $"Output:Compression must be none, zstd or lz4, got '{s.Output.Compression}'");
         }
 
         if (!s.Output.LakeRows && string.IsNullOrWhiteSpace(s.Output.Topic))

@@ -10,6 +10,7 @@ using TokenClean.Scoring;
 using TokenClean.Scoring.Models;
 using TokenClean.Service.Observability;
 using TokenClean.Service.Refresh;
+using TokenClean.Sink.Arrow;
 using TokenClean.Sink.Kafka;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Output;
@@ -148,6 +149,8 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
                 Dataset = s.Lake.Dataset,
                 MaxRecordsPerFile = s.Lake.MaxRecordsPerFile,
                 MaxFileAge = TimeSpan.FromSeconds(s.Lake.MaxFileAgeSeconds),
+                Format = LakeFileFormatNames.TryParse(s.Lake.Format, out var format) ? format : LakeFileFormat.Stream,
+                Compression = ArrowCompressionNames.TryParse(s.Lake.Compression, out var compression) ? compression : ArrowCompression.None,
                 // Instances of a group share the dataset: temporary files are removed per partition on assignment
                 // (LakeWriter.Resume), never wholesale, or a starting instance would delete another's open files.
                 RemoveTempFilesAtOpen = false,
@@ -160,7 +163,12 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
             ? null
             : KafkaArrowSink.Create(
                 s.Kafka.BootstrapServers!,
-                new KafkaArrowSinkOptions { Topic = s.Output.Topic.Trim(), MaxRecordsPerMessage = s.Output.MaxRecordsPerMessage },
+                new KafkaArrowSinkOptions
+                {
+                    Topic = s.Output.Topic.Trim(),
+                    MaxRecordsPerMessage = s.Output.MaxRecordsPerMessage,
+                    Compression = ArrowCompressionNames.TryParse(s.Output.Compression, out var outputCompression) ? outputCompression : ArrowCompression.None,
+                },
                 metadata,
                 ServeHost.ConnectionProperties(s.Kafka.Properties));
         using var writer = new LakeWriter(lake, deadLetters, _tracker, _generations, _metrics, () => ReopenLake(lakeOptions, metadata), _log)

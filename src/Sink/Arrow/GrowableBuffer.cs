@@ -1,21 +1,27 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace TokenClean.Sink.Arrow;
 
 /// <summary>
-/// A byte buffer that grows by doubling and keeps its capacity across <see cref="Clear"/>, so a column builder
-/// reused batch after batch stops allocating once it has seen its largest batch.
+/// A byte buffer rented from <see cref="ArrayPool{T}.Shared"/> that grows by doubling (returning the smaller array
+/// to the pool) and keeps its capacity across <see cref="Clear"/>, so a column builder reused batch after batch stops
+/// allocating once it has seen its largest batch. Apache.Arrow's writers read it in place through an
+/// <see cref="Apache.Arrow.ArrowBuffer"/> that wraps <see cref="Memory"/> (no copy).
 /// </summary>
 internal sealed class GrowableBuffer
 {
     private byte[] _data;
 
-    public GrowableBuffer(int initialCapacity = 256) => _data = new byte[initialCapacity];
+    public GrowableBuffer(int initialCapacity = 256) => _data = ArrayPool<byte>.Shared.Rent(initialCapacity);
 
     public int Length { get; private set; }
 
     public ReadOnlyMemory<byte> Memory => _data.AsMemory(0, Length);
+
+    /// <summary>The written bytes as an Arrow buffer; valid until the next append or <see cref="Clear"/>.</summary>
+    public Apache.Arrow.ArrowBuffer ArrowBuffer => new(Memory);
 
     public Span<byte> WrittenSpan => _data.AsSpan(0, Length);
 
@@ -74,6 +80,9 @@ internal sealed class GrowableBuffer
             }
         }
 
-        Array.Resize(ref _data, size);
+        var larger = ArrayPool<byte>.Shared.Rent(size);
+        _data.AsSpan(0, Length).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(_data);
+        _data = larger;
     }
 }

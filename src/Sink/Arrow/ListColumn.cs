@@ -1,3 +1,6 @@
+using Apache.Arrow;
+using Apache.Arrow.Types;
+
 namespace TokenClean.Sink.Arrow;
 
 /// <summary>
@@ -13,13 +16,13 @@ public sealed class ListColumn<T> : ArrowColumn
     private readonly ValidityBitmap _validity = new();
     private int _itemCount;
 
-    public ListColumn(ArrowField field)
+    public ListColumn(Field field)
         : base(field)
     {
-        if (field.Type.Kind != ArrowTypeKind.List
-            || field.Type.Item!.Type.ByteWidth != System.Runtime.CompilerServices.Unsafe.SizeOf<T>())
+        if (field.DataType is not ListType list
+            || ByteWidth(list.ValueDataType) != System.Runtime.CompilerServices.Unsafe.SizeOf<T>())
         {
-            throw new ArgumentException($"ListColumn<{typeof(T).Name}> cannot store Arrow type {field.Type}", nameof(field));
+            throw new ArgumentException($"ListColumn<{typeof(T).Name}> cannot store Arrow type {field.DataType.Name}", nameof(field));
         }
 
         _offsets.Append(0);
@@ -53,15 +56,12 @@ public sealed class ListColumn<T> : ArrowColumn
         Length = 0;
     }
 
-    internal override void AddTo(IpcBody body)
+    public override IArrowArray Build()
     {
-        body.AddNode(Length, NullCount);
-        body.AddBuffer(_validity.Memory);
-        body.AddBuffer(_offsets.Memory);
-        // The item child: never null (NaN stands for "no score"), so its bitmap is empty.
-        body.AddNode(_itemCount, 0);
-        body.AddBuffer(ReadOnlyMemory<byte>.Empty);
-        body.AddBuffer(_values.Memory);
+        var type = (ListType)Field.DataType;
+        // The item child: never null (NaN stands for "no score"), so it has no bitmap.
+        var items = Primitive(type.ValueDataType, _values.ArrowBuffer, ArrowBuffer.Empty, _itemCount, 0);
+        return new ListArray(type, Length, _offsets.ArrowBuffer, items, _validity.ArrowBuffer, NullCount, 0);
     }
 
     private void EndValue(bool valid)

@@ -1,3 +1,5 @@
+using Apache.Arrow;
+
 namespace TokenClean.Sink.Arrow;
 
 /// <summary>A fixed-width column (int32, int64, float32, timestamp) with an optional validity bitmap.</summary>
@@ -8,12 +10,12 @@ public sealed class PrimitiveColumn<T> : ArrowColumn
     private readonly GrowableBuffer _values = new();
     private readonly ValidityBitmap _validity = new();
 
-    public PrimitiveColumn(ArrowField field)
+    public PrimitiveColumn(Field field)
         : base(field)
     {
-        if (field.Type.ByteWidth != System.Runtime.CompilerServices.Unsafe.SizeOf<T>())
+        if (ByteWidth(field.DataType) != System.Runtime.CompilerServices.Unsafe.SizeOf<T>())
         {
-            throw new ArgumentException($"{typeof(T).Name} does not store Arrow type {field.Type}", nameof(field));
+            throw new ArgumentException($"{typeof(T).Name} does not store Arrow type {field.DataType.Name}", nameof(field));
         }
     }
 
@@ -54,10 +56,6 @@ public sealed class PrimitiveColumn<T> : ArrowColumn
         Length = 0;
     }
 
-    internal override void AddTo(IpcBody body)
-    {
-        body.AddNode(Length, NullCount);
-        body.AddBuffer(_validity.Memory);
-        body.AddBuffer(_values.Memory);
-    }
+    public override IArrowArray Build() =>
+        Primitive(Field.DataType, _values.ArrowBuffer, _validity.ArrowBuffer, Length, NullCount);
 }

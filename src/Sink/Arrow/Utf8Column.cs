@@ -1,4 +1,6 @@
 using System.Text;
+using Apache.Arrow;
+using Apache.Arrow.Types;
 
 namespace TokenClean.Sink.Arrow;
 
@@ -9,12 +11,12 @@ public sealed class Utf8Column : ArrowColumn
     private readonly GrowableBuffer _data = new(4096);
     private readonly ValidityBitmap _validity = new();
 
-    public Utf8Column(ArrowField field)
+    public Utf8Column(Field field)
         : base(field)
     {
-        if (field.Type.Kind != ArrowTypeKind.Utf8)
+        if (field.DataType.TypeId != ArrowTypeId.String)
         {
-            throw new ArgumentException($"Utf8Column cannot store Arrow type {field.Type}", nameof(field));
+            throw new ArgumentException($"Utf8Column cannot store Arrow type {field.DataType.Name}", nameof(field));
         }
 
         _offsets.Append(0);
@@ -63,13 +65,8 @@ public sealed class Utf8Column : ArrowColumn
         Length = 0;
     }
 
-    internal override void AddTo(IpcBody body)
-    {
-        body.AddNode(Length, NullCount);
-        body.AddBuffer(_validity.Memory);
-        body.AddBuffer(_offsets.Memory);
-        body.AddBuffer(_data.Memory);
-    }
+    public override IArrowArray Build() =>
+        new StringArray(Length, _offsets.ArrowBuffer, _data.ArrowBuffer, _validity.ArrowBuffer, NullCount, 0);
 
     private void EndValue(bool valid)
     {

@@ -2,7 +2,7 @@ namespace TokenClean.Sink.Arrow;
 
 /// <summary>
 /// An Arrow validity bitmap (bit i set = slot i is valid, least significant bit first). Materialized only when
-/// the first null arrives, so a column without nulls writes a zero-length bitmap, which the spec allows.
+/// the first null arrives, so a column without nulls has no bitmap (Arrow allows that when the null count is 0).
 /// </summary>
 internal sealed class ValidityBitmap
 {
@@ -13,6 +13,9 @@ internal sealed class ValidityBitmap
 
     /// <summary>The bitmap bytes, or empty when there is no null.</summary>
     public ReadOnlyMemory<byte> Memory => _materialized ? _bits.Memory : ReadOnlyMemory<byte>.Empty;
+
+    /// <summary>The bitmap as an Arrow buffer (<see cref="Apache.Arrow.ArrowBuffer.Empty"/> when there is no null).</summary>
+    public Apache.Arrow.ArrowBuffer ArrowBuffer => _materialized ? _bits.ArrowBuffer : Apache.Arrow.ArrowBuffer.Empty;
 
     public void Clear()
     {

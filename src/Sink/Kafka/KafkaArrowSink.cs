@@ -24,7 +24,7 @@ public sealed class KafkaArrowSink : IDisposable
     private readonly IProducer<byte[], byte[]> _producer;
     private readonly bool _ownsProducer;
     private readonly KafkaArrowSinkOptions _options;
-    private readonly ArrowSchema _schema;
+    private readonly Apache.Arrow.Schema _schema;
     private readonly Dictionary<LakeSource, Pending> _batches = [];
     private readonly List<Task<PublishedBatch>> _inFlight = [];
 
@@ -121,7 +121,7 @@ public sealed class KafkaArrowSink : IDisposable
 
     private void Publish(LakeSource source, Pending pending)
     {
-        var value = ArrowStreamWriter.Serialize(pending.Batch.Builder);
+        var value = ArrowIpcBatchWriter.SerializeStream(pending.Batch.Builder, _options.Compression);
         var records = pending.Batch.Count;
         var first = pending.FirstOffset;
         var last = pending.LastOffset;

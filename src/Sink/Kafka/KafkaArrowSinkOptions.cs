@@ -1,3 +1,5 @@
+using TokenClean.Sink.Arrow;
+
 namespace TokenClean.Sink.Kafka;
 
 /// <summary>Settings of <see cref="KafkaArrowSink"/>.</summary>
@@ -14,4 +16,7 @@ public sealed class KafkaArrowSinkOptions
     /// message limit; raise both together (broker <c>message.max.bytes</c>, producer <c>MessageMaxBytes</c>).
     /// </summary>
     public long MaxBytesPerMessage { get; init; } = 900_000;
+
+    /// <summary>Arrow IPC body compression of each message (default none; readers need the codec).</summary>
+    public ArrowCompression Compression { get; init; } = ArrowCompression.None;
 }

@@ -5,7 +5,7 @@ using TokenClean.Sink.Output;
 namespace TokenClean.Sink.Lake;
 
 /// <summary>
-/// Writes output records into rolling Arrow files, exactly once per input offset, the way Kafka Connect's S3 sink
+/// Writes output records into rolling Arrow IPC or Parquet files (<see cref="LakeOptions.Format"/>), exactly once per input offset, the way Kafka Connect's S3 sink
 /// does: <c>&lt;root&gt;/&lt;dataset&gt;/date=YYYY-MM-DD/&lt;topic&gt;+&lt;partition&gt;+&lt;first&gt;-&lt;last&gt;.arrow</c>, one open
 /// file per source, written under a hidden temporary name, fsync'd, renamed atomically, and the directory fsync'd.
 /// Only then is the file reported as committed; the caller commits Kafka offsets (<see cref="CommittedFile.NextOffset"/>)
@@ -22,7 +22,7 @@ namespace TokenClean.Sink.Lake;
 public sealed class DataLakeSink : IDisposable
 {
     private readonly LakeOptions _options;
-    private readonly ArrowSchema _schema;
+    private readonly Apache.Arrow.Schema _schema;
     private readonly string _datasetDirectory;
     private readonly Dictionary<LakeSource, long> _next;
     private readonly Dictionary<LakeSource, OpenLakeFile> _open = [];
@@ -285,9 +285,12 @@ public sealed class DataLakeSink : IDisposable
         var tempPath = Path.Combine(directory, LakeFileName.Temp(source, firstOffset));
         var stream = _options.TempFileOpener?.Invoke(tempPath)
             ?? new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16);
-        ArrowIpcWriter writer = _options.Format == LakeFileFormat.File
-            ? new ArrowFileWriter(stream, _schema)
-            : new ArrowStreamWriter(stream, _schema);
+        BatchWriter writer = _options.Format switch
+        {
+            LakeFileFormat.Parquet => new Parquet.ParquetBatchWriter(stream, _schema),
+            LakeFileFormat.File => new ArrowIpcBatchWriter(stream, _schema, ArrowIpcFormat.File, _options.Compression),
+            _ => new ArrowIpcBatchWriter(stream, _schema, ArrowIpcFormat.Stream, _options.Compression),
+        };
         var batch = _spareBatches.Count > 0 ? _spareBatches.Pop() : new OutputBatch(_schema);
         var file = new OpenLakeFile(source, firstOffset, directory, tempPath, stream, writer, batch, now);
         _open[source] = file;
@@ -296,7 +299,7 @@ public sealed class DataLakeSink : IDisposable
 
     private void Commit(OpenLakeFile file)
     {
-        var finalPath = Path.Combine(file.Directory, LakeFileName.Committed(file.Source, file.FirstOffset, file.LastOffset));
+        var finalPath = Path.Combine(file.Directory, LakeFileName.Committed(file.Source, file.FirstOffset, file.LastOffset, _options.Format));
         try
         {
             var bytes = file.Complete();

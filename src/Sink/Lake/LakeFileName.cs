@@ -5,17 +5,21 @@ namespace TokenClean.Sink.Lake;
 
 /// <summary>
 /// Names of committed files: <c>&lt;topic&gt;+&lt;partition&gt;+&lt;first&gt;-&lt;last&gt;.arrow</c> for Kafka input and
-/// <c>&lt;input-file&gt;+lines+&lt;first&gt;-&lt;last&gt;.arrow</c> for file input. Offsets are zero-padded to 20 digits
+/// <c>&lt;input-file&gt;+lines+&lt;first&gt;-&lt;last&gt;.arrow</c> for file input (<c>.parquet</c> for Parquet lakes; a
+/// scan reads both, so a lake whose format changed resumes where it stopped). Offsets are zero-padded to 20 digits
 /// so that names sort in offset order. Temporary files start with "." and end with ".tmp", which Hugging Face
 /// datasets, Spark and most lake readers skip.
 /// </summary>
 internal static partial class LakeFileName
 {
     public const string Extension = ".arrow";
+    public const string ParquetExtension = ".parquet";
     public const string TempSuffix = ".tmp";
 
-    public static string Committed(LakeSource source, long first, long last) =>
-        string.Create(CultureInfo.InvariantCulture, $"{Prefix(source)}{first:D20}-{last:D20}{Extension}");
+    public static string ExtensionOf(LakeFileFormat format) => format == LakeFileFormat.Parquet ? ParquetExtension : Extension;
+
+    public static string Committed(LakeSource source, long first, long last, LakeFileFormat format = LakeFileFormat.Stream) =>
+        string.Create(CultureInfo.InvariantCulture, $"{Prefix(source)}{first:D20}-{last:D20}{ExtensionOf(format)}");
 
     public static string Temp(LakeSource source, long first) =>
         string.Create(CultureInfo.InvariantCulture, $".{Prefix(source)}{first:D20}.{Guid.NewGuid():N}{TempSuffix}");
@@ -57,6 +61,6 @@ internal static partial class LakeFileName
             ? string.Create(CultureInfo.InvariantCulture, $"{SafeName(source.Name)}+{p}+")
             : $"{SafeName(source.Name)}+lines+";
 
-    [GeneratedRegex(@"^(?<name>[^.+][^+]*)\+(?<part>\d{1,10}|lines)\+(?<first>\d{1,20})-(?<last>\d{1,20})\.arrow$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?<name>[^.+][^+]*)\+(?<part>\d{1,10}|lines)\+(?<first>\d{1,20})-(?<last>\d{1,20})\.(?:arrow|parquet)$", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 }

@@ -1,3 +1,5 @@
+using TokenClean.Sink.Arrow;
+
 namespace TokenClean.Sink.Lake;
 
 /// <summary>Where and how the data-lake sink writes. Defaults are in the property docs and docs/SINK.md.</summary>
@@ -18,7 +20,7 @@ public sealed class LakeOptions
     /// <summary>Roll a file this long after it was opened (checked by <see cref="DataLakeSink.CommitDue"/> and on append). Default 5 minutes.</summary>
     public TimeSpan MaxFileAge { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Rows per Arrow record batch inside a file. Default 1,000.</summary>
+    /// <summary>Rows per Arrow record batch (Parquet: row group) inside a file. Default 1,000.</summary>
     public int RecordsPerBatch { get; init; } = 1_000;
 
     /// <summary>
@@ -27,7 +29,14 @@ public sealed class LakeOptions
     /// </summary>
     public long MaxBatchBytes { get; init; } = 8L << 20;
 
+    /// <summary>Arrow IPC stream (default), Arrow IPC file, or Parquet.</summary>
     public LakeFileFormat Format { get; init; } = LakeFileFormat.Stream;
+
+    /// <summary>
+    /// Arrow IPC body compression (default none; docs/SINK.md: a compressed file cannot be memory-mapped zero-copy).
+    /// Parquet files are always zstd-compressed and ignore it.
+    /// </summary>
+    public ArrowCompression Compression { get; init; } = ArrowCompression.None;
 
     /// <summary>
     /// Delete every temporary file at open (default true). Instances that share one dataset (a consumer group writing

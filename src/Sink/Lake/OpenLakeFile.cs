@@ -7,9 +7,9 @@ namespace TokenClean.Sink.Lake;
 internal sealed class OpenLakeFile : IDisposable
 {
     private readonly FileStream _stream;
-    private readonly ArrowIpcWriter _writer;
+    private readonly BatchWriter _writer;
 
-    public OpenLakeFile(LakeSource source, long firstOffset, string directory, string tempPath, FileStream stream, ArrowIpcWriter writer, OutputBatch batch, DateTimeOffset openedAt)
+    public OpenLakeFile(LakeSource source, long firstOffset, string directory, string tempPath, FileStream stream, BatchWriter writer, OutputBatch batch, DateTimeOffset openedAt)
     {
         Source = source;
         FirstOffset = firstOffset;

@@ -1,10 +1,13 @@
+using Apache.Arrow;
 using TokenClean.Sink.Arrow;
 
 namespace TokenClean.Sink.Output;
 
 /// <summary>
-/// A record batch of <see cref="OutputRecord"/>s: maps each record onto the general column builders. Reuse it
-/// across batches (<see cref="Clear"/>); appending allocates nothing once the buffers have grown.
+/// A record batch of <see cref="OutputRecord"/>s: the one mapping from the output record to Arrow columns, used by
+/// every sink (lake, Kafka output, <c>clean</c>). Each record is copied into the column builders' pooled buffers
+/// (token arrays as one span copy each); <see cref="Builder"/>.Build() wraps them in an Apache.Arrow record batch.
+/// Reuse it across batches (<see cref="Clear"/>); appending allocates nothing once the buffers have grown.
 /// </summary>
 public sealed class OutputBatch
 {
@@ -21,8 +24,11 @@ public sealed class OutputBatch
     private readonly Utf8Column _baseModel;
     private readonly PrimitiveColumn<float> _threshold;
     private readonly PrimitiveColumn<long> _scoredAt;
+    private readonly ListColumn<float>? _baseLoss;
+    private readonly ListColumn<float>? _refLoss;
 
-    public OutputBatch(ArrowSchema schema)
+    /// <param name="schema">From <see cref="OutputSchema.Create"/>; with the loss columns, every record must carry its losses.</param>
+    public OutputBatch(Schema schema)
     {
         Builder = new RecordBatchBuilder(schema);
         _sampleId = Builder.Column<Utf8Column>(OutputSchema.SampleId);
@@ -38,6 +44,11 @@ public sealed class OutputBatch
         _baseModel = Builder.Column<Utf8Column>(OutputSchema.BaseModel);
         _threshold = Builder.Column<PrimitiveColumn<float>>(OutputSchema.Threshold);
         _scoredAt = Builder.Column<PrimitiveColumn<long>>(OutputSchema.ScoredAt);
+        if (OutputSchema.HasLosses(schema))
+        {
+            _baseLoss = Builder.Column<ListColumn<float>>(OutputSchema.BaseLoss);
+            _refLoss = Builder.Column<ListColumn<float>>(OutputSchema.RefLoss);
+        }
     }
 
     /// <summary>The general batch the writers take.</summary>
@@ -60,6 +71,13 @@ public sealed class OutputBatch
                 nameof(record));
         }
 
+        ReadOnlySpan<float> baseLoss = default, refLoss = default;
+        if (_baseLoss is not null)
+        {
+            baseLoss = (record.BaseLoss ?? throw new ArgumentException($"sample '{record.SampleId}' has no base losses for the base_loss column", nameof(record))).Span;
+            refLoss = (record.RefLoss ?? throw new ArgumentException($"sample '{record.SampleId}' has no reference losses for the ref_loss column", nameof(record))).Span;
+        }
+
         _sampleId.Append(record.SampleId);
         _sourceTopic.Append(record.SourceTopic);
         _sourcePartition.Append(record.SourcePartition);
@@ -73,6 +91,11 @@ public sealed class OutputBatch
         _baseModel.Append(record.BaseModel);
         _threshold.Append(record.Threshold);
         _scoredAt.Append(record.ScoredAt.ToUnixTimeMilliseconds());
+        if (_baseLoss is not null)
+        {
+            _baseLoss.Append(baseLoss);
+            _refLoss!.Append(refLoss);
+        }
     }
 
     public void Clear() => Builder.Clear();

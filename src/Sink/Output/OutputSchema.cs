@@ -1,4 +1,5 @@
-using TokenClean.Sink.Arrow;
+using Apache.Arrow;
+using Apache.Arrow.Types;
 
 namespace TokenClean.Sink.Output;
 
@@ -19,25 +20,48 @@ public static class OutputSchema
     public const int Threshold = 11;
     public const int ScoredAt = 12;
 
-    public static ArrowSchema Create(OutputMetadata metadata)
+    /// <summary>Index of <c>base_loss</c> in a schema made with <c>withLosses</c>; <c>ref_loss</c> follows.</summary>
+    public const int BaseLoss = 13;
+
+    public const int RefLoss = 14;
+
+    /// <summary>The output schema with <paramref name="metadata"/>; <paramref name="withLosses"/> adds <c>base_loss</c> and <c>ref_loss</c> (<c>clean --emit-losses</c>).</summary>
+    public static Schema Create(OutputMetadata metadata, bool withLosses = false)
     {
         ArgumentNullException.ThrowIfNull(metadata);
-        return new ArrowSchema(
-        [
-            new("sample_id", ArrowType.Utf8, Nullable: false),
-            new("source_topic", ArrowType.Utf8, Nullable: true),
-            new("source_partition", ArrowType.Int32, Nullable: true),
-            new("source_offset", ArrowType.Int64, Nullable: true),
-            new("input_ids", ArrowType.ListOf(ArrowType.Int32), Nullable: false),
-            new("labels", ArrowType.ListOf(ArrowType.Int32), Nullable: false),
-            new("influence", ArrowType.ListOf(ArrowType.Float32), Nullable: false),
-            new("response_tokens", ArrowType.Int32, Nullable: false),
-            new("kept_tokens", ArrowType.Int32, Nullable: false),
-            new("ref_model_version", ArrowType.Utf8, Nullable: false),
-            new("base_model", ArrowType.Utf8, Nullable: false),
-            new("threshold", ArrowType.Float32, Nullable: false),
-            new("scored_at", ArrowType.TimestampMillisecondsUtc, Nullable: false),
-        ],
-        metadata.ToKeyValues());
+        var builder = new Schema.Builder()
+            .Field(new Field("sample_id", StringType.Default, nullable: false))
+            .Field(new Field("source_topic", StringType.Default, nullable: true))
+            .Field(new Field("source_partition", Int32Type.Default, nullable: true))
+            .Field(new Field("source_offset", Int64Type.Default, nullable: true))
+            .Field(new Field("input_ids", new ListType(Int32Type.Default), nullable: false))
+            .Field(new Field("labels", new ListType(Int32Type.Default), nullable: false))
+            .Field(new Field("influence", new ListType(FloatType.Default), nullable: false))
+            .Field(new Field("response_tokens", Int32Type.Default, nullable: false))
+            .Field(new Field("kept_tokens", Int32Type.Default, nullable: false))
+            .Field(new Field("ref_model_version", StringType.Default, nullable: false))
+            .Field(new Field("base_model", StringType.Default, nullable: false))
+            .Field(new Field("threshold", FloatType.Default, nullable: false))
+            .Field(new Field("scored_at", new TimestampType(TimeUnit.Millisecond, "UTC"), nullable: false));
+        if (withLosses)
+        {
+            builder
+                .Field(new Field("base_loss", new ListType(FloatType.Default), nullable: false))
+                .Field(new Field("ref_loss", new ListType(FloatType.Default), nullable: false));
+        }
+
+        foreach (var (key, value) in metadata.ToKeyValues())
+        {
+            builder.Metadata(key, value);
+        }
+
+        return builder.Build();
+    }
+
+    /// <summary>Whether <paramref name="schema"/> has the loss columns.</summary>
+    public static bool HasLosses(Schema schema)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        return schema.FieldsList.Count > RefLoss;
     }
 }

@@ -74,6 +74,66 @@ public sealed class CleanTextToArrowTests : IDisposable
     }
 
     [Fact]
+    public async Task Clean_ZstdArrowAndParquet_HoldTheSameRowsLossesAndMetadataAsThePlainArrowFile()
+    {
+        var demo = Path.Combine(ArrowJs.RepoRoot, "examples", "data", "demo.jsonl");
+        var lines = await File.ReadAllLinesAsync(demo);
+        var (baseDir, refDir) = DemoAssets.Ensure(Path.Combine(_dir, "models"), lines, merges: 200);
+        async Task<string> Clean(string name, params string[] extra)
+        {
+            var outDir = Path.Combine(_dir, name);
+            var exit = await CommandLine.Build()
+                .Parse(["clean", "--input", demo, "--base", baseDir, "--ref", refDir, "--out", outDir, "--chat-template", "chatml", "--emit-losses", .. extra])
+                .InvokeAsync(new InvocationConfiguration { Output = new StringWriter(), Error = new StringWriter() });
+            Assert.Equal(0, exit);
+            return outDir;
+        }
+
+        var plain = Path.Combine(await Clean("plain"), "demo.arrow");
+        var zstd = Path.Combine(await Clean("zstd", "--compression", "zstd"), "demo.arrow");
+        var parquet = Path.Combine(await Clean("parquet", "--format", "parquet"), "demo.parquet");
+
+        // Arrow JS (with its zstd codec registered) reads the compressed file to the same values as the plain one
+        // (scored_at differs between runs: it is the time of scoring).
+        var js = ArrowJs.Run(["--columns", "sample_id,input_ids,labels,influence,response_tokens,kept_tokens,ref_model_version,base_model,threshold,base_loss,ref_loss", plain, zstd]);
+        Assert.Equal(js[0].GetProperty("columns").GetRawText(), js[1].GetProperty("columns").GetRawText());
+        Assert.True(new FileInfo(zstd).Length < new FileInfo(plain).Length);
+
+        // Apache.Arrow's and ParquetSharp's readers: same schema (loss columns included), metadata and values.
+        var (plainSchema, plainBatches) = Sink.Lake.LakeFileReader.ReadAll(plain);
+        var (parquetSchema, parquetBatches) = Sink.Lake.LakeFileReader.ReadAll(parquet);
+        Assert.Equal(plainSchema.FieldsList.Select(f => (f.Name, f.IsNullable)), parquetSchema.FieldsList.Select(f => (f.Name, f.IsNullable)));
+        Assert.Contains(plainSchema.FieldsList, f => f.Name == "ref_loss");
+        foreach (var (key, value) in plainSchema.Metadata)
+        {
+            Assert.Equal(value, parquetSchema.Metadata[key]);
+        }
+
+        static List<string> Rows(List<Apache.Arrow.RecordBatch> batches)
+        {
+            var rows = new List<string>();
+            foreach (var b in batches)
+            {
+                var ids = (Apache.Arrow.ListArray)b.Column("input_ids");
+                var loss = (Apache.Arrow.ListArray)b.Column("base_loss");
+                var sample = (Apache.Arrow.StringArray)b.Column("sample_id");
+                for (var r = 0; r < b.Length; r++)
+                {
+                    var idValues = ((Apache.Arrow.Int32Array)ids.GetSlicedValues(r)).Values.ToArray();
+                    var lossBits = ((Apache.Arrow.FloatArray)loss.GetSlicedValues(r)).Values.ToArray().Select(BitConverter.SingleToInt32Bits);
+                    rows.Add($"{sample.GetString(r)}|{string.Join(',', idValues)}|{string.Join(',', lossBits)}");
+                }
+            }
+
+            return rows;
+        }
+
+        var expected = Rows(plainBatches);
+        Assert.NotEmpty(expected);
+        Assert.Equal(expected, Rows(parquetBatches));
+    }
+
+    [Fact]
     public async Task Clean_ModelWithoutChatTemplate_ScoresPreTokenizedLinesAndDeadLettersTextOnesWithTheReason()
     {
         var demo = Path.Combine(ArrowJs.RepoRoot, "examples", "data", "demo.jsonl");

@@ -15,6 +15,31 @@ public sealed class LakeCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Sample_WritesFilesThatArrowJsAndTheLakeReaderRead()
+    {
+        Assert.Equal(0, await CommandLine.Build().Parse(["lake", "sample", "--out", _dir]).InvokeAsync());
+        var js = TokenClean.Tests.Oracles.ArrowJs.Read(Path.Combine(_dir, "sample.stream.arrow"), Path.Combine(_dir, "sample.file.arrow"), Path.Combine(_dir, "sample.zstd.arrow"));
+        Assert.All(js, j => Assert.Equal(12, j.GetProperty("numRows").GetInt32()));
+        Assert.Equal(12, Sink.Lake.LakeFileReader.CountRows(Path.Combine(_dir, "sample.parquet")));
+    }
+
+    [Fact]
+    public async Task Scan_Rows_CountsEveryCommittedFileAndFailsOnAnUnreadableOne()
+    {
+        var date = Path.Combine(_dir, "ds", "date=2026-11-21");
+        Directory.CreateDirectory(date);
+        Assert.Equal(0, await CommandLine.Build().Parse(["lake", "sample", "--out", _dir]).InvokeAsync());
+        File.Move(Path.Combine(_dir, "sample.zstd.arrow"), Path.Combine(date, "t+0+00000000000000000000-00000000000000000011.arrow"));
+        File.Move(Path.Combine(_dir, "sample.parquet"), Path.Combine(date, "t+1+00000000000000000000-00000000000000000011.parquet"));
+        var output = new StringWriter();
+        var exit = await CommandLine.Build().Parse(["lake", "scan", "--root", _dir, "--dataset", "ds", "--rows"]).InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = output, Error = new StringWriter() });
+        Assert.Equal(0, exit);
+        Assert.Equal(2, output.ToString().Split('\n').Count(l => l.Contains("        12 rows", StringComparison.Ordinal)));
+        await File.WriteAllBytesAsync(Path.Combine(date, "t+2+00000000000000000000-00000000000000000001.parquet"), [1, 2, 3]);
+        Assert.Equal(1, await CommandLine.Build().Parse(["lake", "scan", "--root", _dir, "--dataset", "ds", "--rows"]).InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = new StringWriter(), Error = new StringWriter() }));
+    }
+
+    [Fact]
     public async Task Sample_WritesAStreamFileAndAFeatherFile()
     {
         var exit = await CommandLine.Build().Parse(["lake", "sample", "--out", _dir]).InvokeAsync();

@@ -65,6 +65,34 @@ internal sealed class LakeContents
         var files = Directory.Exists(root)
             ? Directory.GetFiles(root, "*.arrow", SearchOption.AllDirectories).Where(f => !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal).ToArray()
             : [];
+        // Parquet lakes: read with ParquetSharp's Arrow reader (DuckDB, the independent reader, checks Parquet in Sink.Tests).
+        var parquet = Directory.Exists(root)
+            ? Directory.GetFiles(root, "*.parquet", SearchOption.AllDirectories).Where(f => !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal).ToArray()
+            : [];
+        foreach (var file in parquet)
+        {
+            var (_, batches) = Sink.Lake.LakeFileReader.ReadAll(file);
+            foreach (var b in batches)
+            {
+                var ids = (Apache.Arrow.StringArray)b.Column("sample_id");
+                var partitions = (Apache.Arrow.Int32Array)b.Column("source_partition");
+                var offsets = (Apache.Arrow.Int64Array)b.Column("source_offset");
+                var labels = (Apache.Arrow.ListArray)b.Column("labels");
+                var influence = (Apache.Arrow.ListArray)b.Column("influence");
+                for (var i = 0; i < b.Length; i++)
+                {
+                    result.Rows.Add(new LakeRow(
+                        ids.GetString(i),
+                        partitions.GetValue(i)!.Value,
+                        offsets.GetValue(i)!.Value,
+                        values ? ((Apache.Arrow.Int32Array)labels.GetSlicedValues(i)).Values.ToArray() : null,
+                        values ? ((Apache.Arrow.FloatArray)influence.GetSlicedValues(i)).Values.ToArray() : null));
+                }
+
+                b.Dispose();
+            }
+        }
+
         if (files.Length > 0)
         {
             var columns = values ? "sample_id,source_partition,source_offset,labels,influence,ref_model_version" : "sample_id,source_partition,source_offset";

@@ -23,8 +23,10 @@ public sealed class ServeCrashTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    [Fact]
-    public void Serve_KilledAtRandomMomentsAndRestarted_WritesEveryRecordExactlyOnce()
+    [Theory]
+    [InlineData("arrow")]
+    [InlineData("parquet")]
+    public void Serve_KilledAtRandomMomentsAndRestarted_WritesEveryRecordExactlyOnce(string format)
     {
         using var cluster = KafkaMockCluster.Start();
         cluster.CreateTopic(Topic, Partitions);
@@ -38,6 +40,7 @@ public sealed class ServeCrashTests(ITestOutputHelper output) : IDisposable
             // Static membership: a restarted instance takes its predecessor's place at once instead of waiting for
             // the killed member's session to time out.
             ["TokenClean__Kafka__Properties__group.instance.id"] = "crash-instance",
+            ["TokenClean__Lake__Format"] = format,
         };
         var args = ServeProcess.Args(cluster.BootstrapServers, Topic, Lake, "crash", "--batch-tokens", "2048");
         var midWork = 0;
@@ -85,6 +88,9 @@ public sealed class ServeCrashTests(ITestOutputHelper output) : IDisposable
 
         var ends = KafkaProbe.EndOffsets(cluster.BootstrapServers, Topic, Partitions);
         Assert.Equal(Rounds * PerRound, ends.Sum());
+        var lakeFiles = Directory.GetDirectories(Path.Combine(Lake, "cleaned"), "date=*").SelectMany(Directory.GetFiles).Where(f => !Path.GetFileName(f).StartsWith('.')).ToList();
+        Assert.NotEmpty(lakeFiles);
+        Assert.All(lakeFiles, f => Assert.EndsWith("." + format, f, StringComparison.Ordinal));
         var contents = LakeContents.Read(Lake);
         ServeEndToEndTests.AssertExactlyOnce(contents.Offsets(), ends);
         Assert.Equal(Rounds * PerRound / 10, contents.DeadLetters.Count);
@@ -102,7 +108,7 @@ public sealed class ServeCrashTests(ITestOutputHelper output) : IDisposable
         }
 
         var n = 0;
-        foreach (var file in Directory.GetFiles(root, "*.arrow", SearchOption.AllDirectories))
+        foreach (var file in Directory.GetFiles(root, "*.arrow", SearchOption.AllDirectories).Concat(Directory.GetFiles(root, "*.parquet", SearchOption.AllDirectories)))
         {
             var name = Path.GetFileNameWithoutExtension(file);
             if (name.StartsWith('.'))

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using TokenClean.Ingest.Kafka;
+using TokenClean.Sink.Arrow;
 using TokenClean.Sink.Kafka;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Tests.Output;
@@ -16,13 +17,15 @@ public sealed class KafkaArrowSinkTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    [Fact]
-    public async Task FlushAsync_RecordsFromTwoPartitions_PublishesArrowStreamsWithProvenanceHeadersThatArrowJsReads()
+    [Theory]
+    [InlineData(ArrowCompression.None)]
+    [InlineData(ArrowCompression.Zstd)]
+    public async Task FlushAsync_RecordsFromTwoPartitions_PublishesArrowStreamsWithProvenanceHeadersThatArrowJsReads(ArrowCompression compression)
     {
         using var cluster = KafkaMockCluster.Start();
         cluster.CreateTopic("cleaned", partitions: 2);
         var published = new List<PublishedBatch>();
-        using (var sink = KafkaArrowSink.Create(cluster.BootstrapServers, new KafkaArrowSinkOptions { Topic = "cleaned", MaxRecordsPerMessage = 4 }, OutputRecords.Metadata))
+        using (var sink = KafkaArrowSink.Create(cluster.BootstrapServers, new KafkaArrowSinkOptions { Topic = "cleaned", MaxRecordsPerMessage = 4, Compression = compression }, OutputRecords.Metadata))
         {
             for (var o = 0; o < 6; o++)
             {

@@ -1,6 +1,5 @@
 using TokenClean.Tests.Oracles;
 using System.Globalization;
-using System.Text.Json;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Tests.Output;
 using TokenClean.Sink.Tests.Support;
@@ -17,15 +16,17 @@ public sealed class LakeCrashTests : IDisposable
 
     public void Dispose() => _root.Dispose();
 
-    [Fact]
-    public async Task Open_AfterRepeatedSigkillMidWrite_ShowsOnlyCompleteFilesWithoutOverlapOrGapAndResumesRight()
+    [Theory]
+    [InlineData("arrow")]
+    [InlineData("parquet")]
+    public async Task Open_AfterRepeatedSigkillMidWrite_ShowsOnlyCompleteFilesWithoutOverlapOrGapAndResumesRight(string format)
     {
         var acknowledged = new List<(string Name, string Part, long First, long Last)>();
         var rng = new Random(20261121);
         var tempFilesSeen = 0;
         for (var round = 0; round < 8; round++)
         {
-            using var child = ChildProgram.Start("lake-writer", _root.Path, round.ToString(CultureInfo.InvariantCulture));
+            using var child = ChildProgram.Start("lake-writer", _root.Path, round.ToString(CultureInfo.InvariantCulture), format);
             var stderr = child.StandardError.ReadToEndAsync();
             var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
             var firstCommit = new TaskCompletionSource();
@@ -73,7 +74,7 @@ public sealed class LakeCrashTests : IDisposable
         Assert.True(tempFilesSeen > 0, "no kill happened while a file was being written");
         Assert.True(acknowledged.Count >= 8, $"only {acknowledged.Count} commits were acknowledged");
 
-        using var sink = DataLakeSink.Open(new LakeOptions { Root = _root.Path, Dataset = LakeWriterChild.Dataset }, OutputRecords.Metadata);
+        using var sink = DataLakeSink.Open(new LakeOptions { Root = _root.Path, Dataset = LakeWriterChild.Dataset, Format = format == "parquet" ? LakeFileFormat.Parquet : LakeFileFormat.Stream }, OutputRecords.Metadata);
         var scan = sink.Scan;
         Assert.True(scan.RemovedTempFiles > 0);
         Assert.Empty(Directory.EnumerateFiles(_root.Path, "*.tmp", SearchOption.AllDirectories));
@@ -102,8 +103,18 @@ public sealed class LakeCrashTests : IDisposable
             Assert.Equal(expected, sink.NextOffset(source));
         }
 
-        // Every visible file is complete and readable by the Arrow project's reader, with exactly its rows.
-        var results = ArrowJs.Run(["--columns", "sample_id", .. scan.Files.Select(f => f.Path)]);
+        // Every visible file is complete and readable by an independent reader (the Arrow project's JS reader;
+        // DuckDB for Parquet), with exactly its rows.
+        Assert.All(scan.Files, f => Assert.EndsWith(format == "parquet" ? ".parquet" : ".arrow", f.Path, StringComparison.Ordinal));
+        var results = format == "parquet"
+            ? scan.Files.Select(f => DuckDbParquet.SampleIds(f.Path)).ToArray()
+            : ArrowJs.Run(["--columns", "sample_id", .. scan.Files.Select(f => f.Path)])
+                .Select(r =>
+                {
+                    Assert.Equal("stream", r.GetProperty("format").GetString());
+                    return r.GetProperty("columns").GetProperty("sample_id").EnumerateArray().Select(e => e.GetString()!).ToList();
+                })
+                .ToArray();
         Assert.Equal(scan.Files.Count, results.Length);
         for (var i = 0; i < results.Length; i++)
         {
@@ -117,8 +128,7 @@ public sealed class LakeCrashTests : IDisposable
                 }
             }
 
-            Assert.Equal(expectedIds, results[i].GetProperty("columns").GetProperty("sample_id").EnumerateArray().Select(e => e.GetString()));
-            Assert.Equal("stream", results[i].GetProperty("format").GetString());
+            Assert.Equal(expectedIds, results[i]);
         }
     }
 }

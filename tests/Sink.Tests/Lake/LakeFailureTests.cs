@@ -18,8 +18,10 @@ public sealed class LakeFailureTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    [Fact]
-    public void Append_WhenTheDiskFills_FaultsWithNoSpaceAndLeavesOnlyAcknowledgedReadableFiles()
+    [Theory]
+    [InlineData(LakeFileFormat.Stream)]
+    [InlineData(LakeFileFormat.Parquet)]
+    public void Append_WhenTheDiskFills_FaultsWithNoSpaceAndLeavesOnlyAcknowledgedReadableFiles(LakeFileFormat format)
     {
         var root = _dir.File("small");
         Directory.CreateDirectory(root);
@@ -38,7 +40,7 @@ public sealed class LakeFailureTests(ITestOutputHelper output) : IDisposable
             }
 
             var acknowledged = new List<CommittedFile>();
-            var options = new LakeOptions { Root = root, Dataset = "ds", MaxRecordsPerFile = 10, RecordsPerBatch = 5, TempFileOpener = opener };
+            var options = new LakeOptions { Root = root, Dataset = "ds", Format = format, MaxRecordsPerFile = 10, RecordsPerBatch = 5, TempFileOpener = opener };
             LakeWriteException? error = null;
             using (var sink = DataLakeSink.Open(options, OutputRecords.Metadata))
             {
@@ -61,7 +63,7 @@ public sealed class LakeFailureTests(ITestOutputHelper output) : IDisposable
             }
 
             Assert.NotEmpty(acknowledged);
-            AssertVisibleFilesAreExactlyTheAcknowledged(root, acknowledged);
+            AssertVisibleFilesAreExactlyTheAcknowledged(root, acknowledged, format);
             using var reopened = DataLakeSink.Open(WithoutSeam(options), OutputRecords.Metadata);
             Assert.Equal(acknowledged[^1].NextOffset, reopened.NextOffset(P0));
         }
@@ -74,12 +76,14 @@ public sealed class LakeFailureTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    [Fact]
-    public void Append_IntoAnImmutableDirectory_FaultsWithPermissionErrorAndAcknowledgesNothingNew()
+    [Theory]
+    [InlineData(LakeFileFormat.Stream)]
+    [InlineData(LakeFileFormat.Parquet)]
+    public void Append_IntoAnImmutableDirectory_FaultsWithPermissionErrorAndAcknowledgesNothingNew(LakeFileFormat format)
     {
         // Under the build output rather than /tmp: /tmp may be a tmpfs, which has no immutable attribute.
         var root = Path.Combine(AppContext.BaseDirectory, "lake-tests", Guid.NewGuid().ToString("N"));
-        var options = new LakeOptions { Root = root, Dataset = "ds", MaxRecordsPerFile = 2 };
+        var options = new LakeOptions { Root = root, Dataset = "ds", Format = format, MaxRecordsPerFile = 2 };
         var acknowledged = new List<CommittedFile>();
         string? dateDir = null;
         try
@@ -103,7 +107,7 @@ public sealed class LakeFailureTests(ITestOutputHelper output) : IDisposable
             Assert.IsType<UnauthorizedAccessException>(e.InnerException);
             Assert.Contains(dateDir, e.Message, StringComparison.Ordinal);
             Assert.Single(acknowledged);
-            AssertVisibleFilesAreExactlyTheAcknowledged(root, acknowledged);
+            AssertVisibleFilesAreExactlyTheAcknowledged(root, acknowledged, format);
         }
         finally
         {
@@ -129,12 +133,14 @@ public sealed class LakeFailureTests(ITestOutputHelper output) : IDisposable
         Assert.Contains(file, e.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Flush_AfterTheRootWasRemoved_FaultsAndAcknowledgesNothingFromTheLostFiles()
+    [Theory]
+    [InlineData(LakeFileFormat.Stream)]
+    [InlineData(LakeFileFormat.Parquet)]
+    public void Flush_AfterTheRootWasRemoved_FaultsAndAcknowledgesNothingFromTheLostFiles(LakeFileFormat format)
     {
         var root = _dir.File("lake");
         var acknowledged = new List<CommittedFile>();
-        using var sink = DataLakeSink.Open(new LakeOptions { Root = root, Dataset = "ds", MaxRecordsPerFile = 3 }, OutputRecords.Metadata);
+        using var sink = DataLakeSink.Open(new LakeOptions { Root = root, Dataset = "ds", Format = format, MaxRecordsPerFile = 3 }, OutputRecords.Metadata);
         sink.Committed += acknowledged.Add;
         for (var o = 0; o < 5; o++)
         {
@@ -167,15 +173,19 @@ public sealed class LakeFailureTests(ITestOutputHelper output) : IDisposable
 
     private static LakeOptions WithoutSeam(LakeOptions o) => new() { Root = o.Root, Dataset = o.Dataset };
 
-    private static void AssertVisibleFilesAreExactlyTheAcknowledged(string root, List<CommittedFile> acknowledged)
+    private static void AssertVisibleFilesAreExactlyTheAcknowledged(string root, List<CommittedFile> acknowledged, LakeFileFormat format)
     {
-        var visible = Directory.GetFiles(root, "*.arrow", SearchOption.AllDirectories).Where(p => !Path.GetFileName(p).StartsWith('.')).Order().ToList();
+        var visible = Directory.GetFiles(root, "*", SearchOption.AllDirectories).Where(p => !Path.GetFileName(p).StartsWith('.')).Order().ToList();
         Assert.Equal(acknowledged.Select(a => a.Path).Order(), visible);
-        var js = ArrowJs.Read([.. visible]);
-        for (var i = 0; i < js.Length; i++)
+        Assert.All(visible, p => Assert.EndsWith(format == LakeFileFormat.Parquet ? ".parquet" : ".arrow", p, StringComparison.Ordinal));
+        // Read by an independent reader: Arrow JS, or DuckDB for Parquet.
+        var rows = format == LakeFileFormat.Parquet
+            ? visible.Select(DuckDbParquet.Count).ToArray()
+            : ArrowJs.Read([.. visible]).Select(js => (long)js.GetProperty("numRows").GetInt32()).ToArray();
+        for (var i = 0; i < rows.Length; i++)
         {
             var file = acknowledged.Single(a => a.Path == visible[i]);
-            Assert.Equal(file.Records, js[i].GetProperty("numRows").GetInt32());
+            Assert.Equal(file.Records, rows[i]);
         }
     }
 }

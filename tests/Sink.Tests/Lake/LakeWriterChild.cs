@@ -22,12 +22,13 @@ internal static class LakeWriterChild
     public static OutputRecord RecordFor(LakeSource source, long offset) =>
         source.Partition is { } p ? OutputRecords.Kafka(source.Name, p, offset, tokens: 64 + (int)(offset % 200)) : OutputRecords.File(offset);
 
-    public static int Run(string root, int seed)
+    public static int Run(string root, int seed, LakeFileFormat format)
     {
         var options = new LakeOptions
         {
             Root = root,
             Dataset = Dataset,
+            Format = format,
             MaxRecordsPerFile = 20 + (seed * 13 % 60),
             RecordsPerBatch = 7,
         };
