@@ -30,7 +30,10 @@ public sealed partial class KafkaMockCluster : IDisposable
 
     public int BrokerCount { get; }
 
-    /// <summary>Starts a mock cluster of <paramref name="brokers"/> brokers (ids 1..N).</summary>
+    /// <summary>
+    /// Starts a mock cluster of <paramref name="brokers"/> brokers (ids 1..N), with no initial rebalance delay
+    /// (<see cref="SetGroupInitialRebalanceDelay"/>).
+    /// </summary>
     public static KafkaMockCluster Start(int brokers = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(brokers, 1);
@@ -53,6 +56,9 @@ public sealed partial class KafkaMockCluster : IDisposable
             throw new InvalidOperationException("rd_kafka_mock_cluster_new failed");
         }
 
+        // A real broker waits group.initial.rebalance.delay.ms (3 s) for more members before the first rebalance of
+        // an empty group; tests and the demo start their members one by one and should not wait for that.
+        rd_kafka_mock_group_initial_rebalance_delay_ms(cluster, 0);
         return new KafkaMockCluster(client, cluster, brokers);
     }
 

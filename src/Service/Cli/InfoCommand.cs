@@ -16,7 +16,7 @@ internal static class InfoCommand
             KafkaNative.EnsureLoaded();
             Console.WriteLine($"tokenclean  {typeof(InfoCommand).Assembly.GetName().Version}");
             Console.WriteLine($"libtorch    {Torch.Version}");
-            Console.WriteLine($"librdkafka  {Library.VersionString}");
+            Console.WriteLine($"librdkafka  {Library.VersionString} ({KafkaNative.LoadedPath})");
             return 0;
         });
         return command;

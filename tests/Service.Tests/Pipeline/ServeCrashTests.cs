@@ -1,4 +1,3 @@
-using TokenClean.Ingest.Kafka;
 using TokenClean.Ingest.Tokenization;
 using Xunit.Abstractions;
 
@@ -23,10 +22,11 @@ public sealed class ServeCrashTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    [Fact]
-    public void Serve_KilledAtRandomMomentsAndRestarted_WritesEveryRecordExactlyOnce()
+    [Theory]
+    [MemberData(nameof(GroupProtocols.Both), MemberType = typeof(GroupProtocols))]
+    public void Serve_KilledAtRandomMomentsAndRestarted_WritesEveryRecordExactlyOnce(string protocol)
     {
-        using var cluster = KafkaMockCluster.Start();
+        using var cluster = GroupProtocols.StartCluster();
         cluster.CreateTopic(Topic, Partitions);
         var vocab = HfTokenizer.FromFile(StreamingAssets.BaseDir).VocabSize;
         var rng = new Random(20261121);
@@ -39,7 +39,7 @@ public sealed class ServeCrashTests(ITestOutputHelper output) : IDisposable
             // the killed member's session to time out.
             ["TokenClean__Kafka__Properties__group.instance.id"] = "crash-instance",
         };
-        var args = ServeProcess.Args(cluster.BootstrapServers, Topic, Lake, "crash", "--batch-tokens", "2048");
+        var args = ServeProcess.ArgsFor(protocol, cluster.BootstrapServers, Topic, Lake, "crash", "--batch-tokens", "2048");
         var midWork = 0;
         for (var round = 0; round < Rounds; round++)
         {
