@@ -11,9 +11,18 @@ internal static class InfoCommand
     public static Command Create()
     {
         var command = new Command("info", "Print the versions of tokenclean, libtorch and librdkafka in use.");
-        command.SetAction(_ =>
+        command.SetAction(parse =>
         {
-            KafkaNative.EnsureLoaded();
+            try
+            {
+                KafkaNative.EnsureLoaded();
+            }
+            catch (DllNotFoundException e)
+            {
+                parse.InvocationConfiguration.Error.WriteLine("error: " + e.Message);
+                return 1;
+            }
+
             Console.WriteLine($"tokenclean  {typeof(InfoCommand).Assembly.GetName().Version}");
             Console.WriteLine($"libtorch    {Torch.Version}");
             Console.WriteLine($"librdkafka  {Library.VersionString} ({KafkaNative.LoadedPath})");
