@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using Confluent.Kafka;
 
@@ -35,6 +36,7 @@ public static partial class KafkaNative
     private static readonly Lock Gate = new();
     private static IntPtr _handle;
     private static string? _path;
+    private static ExceptionDispatchInfo? _failure;
 
     /// <summary>The full path of the librdkafka file in use; null before <see cref="EnsureLoaded"/>.</summary>
     public static string? LoadedPath => Volatile.Read(ref _path);
@@ -77,28 +79,45 @@ public static partial class KafkaNative
                 return;
             }
 
-            var (path, handle) = Load();
-            _handle = handle;
-            NativeLibrary.SetDllImportResolver(typeof(Library).Assembly, Resolve);
-            NativeLibrary.SetDllImportResolver(typeof(KafkaNative).Assembly, Resolve);
-            Library.Load();
-            var ours = rd_kafka_version();
-            if (Library.Version != ours)
+            // A failed load is final for the process (the resolvers can be set only once): report it again.
+            _failure?.Throw();
+            try
             {
-                throw new InvalidOperationException(
-                    $"Confluent.Kafka runs librdkafka {Library.VersionString} (0x{Library.Version:x8}) but {path} is 0x{ours:x8}: " +
-                    "two different librdkafka libraries are in this process (was a Kafka client created before KafkaNative.EnsureLoaded?)");
+                Volatile.Write(ref _path, LoadOnce());
             }
-
-            if (ours < MinimumVersion)
+            catch (Exception e) when (e is DllNotFoundException or InvalidOperationException or EntryPointNotFoundException)
             {
-                throw new DllNotFoundException(
-                    $"{path} is librdkafka {Library.VersionString}; tokenclean needs 2.16.0 or newer" +
-                    (Environment.GetEnvironmentVariable(OverrideVariable) is { Length: > 0 } ? $" (chosen by {OverrideVariable})" : string.Empty));
+                _failure = ExceptionDispatchInfo.Capture(e);
+                throw;
             }
-
-            Volatile.Write(ref _path, path);
         }
+    }
+
+    private static string LoadOnce()
+    {
+        var (path, handle) = Load();
+        _handle = handle;
+        NativeLibrary.SetDllImportResolver(typeof(Library).Assembly, Resolve);
+        NativeLibrary.SetDllImportResolver(typeof(KafkaNative).Assembly, Resolve);
+        // Initialises Confluent.Kafka through the resolver. If a Kafka client was created before (Confluent then
+        // probed by itself, possibly into a system librdkafka), it is initialised already and the check below fails.
+        Library.Load();
+        var ours = rd_kafka_version();
+        if (Library.Version != ours)
+        {
+            throw new InvalidOperationException(
+                $"Confluent.Kafka runs librdkafka {Library.VersionString} (0x{Library.Version:x8}) but {path} is 0x{ours:x8}: " +
+                "two different librdkafka libraries are in this process (was a Kafka client created before KafkaNative.EnsureLoaded?)");
+        }
+
+        if (ours < MinimumVersion)
+        {
+            throw new DllNotFoundException(
+                $"{path} is librdkafka {Library.VersionString}; tokenclean needs 2.16.0 or newer" +
+                (Environment.GetEnvironmentVariable(OverrideVariable) is { Length: > 0 } ? $" (chosen by {OverrideVariable})" : string.Empty));
+        }
+
+        return path;
     }
 
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath) =>
