@@ -11,11 +11,13 @@ ROOT=$PWD
 say() { printf '\033[1m[tokenclean]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[31m[tokenclean] error:\033[0m %s\n' "$*" >&2; exit 1; }
 
-# Debian packages the build and the tests need. librdkafka: Kafka client + mock cluster; kcat: an independent
-# Kafka client for tests; libtorch-dev + libopenblas0-pthread: the scoring engine (OpenBLAS is ~25x faster than
-# the reference BLAS libtorch falls back to); python3-torch: test-data generators; nodejs/npm: the oracles;
-# docker-compose (1.29): validates docker-compose.yml offline, without a Docker engine (the deployment tests).
-APT_PACKAGES=(librdkafka1 librdkafka-dev kcat libtorch-dev libopenblas0-pthread python3-torch cmake g++ make docker-compose)
+# Debian packages the build and the tests need. kcat: an independent Kafka client for tests (it brings Debian's
+# librdkafka1 2.0.2, which tokenclean never loads: its librdkafka 2.16 comes from the librdkafka.redist NuGet
+# package, see src/Ingest/Kafka/KafkaNative.cs); libtorch-dev + libopenblas0-pthread: the scoring engine (OpenBLAS
+# is ~25x faster than the reference BLAS libtorch falls back to); python3-torch: test-data generators; nodejs/npm:
+# the oracles; docker-compose (1.29): validates docker-compose.yml offline, without a Docker engine (the deployment
+# tests).
+APT_PACKAGES=(kcat libtorch-dev libopenblas0-pthread python3-torch cmake g++ make docker-compose)
 
 missing_apt() {
   local p

@@ -9,6 +9,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.Ordi
     ["tokenizer"] = TokenizerBench.Run,
     ["pipeline"] = PipelineBench.Run,
     ["soak"] = SoakBench.Run,
+    ["rebalance"] = RebalanceBench.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

@@ -10,7 +10,7 @@ namespace TokenClean.Ingest.Kafka;
 /// </summary>
 public sealed partial class KafkaMockCluster : IDisposable
 {
-    private const string Lib = "librdkafka.so.1";
+    private const string Lib = KafkaNative.LibraryName;
     private IntPtr _client;
     private IntPtr _cluster;
 
@@ -30,7 +30,10 @@ public sealed partial class KafkaMockCluster : IDisposable
 
     public int BrokerCount { get; }
 
-    /// <summary>Starts a mock cluster of <paramref name="brokers"/> brokers (ids 1..N).</summary>
+    /// <summary>
+    /// Starts a mock cluster of <paramref name="brokers"/> brokers (ids 1..N), with no initial rebalance delay
+    /// (<see cref="SetGroupInitialRebalanceDelay"/>).
+    /// </summary>
     public static KafkaMockCluster Start(int brokers = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(brokers, 1);
@@ -53,6 +56,9 @@ public sealed partial class KafkaMockCluster : IDisposable
             throw new InvalidOperationException("rd_kafka_mock_cluster_new failed");
         }
 
+        // A real broker waits group.initial.rebalance.delay.ms (3 s) for more members before the first rebalance of
+        // an empty group; tests and the demo start their members one by one and should not wait for that.
+        rd_kafka_mock_group_initial_rebalance_delay_ms(cluster, 0);
         return new KafkaMockCluster(client, cluster, brokers);
     }
 
@@ -71,6 +77,28 @@ public sealed partial class KafkaMockCluster : IDisposable
     public void SetBrokerDown(int brokerId) => Check(rd_kafka_mock_broker_set_down(Cluster, brokerId), "set_down");
 
     public void SetBrokerUp(int brokerId) => Check(rd_kafka_mock_broker_set_up(Cluster, brokerId), "set_up");
+
+    /// <summary>
+    /// The broker setting <c>group.initial.rebalance.delay.ms</c> for every classic-protocol group: how long the
+    /// coordinator waits for more members before the first rebalance of an empty group (the mock's default: 3000).
+    /// </summary>
+    public void SetGroupInitialRebalanceDelay(int milliseconds)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(milliseconds);
+        rd_kafka_mock_group_initial_rebalance_delay_ms(Cluster, milliseconds);
+    }
+
+    /// <summary>
+    /// The broker settings <c>group.consumer.session.timeout.ms</c> and <c>group.consumer.heartbeat.interval.ms</c> of
+    /// KIP-848 (<c>group.protocol=consumer</c>) groups: with that protocol the coordinator, not the client, owns them.
+    /// </summary>
+    public void SetConsumerGroupTimeouts(int sessionTimeoutMs, int heartbeatIntervalMs)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(heartbeatIntervalMs, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(sessionTimeoutMs, heartbeatIntervalMs);
+        rd_kafka_mock_set_group_consumer_session_timeout_ms(Cluster, sessionTimeoutMs);
+        rd_kafka_mock_set_group_consumer_heartbeat_interval_ms(Cluster, heartbeatIntervalMs);
+    }
 
     /// <summary>Makes the next requests of the given Kafka API key fail with the given error codes, in order.</summary>
     public void PushRequestErrors(short apiKey, params int[] errorCodes)
@@ -139,6 +167,15 @@ public sealed partial class KafkaMockCluster : IDisposable
 
     [LibraryImport(Lib)]
     private static partial int rd_kafka_mock_broker_set_up(IntPtr cluster, int brokerId);
+
+    [LibraryImport(Lib)]
+    private static partial void rd_kafka_mock_group_initial_rebalance_delay_ms(IntPtr cluster, int delayMs);
+
+    [LibraryImport(Lib)]
+    private static partial void rd_kafka_mock_set_group_consumer_session_timeout_ms(IntPtr cluster, int milliseconds);
+
+    [LibraryImport(Lib)]
+    private static partial void rd_kafka_mock_set_group_consumer_heartbeat_interval_ms(IntPtr cluster, int milliseconds);
 
     [LibraryImport(Lib)]
     private static partial void rd_kafka_mock_push_request_errors_array(IntPtr cluster, short apiKey, nuint count, int[] errors);

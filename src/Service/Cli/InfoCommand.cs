@@ -10,13 +10,22 @@ internal static class InfoCommand
 {
     public static Command Create()
     {
-        var command = new Command("info", "Print the versions of tokenclean, libtorch, librdkafka, Apache.Arrow and ParquetSharp in use.");
-        command.SetAction(_ =>
+        var command = new Command("info", "Print the versions of tokenclean, libtorch, librdkafka (and its file), Apache.Arrow and ParquetSharp in use.");
+        command.SetAction(parse =>
         {
-            KafkaNative.EnsureLoaded();
+            try
+            {
+                KafkaNative.EnsureLoaded();
+            }
+            catch (DllNotFoundException e)
+            {
+                parse.InvocationConfiguration.Error.WriteLine("error: " + e.Message);
+                return 1;
+            }
+
             Console.WriteLine($"tokenclean  {typeof(InfoCommand).Assembly.GetName().Version}");
             Console.WriteLine($"libtorch    {Torch.Version}");
-            Console.WriteLine($"librdkafka  {Library.VersionString}");
+            Console.WriteLine($"librdkafka  {Library.VersionString} ({KafkaNative.LoadedPath})");
             Console.WriteLine($"Apache.Arrow {Sink.ColumnarLibraries.ArrowVersion}, ParquetSharp {Sink.ColumnarLibraries.ParquetSharpVersion}");
             return 0;
         });

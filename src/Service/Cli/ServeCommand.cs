@@ -16,6 +16,7 @@ internal static class ServeCommand
         ("--kafka", "Kafka:BootstrapServers", "Kafka bootstrap servers (host:port,...)."),
         ("--topics", "Kafka:Topics", "Input topics, comma-separated."),
         ("--group", "Kafka:GroupId", "Consumer group id (default tokenclean)."),
+        ("--group-protocol", "Kafka:GroupProtocol", "Consumer group protocol: classic (default; every broker) or consumer (KIP-848; brokers 4.0+, faster rebalances)."),
         ("--dead-letter-topic", "Kafka:DeadLetterTopic", "Dead-letter topic; empty = files under <lake>/<dataset>/dead-letters/."),
         ("--lake", "Lake:Root", "Data lake root directory."),
         ("--dataset", "Lake:Dataset", "Dataset folder under the lake root (default cleaned)."),

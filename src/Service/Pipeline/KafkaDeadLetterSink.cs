@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
+using TokenClean.Ingest.Kafka;
 
 namespace TokenClean.Service.Pipeline;
 
@@ -18,6 +19,7 @@ internal sealed class KafkaDeadLetterSink : IDeadLetterSink
 
     public KafkaDeadLetterSink(string bootstrapServers, string topic, IEnumerable<KeyValuePair<string, string>> properties)
     {
+        KafkaNative.EnsureLoaded();
         var config = new ProducerConfig(properties.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal))
         {
             BootstrapServers = bootstrapServers,

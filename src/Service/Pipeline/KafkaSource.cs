@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
+using TokenClean.Ingest.Kafka;
 using TokenClean.Service.Observability;
 
 namespace TokenClean.Service.Pipeline;
@@ -11,8 +12,10 @@ namespace TokenClean.Service.Pipeline;
 /// <see cref="OffsetTracker"/> allows, and handles rebalances. Every consumer call happens on this thread (rebalance callbacks run inside Consume on it too).
 /// </summary>
 /// <remarks>
-/// Consumer settings: cooperative-sticky assignment, EnableAutoCommit=false and EnableAutoOffsetStore=false (offsets
-/// are committed explicitly, only where the output is durable), auto.offset.reset=earliest. On assignment a
+/// Consumer settings: cooperative-sticky assignment (classic protocol) or the broker's incremental assignment
+/// (KIP-848, <see cref="ServeSettings.KafkaSettings.GroupProtocol"/>), EnableAutoCommit=false and
+/// EnableAutoOffsetStore=false (offsets are committed explicitly, only where the output is durable),
+/// auto.offset.reset=earliest. On assignment a
 /// partition starts at max(group's committed offset, the lake's next offset). On revocation the lake is flushed and
 /// the revoked partitions' durable offsets are committed before the callback returns, so the next owner starts
 /// where this one stopped (and the lake skips anything older).
@@ -35,7 +38,6 @@ internal sealed class KafkaSource
     private readonly HashSet<TopicPartition> _appPaused = [];
     private IConsumer<byte[]?, byte[]?>? _consumer;
     private bool _paused;
-    private bool _joinedOnce;
     private bool _assignmentChanged;
     private volatile int _heldCount;
     private volatile bool _pausedView;
@@ -76,7 +78,13 @@ internal sealed class KafkaSource
             EnableAutoOffsetStore = false,
             EnablePartitionEof = false,
         };
-        if (!settings.Kafka.Properties.ContainsKey("partition.assignment.strategy"))
+        if (settings.Kafka.UsesConsumerProtocol)
+        {
+            // KIP-848: the broker assigns (incrementally, like cooperative-sticky) and owns the session timeout and
+            // heartbeat interval; librdkafka refuses those settings with this protocol (the validator reports them).
+            config.GroupProtocol = GroupProtocol.Consumer;
+        }
+        else if (!settings.Kafka.Properties.ContainsKey("partition.assignment.strategy"))
         {
             config.PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky;
         }
@@ -109,6 +117,7 @@ internal sealed class KafkaSource
     /// </summary>
     public bool Run(CancellationToken stop, TimeSpan drainTimeout)
     {
+        KafkaNative.EnsureLoaded();
         var config = CreateConfig(_settings);
         var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetPartitionsAssignedHandler(OnAssigned)
@@ -142,26 +151,8 @@ internal sealed class KafkaSource
         }
         finally
         {
-            Destroy(consumer, config);
+            consumer.Dispose();
         }
-    }
-
-    /// <summary>
-    /// Destroys the consumer handle, except where that would abort the process: librdkafka before 2.3 asserts in
-    /// <c>rd_kafka_sticky_assignor_state_destroy</c> when a cooperative-sticky consumer that never completed its first
-    /// group join is destroyed (librdkafka issue 4312; Debian 12 ships 2.0.2). Such a consumer was closed already
-    /// (it left the group); its handle is left to the process exit instead of crashing it with SIGABRT.
-    /// </summary>
-    private void Destroy(IConsumer<byte[]?, byte[]?> consumer, ConsumerConfig config)
-    {
-        var sticky = config.PartitionAssignmentStrategy == PartitionAssignmentStrategy.CooperativeSticky;
-        if (!_joinedOnce && sticky && Library.Version < 0x02030000)
-        {
-            _log.LogDebug("Consumer closed before its first assignment: handle not destroyed (librdkafka {Version} issue 4312)", Library.VersionString);
-            return;
-        }
-
-        consumer.Dispose();
     }
 
     private void Loop(IConsumer<byte[]?, byte[]?> consumer, CancellationToken stop, TimeSpan commitEvery)
@@ -517,7 +508,6 @@ internal sealed class KafkaSource
             committed = [];
         }
 
-        _joinedOnce = true;
         var result = new List<TopicPartitionOffset>(partitions.Count);
         foreach (var tp in partitions)
         {

@@ -26,6 +26,15 @@ internal sealed class ServeSettings
     /// <summary>Kafka input and dead letters.</summary>
     internal sealed class KafkaSettings
     {
+        /// <summary>The classic consumer group protocol (JoinGroup/SyncGroup, client-side assignor).</summary>
+        public const string ClassicProtocol = "classic";
+
+        /// <summary>KIP-848's consumer group protocol (ConsumerGroupHeartbeat, broker-side assignment).</summary>
+        public const string ConsumerProtocol = "consumer";
+
+        /// <summary>librdkafka settings the <c>consumer</c> protocol leaves to the broker (Build() refuses them).</summary>
+        public static readonly string[] ClassicOnlyProperties = ["session.timeout.ms", "heartbeat.interval.ms", "partition.assignment.strategy"];
+
         public string? BootstrapServers { get; set; }
 
         /// <summary>Comma-separated input topics.</summary>
@@ -41,6 +50,18 @@ internal sealed class ServeSettings
 
         /// <summary>Milliseconds between offset commits.</summary>
         public int CommitIntervalMs { get; set; } = 1000;
+
+        /// <summary>
+        /// The consumer group protocol: <c>classic</c> (the default: every broker has it) or <c>consumer</c> (KIP-848,
+        /// brokers 4.0+: the coordinator assigns partitions, a member joining or leaving moves only the partitions
+        /// concerned, without a group-wide rebalance). With <c>consumer</c> the broker owns the session timeout, the
+        /// heartbeat interval and the assignor, so <c>session.timeout.ms</c>, <c>heartbeat.interval.ms</c> and
+        /// <c>partition.assignment.strategy</c> must not be set in <see cref="Properties"/>.
+        /// </summary>
+        public string GroupProtocol { get; set; } = ClassicProtocol;
+
+        /// <summary>Whether <see cref="GroupProtocol"/> is KIP-848's <c>consumer</c>.</summary>
+        public bool UsesConsumerProtocol => string.Equals(GroupProtocol, ConsumerProtocol, StringComparison.OrdinalIgnoreCase);
 
         public IReadOnlyList<string> TopicList =>
             (Topics ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -36,6 +36,7 @@ internal sealed partial class ServeSettingsValidator : IValidateOptions<ServeSet
         }
 
         Positive(e, "Kafka:CommitIntervalMs", s.Kafka.CommitIntervalMs);
+        CheckGroupProtocol(e, s.Kafka);
         if (string.IsNullOrWhiteSpace(s.Lake.Root))
         {
             e.Add(K + "Lake:Root is required: the data lake directory (--lake)");
@@ -129,6 +130,30 @@ internal sealed partial class ServeSettingsValidator : IValidateOptions<ServeSet
         }
 
         return e;
+    }
+
+    /// <summary>The group protocol, and the pass-through settings it forbids (librdkafka would refuse them at Build()).</summary>
+    private static void CheckGroupProtocol(List<string> e, ServeSettings.KafkaSettings k)
+    {
+        if (!string.Equals(k.GroupProtocol, ServeSettings.KafkaSettings.ClassicProtocol, StringComparison.OrdinalIgnoreCase) && !k.UsesConsumerProtocol)
+        {
+            e.Add(K + $"Kafka:GroupProtocol must be 'classic' or 'consumer' (KIP-848, brokers 4.0+), got '{k.GroupProtocol}'");
+            return;
+        }
+
+        if (k.Properties.ContainsKey("group.protocol"))
+        {
+            e.Add(K + "Kafka:Properties:group.protocol: set the group protocol with Kafka:GroupProtocol (--group-protocol) instead");
+        }
+
+        if (k.UsesConsumerProtocol)
+        {
+            foreach (var key in ServeSettings.KafkaSettings.ClassicOnlyProperties.Where(k.Properties.ContainsKey))
+            {
+                e.Add(K + $"Kafka:Properties:{key} cannot be set with Kafka:GroupProtocol=consumer: with KIP-848 the broker owns it " +
+                      "(group.consumer.* broker settings); remove it or use the classic protocol");
+            }
+        }
     }
 
     /// <summary>Device strings as libtorch names them, checked by the engine too (an absent GPU is refused here, at start).</summary>

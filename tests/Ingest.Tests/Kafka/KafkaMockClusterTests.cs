@@ -63,6 +63,29 @@ public sealed class KafkaMockClusterTests
     }
 
     [Fact]
+    public void CooperativeStickyConsumers_DestroyedBeforeOrDuringTheirFirstJoin_DoNotAbortTheProcess()
+    {
+        // librdkafka issue 4312 (2.0.2 asserted in rd_kafka_sticky_assignor_state_destroy and aborted the process);
+        // serve used to leave such a handle undestroyed. With 2.16 destroying it is safe: an abort kills this test run.
+        using var cluster = KafkaMockCluster.Start();
+        cluster.CreateTopic("t", partitions: 2);
+        for (var i = 0; i < 10; i++)
+        {
+            var config = new ConsumerConfig
+            {
+                BootstrapServers = cluster.BootstrapServers,
+                GroupId = "early-destroy",
+                PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
+            };
+            var consumer = new ConsumerBuilder<Ignore, Ignore>(config).Build();
+            consumer.Subscribe("t");
+            consumer.Consume(TimeSpan.FromMilliseconds(i * 10)); // 0 ms: no join yet; later: mid-join
+            consumer.Close();
+            consumer.Dispose();
+        }
+    }
+
+    [Fact]
     public void CommittedOffsets_AreResumedByTheNextMemberOfTheGroup()
     {
         using var cluster = KafkaMockCluster.Start();

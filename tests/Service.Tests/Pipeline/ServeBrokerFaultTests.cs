@@ -24,12 +24,13 @@ public sealed class ServeBrokerFaultTests(ITestOutputHelper output)
     private const int CoordinatorNotAvailable = 15;
     private const int NotCoordinator = 16;
 
-    [Fact]
-    public void Serve_EachBrokerDownInTurnForSeconds_RecoversWithEachOffsetOnce()
+    [Theory]
+    [MemberData(nameof(GroupProtocols.Both), MemberType = typeof(GroupProtocols))]
+    public void Serve_EachBrokerDownInTurnForSeconds_RecoversWithEachOffsetOnce(string protocol)
     {
         // Each of the 3 brokers goes down once, so the group coordinator's broker and every partition leader's
         // broker are each down for seconds at some point (the mock cluster has no admin call that names the coordinator).
-        using var h = new ServeFaultHarness(brokers: 3, partitions: 4);
+        using var h = new ServeFaultHarness(brokers: 3, partitions: 4, protocol: protocol);
         const string group = "brokers-down";
         using var serve = h.StartServe(group);
         h.StartFeeding(perTick: 10);
@@ -54,10 +55,11 @@ public sealed class ServeBrokerFaultTests(ITestOutputHelper output)
         Assert.NotEmpty(contents.DeadLetters);
     }
 
-    [Fact]
-    public void Serve_FetchAndOffsetCommitRequestErrors_RecoversWithEachOffsetOnce()
+    [Theory]
+    [MemberData(nameof(GroupProtocols.Both), MemberType = typeof(GroupProtocols))]
+    public void Serve_FetchAndOffsetCommitRequestErrors_RecoversWithEachOffsetOnce(string protocol)
     {
-        using var h = new ServeFaultHarness(brokers: 3, partitions: 4);
+        using var h = new ServeFaultHarness(brokers: 3, partitions: 4, protocol: protocol);
         const string group = "request-errors";
         using var serve = h.StartServe(group, new Dictionary<string, string> { ["TokenClean__Kafka__CommitIntervalMs"] = "200" });
         h.StartFeeding(perTick: 10);

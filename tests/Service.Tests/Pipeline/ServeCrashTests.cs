@@ -1,4 +1,3 @@
-using TokenClean.Ingest.Kafka;
 using TokenClean.Ingest.Tokenization;
 using Xunit.Abstractions;
 
@@ -24,11 +23,12 @@ public sealed class ServeCrashTests(ITestOutputHelper output) : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Theory]
-    [InlineData("arrow")]
-    [InlineData("parquet")]
-    public void Serve_KilledAtRandomMomentsAndRestarted_WritesEveryRecordExactlyOnce(string format)
+    // Each group protocol and each lake format once (the crossing would double a ~90 s test for no new path).
+    [InlineData(GroupProtocols.Classic, "arrow")]
+    [InlineData(GroupProtocols.Consumer, "parquet")]
+    public void Serve_KilledAtRandomMomentsAndRestarted_WritesEveryRecordExactlyOnce(string protocol, string format)
     {
-        using var cluster = KafkaMockCluster.Start();
+        using var cluster = GroupProtocols.StartCluster();
         cluster.CreateTopic(Topic, Partitions);
         var vocab = HfTokenizer.FromFile(StreamingAssets.BaseDir).VocabSize;
         var rng = new Random(20261121);
@@ -42,7 +42,7 @@ public sealed class ServeCrashTests(ITestOutputHelper output) : IDisposable
             ["TokenClean__Kafka__Properties__group.instance.id"] = "crash-instance",
             ["TokenClean__Lake__Format"] = format,
         };
-        var args = ServeProcess.Args(cluster.BootstrapServers, Topic, Lake, "crash", "--batch-tokens", "2048");
+        var args = ServeProcess.ArgsFor(protocol, cluster.BootstrapServers, Topic, Lake, "crash", "--batch-tokens", "2048");
         var midWork = 0;
         for (var round = 0; round < Rounds; round++)
         {

@@ -20,10 +20,11 @@ internal sealed class ServeFaultHarness : IDisposable
     private long _fed;
     private Exception? _feedError;
 
-    public ServeFaultHarness(int brokers, int partitions, string topic = "samples")
+    public ServeFaultHarness(int brokers, int partitions, string topic = "samples", string protocol = GroupProtocols.Classic)
     {
         Directory.CreateDirectory(_dir);
-        Cluster = KafkaMockCluster.Start(brokers);
+        Cluster = GroupProtocols.StartCluster(brokers);
+        Protocol = protocol;
         Topic = topic;
         Partitions = partitions;
         Cluster.CreateTopic(topic, partitions);
@@ -31,6 +32,9 @@ internal sealed class ServeFaultHarness : IDisposable
     }
 
     public KafkaMockCluster Cluster { get; }
+
+    /// <summary>The consumer group protocol the serve instances use.</summary>
+    public string Protocol { get; }
 
     public string Topic { get; }
 
@@ -45,7 +49,7 @@ internal sealed class ServeFaultHarness : IDisposable
     public ServeProcess StartServe(string group, Dictionary<string, string> environment, params string[] extra)
     {
         environment.TryAdd("TokenClean__Lake__MaxFileAgeSeconds", "0.3");
-        return ServeProcess.Start(ServeProcess.Args(Cluster.BootstrapServers, Topic, Lake, group, ["--selection", "per-sample", .. extra]), environment);
+        return ServeProcess.Start(ServeProcess.ArgsFor(Protocol, Cluster.BootstrapServers, Topic, Lake, group, ["--selection", "per-sample", .. extra]), environment);
     }
 
     /// <summary>Produces <paramref name="perTick"/> samples every 50 ms on a background thread until <see cref="StopFeeding"/>.</summary>

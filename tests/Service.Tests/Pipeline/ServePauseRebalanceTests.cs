@@ -1,6 +1,5 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.DependencyInjection;
-using TokenClean.Ingest.Kafka;
 using TokenClean.Ingest.Tokenization;
 using TokenClean.Service.Pipeline;
 using TokenClean.Service.Refresh;
@@ -29,10 +28,11 @@ public sealed class ServePauseRebalanceTests : IDisposable
         }
     }
 
-    [Fact]
-    public void Serve_PartitionRevokedWhilePausedComesBackAfterTheResume_IsConsumedToTheEnd()
+    [Theory]
+    [MemberData(nameof(GroupProtocols.Both), MemberType = typeof(GroupProtocols))]
+    public void Serve_PartitionRevokedWhilePausedComesBackAfterTheResume_IsConsumedToTheEnd(string protocol)
     {
-        using var cluster = KafkaMockCluster.Start();
+        using var cluster = GroupProtocols.StartCluster();
         cluster.CreateTopic(Topic, 2);
         var vocab = HfTokenizer.FromFile(StreamingAssets.BaseDir).VocabSize;
         var lines = SampleLines.Mixed(2 * PerPartition, badEvery: 0, seed: 6, vocab);
@@ -40,6 +40,7 @@ public sealed class ServePauseRebalanceTests : IDisposable
         SystemCommand.Kcat(cluster.BootstrapServers, Topic, lines[PerPartition..], partition: 1);
         var lake = Path.Combine(_dir, "lake");
         var flags = InProcessServe.Flags(cluster.BootstrapServers, Topic, lake, Group);
+        GroupProtocols.Configure(flags, protocol);
         flags["TokenClean:Pipeline:TokenizeCapacity"] = "4";
         flags["TokenClean:Pipeline:BatcherCapacity"] = "4";
         flags["TokenClean:Pipeline:BatchCapacity"] = "1";
@@ -53,17 +54,8 @@ public sealed class ServePauseRebalanceTests : IDisposable
             using var serve = new InProcessServe(flags, services => services.AddSingleton<IReferenceModelProvider>(stuck));
             WaitFor(() => serve.Status?.Snapshot() is { Paused: true, Partitions.Count: 2 }, serve, "paused, owning both partitions");
 
-            // A second member joins while serve is paused. With librdkafka's mock broker serve loses both partitions (the
-            // group's generation ends) and gets one back a few seconds later, when it is no longer paused.
-            using var other = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig
-            {
-                BootstrapServers = cluster.BootstrapServers,
-                GroupId = Group,
-                PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
-                EnableAutoCommit = false,
-                SessionTimeoutMs = 6000,
-                AutoOffsetReset = AutoOffsetReset.Earliest,
-            }).Build();
+            // A second member joins while serve is paused; one of serve's partitions, paused, moves to it.
+            using var other = new ConsumerBuilder<Ignore, Ignore>(GroupProtocols.Member(cluster.BootstrapServers, Group, protocol)).Build();
             other.Subscribe(Topic);
             WaitFor(() => Poll(other) && other.Assignment.Count == 1 && serve.Status!.Snapshot() is { Partitions.Count: 1 }, serve, "one partition moved to the other member");
             var kept = serve.Status!.Snapshot().Partitions[0].Partition;

@@ -63,14 +63,17 @@ internal sealed class ServeProcess : IDisposable
         return new ServeProcess(Process.Start(psi) ?? throw new InvalidOperationException("could not start dotnet"));
     }
 
-    /// <summary>The usual flags for a test: mock broker, tiny models, chatml, a lake that commits files quickly.</summary>
+    /// <summary>The usual flags for a test: mock broker, tiny models, chatml, the classic group protocol with the test timings.</summary>
     public static List<string> Args(string bootstrap, string topic, string lake, string group, params string[] extra) =>
+        ArgsFor(GroupProtocols.Classic, bootstrap, topic, lake, group, extra);
+
+    /// <summary>As <see cref="Args"/>, under the given consumer group protocol (<see cref="GroupProtocols"/>).</summary>
+    public static List<string> ArgsFor(string protocol, string bootstrap, string topic, string lake, string group, params string[] extra) =>
     [
         "--kafka", bootstrap, "--topics", topic, "--group", group, "--lake", lake,
         "--base", StreamingAssets.BaseDir, "--ref", StreamingAssets.RefDir, "--chat-template", "chatml",
-        // 6 s is the smallest session timeout the mock broker accepts (Kafka's group.min.session.timeout.ms); a smaller
-        // one leaves the consumer waiting in JoinGroup for ever. It bounds how long a killed member holds its partitions.
-        "--kafka-property", "session.timeout.ms=6000",
+        // The session timeout bounds how long a killed member holds its partitions (GroupProtocols has the timings).
+        .. GroupProtocols.ServeFlags(protocol),
         .. extra,
     ];
 

@@ -6,7 +6,7 @@ namespace TokenClean.Service.Tests.Pipeline;
 /// Invariant 1 across consumer-group rebalances: two <c>serve</c> instances (child processes) in one group share a
 /// 6-partition topic and one lake while samples stream in. The second instance joins mid-stream and then leaves
 /// (SIGTERM: it drains and commits) or dies (SIGKILL: the first takes its partitions over after the session
-/// timeout). Every input offset ends up exactly once in rows or dead letters.
+/// timeout), under the classic and the KIP-848 group protocol. Every input offset ends up exactly once in rows or dead letters.
 /// </summary>
 [Collection("console")]
 [Trait("Category", "Faults")]
@@ -14,10 +14,11 @@ public sealed class ServeRebalanceFaultTests(ITestOutputHelper output)
 {
     private const int Partitions = 6;
 
-    [Fact]
-    public void Serve_SecondInstanceJoinsAndLeavesMidStream_WritesEachOffsetOnce()
+    [Theory]
+    [MemberData(nameof(GroupProtocols.Both), MemberType = typeof(GroupProtocols))]
+    public void Serve_SecondInstanceJoinsAndLeavesMidStream_WritesEachOffsetOnce(string protocol)
     {
-        using var h = new ServeFaultHarness(brokers: 1, Partitions);
+        using var h = new ServeFaultHarness(brokers: 1, Partitions, protocol: protocol);
         const string group = "join-leave";
         using var first = h.StartServe(group);
         h.StartFeeding(perTick: 10);
@@ -46,10 +47,11 @@ public sealed class ServeRebalanceFaultTests(ITestOutputHelper output)
         Assert.True(first.Output.Split("Assigned").Length - 1 > Partitions, "the first instance never took partitions back:\n" + first.Output);
     }
 
-    [Fact]
-    public void Serve_SecondInstanceKilledMidStream_FirstTakesOverWithEachOffsetOnce()
+    [Theory]
+    [MemberData(nameof(GroupProtocols.Both), MemberType = typeof(GroupProtocols))]
+    public void Serve_SecondInstanceKilledMidStream_FirstTakesOverWithEachOffsetOnce(string protocol)
     {
-        using var h = new ServeFaultHarness(brokers: 1, Partitions);
+        using var h = new ServeFaultHarness(brokers: 1, Partitions, protocol: protocol);
         const string group = "join-kill";
         using var first = h.StartServe(group);
         h.StartFeeding(perTick: 10);
@@ -63,7 +65,7 @@ public sealed class ServeRebalanceFaultTests(ITestOutputHelper output)
         second.Kill();
         var killed = h.Processed();
 
-        // The first instance gets the partitions back once the mock broker expires the dead member's session (6 s).
+        // The first instance gets the partitions back once the mock broker expires the dead member's session (3 s).
         h.WaitForProcessed(killed + 600, TimeSpan.FromSeconds(40), first);
         var fed = h.StopFeeding();
         var contents = h.FinishAndAssertExactlyOnce(group, TimeSpan.FromSeconds(40), first);
@@ -72,12 +74,13 @@ public sealed class ServeRebalanceFaultTests(ITestOutputHelper output)
         Assert.True(first.Output.Split("Assigned").Length - 1 > Partitions, "the first instance never took partitions over:\n" + first.Output);
     }
 
-    [Fact]
-    public void Serve_LakeAheadOfTheGroupsOffsets_CommitsTheLakesOffsetsWithoutConsumingAgain()
+    [Theory]
+    [MemberData(nameof(GroupProtocols.Both), MemberType = typeof(GroupProtocols))]
+    public void Serve_LakeAheadOfTheGroupsOffsets_CommitsTheLakesOffsetsWithoutConsumingAgain(string protocol)
     {
         // What an instance sees when it takes over partitions whose previous owner wrote the lake and died before
         // committing to Kafka, with no new input afterwards: here a second group over a lake the first one completed.
-        using var h = new ServeFaultHarness(brokers: 1, Partitions);
+        using var h = new ServeFaultHarness(brokers: 1, Partitions, protocol: protocol);
         h.StartFeeding(perTick: 10);
         h.WaitForEndOffsets(600);
         var fed = h.StopFeeding();

@@ -1,9 +1,11 @@
-using TokenClean.Ingest.Kafka;
 using TokenClean.Ingest.Tokenization;
 
 namespace TokenClean.Service.Tests.Pipeline;
 
-/// <summary>Two instances in one group: the second one's arrival moves partitions mid-stream (cooperative rebalance).</summary>
+/// <summary>
+/// Two instances in one group: the second one's arrival moves partitions mid-stream (cooperative rebalance under the
+/// classic protocol, the broker's incremental assignment under KIP-848).
+/// </summary>
 [Collection("console")] // serve children run alone: timing-sensitive, and CPU-heavy on a 2-core machine
 public sealed class ServeRebalanceTests : IDisposable
 {
@@ -14,10 +16,11 @@ public sealed class ServeRebalanceTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    [Fact]
-    public void Serve_SecondInstanceJoinsMidStream_EveryRecordExactlyOnceAndAllCommitted()
+    [Theory]
+    [MemberData(nameof(GroupProtocols.Both), MemberType = typeof(GroupProtocols))]
+    public void Serve_SecondInstanceJoinsMidStream_EveryRecordExactlyOnceAndAllCommitted(string protocol)
     {
-        using var cluster = KafkaMockCluster.Start();
+        using var cluster = GroupProtocols.StartCluster();
         cluster.CreateTopic(Topic, Partitions);
         var vocab = HfTokenizer.FromFile(StreamingAssets.BaseDir).VocabSize;
         var lines = SampleLines.Mixed(Chunk * 200, badEvery: 9, seed: 8, vocab);
@@ -41,7 +44,7 @@ public sealed class ServeRebalanceTests : IDisposable
             ["TokenClean__Pipeline__TokenizeCapacity"] = "64",
             ["TokenClean__Pipeline__BatcherCapacity"] = "64",
         };
-        var args = ServeProcess.Args(cluster.BootstrapServers, Topic, lake, "shared", "--selection", "per-sample", "--batch-tokens", "1024");
+        var args = ServeProcess.ArgsFor(protocol, cluster.BootstrapServers, Topic, lake, "shared", "--selection", "per-sample", "--batch-tokens", "1024");
         ProduceChunk();
         using var first = ServeProcess.Start(args, environment);
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);

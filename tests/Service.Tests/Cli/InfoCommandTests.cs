@@ -1,0 +1,63 @@
+using System.Diagnostics;
+
+namespace TokenClean.Service.Tests.Cli;
+
+/// <summary>
+/// <c>tokenclean info</c> as a child process, the way an operator runs it: it names librdkafka 2.16 and the file it
+/// was loaded from (the redist package's, next to the program), and a bad <c>TOKENCLEAN_LIBRDKAFKA</c> is a clear error.
+/// </summary>
+public sealed class InfoCommandTests
+{
+    [Fact]
+    public void Info_NamesLibrdkafka_2_16_FromTheProgramsFolder()
+    {
+        var (exit, stdout, stderr) = Run();
+
+        Assert.True(exit == 0, stderr);
+        var line = stdout.Split('\n').Single(l => l.StartsWith("librdkafka", StringComparison.Ordinal));
+        Assert.Matches(@"^librdkafka\s+2\.16\.\d+ \(", line);
+        Assert.Contains(Path.GetFullPath(AppContext.BaseDirectory), line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Info_OverrideThatDoesNotLoad_ExitsOneNamingTheVariable()
+    {
+        var (exit, _, stderr) = Run(("TOKENCLEAN_LIBRDKAFKA", "/nonexistent/librdkafka.so"));
+
+        Assert.Equal(1, exit);
+        Assert.Contains("TOKENCLEAN_LIBRDKAFKA=/nonexistent/librdkafka.so does not load", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Info_OverrideOlderThan_2_16_IsRefused()
+    {
+        // Debian 12's librdkafka (2.0.2), where kcat's dependency put it; elsewhere there is nothing older to try.
+        const string debian = "/usr/lib/x86_64-linux-gnu/librdkafka.so.1";
+        if (!File.Exists(debian))
+        {
+            return;
+        }
+
+        var (exit, _, stderr) = Run(("TOKENCLEAN_LIBRDKAFKA", debian));
+
+        Assert.Equal(1, exit);
+        Assert.Contains("tokenclean needs 2.16.0 or newer (chosen by TOKENCLEAN_LIBRDKAFKA)", stderr, StringComparison.Ordinal);
+    }
+
+    private static (int Exit, string Stdout, string Stderr) Run(params (string Key, string Value)[] environment)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tokenclean.dll"));
+        psi.ArgumentList.Add("info");
+        foreach (var (k, v) in environment)
+        {
+            psi.Environment[k] = v;
+        }
+
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start dotnet");
+        var err = p.StandardError.ReadToEndAsync();
+        var output = p.StandardOutput.ReadToEnd();
+        Assert.True(p.WaitForExit(60_000), "info did not finish within 60 s");
+        return (p.ExitCode, output, err.Result);
+    }
+}
