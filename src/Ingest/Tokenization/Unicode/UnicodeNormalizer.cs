@@ -129,10 +129,10 @@ internal static class UnicodeNormalizer
             Decompose(cp, compat, ref cps, ref n);
         }
 
-        Reorder(cps.AsSpan(0, n));
+        Reorder(cps.AsSpan(0, n), []);
         if (compose)
         {
-            n = Compose(cps.AsSpan(0, n));
+            n = Compose(cps.AsSpan(0, n), []);
         }
 
         t_cps = cps;
@@ -171,10 +171,10 @@ internal static class UnicodeNormalizer
         }
 
         var tags = changes.ToArray();
-        ReorderTagged(cps.AsSpan(0, n), tags);
+        Reorder(cps.AsSpan(0, n), tags);
         if (compose)
         {
-            n = ComposeTagged(cps.AsSpan(0, n), tags);
+            n = Compose(cps.AsSpan(0, n), tags);
         }
 
         var consumed = 0;
@@ -199,70 +199,6 @@ internal static class UnicodeNormalizer
                 dstAlign.Add(align.Start, align.End);
             }
         }
-    }
-
-    private static void ReorderTagged(Span<int> cps, int[] tags)
-    {
-        for (var i = 1; i < cps.Length; i++)
-        {
-            var c = Ccc(cps[i]);
-            if (c == 0)
-            {
-                continue;
-            }
-
-            var j = i;
-            var cp = cps[i];
-            var tag = tags[i];
-            while (j > 0 && Ccc(cps[j - 1]) > c)
-            {
-                cps[j] = cps[j - 1];
-                tags[j] = tags[j - 1];
-                j--;
-            }
-
-            cps[j] = cp;
-            tags[j] = tag;
-        }
-    }
-
-    private static int ComposeTagged(Span<int> cps, int[] tags)
-    {
-        if (cps.Length == 0)
-        {
-            return 0;
-        }
-
-        var starterPos = 0;
-        var starter = cps[0];
-        var lastClass = Ccc(starter) == 0 ? 0 : 256;
-        var w = 1;
-        for (var r = 1; r < cps.Length; r++)
-        {
-            var ch = cps[r];
-            var chClass = Ccc(ch);
-            var composite = ComposePair(starter, ch);
-            if (composite >= 0 && (lastClass < chClass || lastClass == 0))
-            {
-                cps[starterPos] = composite;
-                tags[starterPos] += tags[r] - 1;
-                starter = composite;
-                continue;
-            }
-
-            if (chClass == 0)
-            {
-                starterPos = w;
-                starter = ch;
-            }
-
-            lastClass = chClass;
-            cps[w] = ch;
-            tags[w] = tags[r];
-            w++;
-        }
-
-        return w;
     }
 
     /// <summary>Normalizes a string (used once per added token at load time).</summary>
@@ -344,9 +280,13 @@ internal static class UnicodeNormalizer
         return k < 0 ? 0 : NormalizationData.CccValues[k];
     }
 
-    /// <summary>Canonical ordering: a stable sort by combining class within each run of non-starters.</summary>
-    private static void Reorder(Span<int> cps)
+    /// <summary>
+    /// Canonical ordering: a stable sort by combining class within each run of non-starters. <paramref name="tags"/>
+    /// is empty, or holds one alignment tag per code point that moves with it (NormalizeAligned).
+    /// </summary>
+    private static void Reorder(Span<int> cps, Span<int> tags)
     {
+        var tagged = !tags.IsEmpty;
         for (var i = 1; i < cps.Length; i++)
         {
             var c = Ccc(cps[i]);
@@ -357,29 +297,38 @@ internal static class UnicodeNormalizer
 
             var j = i;
             var cp = cps[i];
-            while (j > 0)
+            var tag = tagged ? tags[i] : 0;
+            while (j > 0 && Ccc(cps[j - 1]) > c)
             {
-                var prev = Ccc(cps[j - 1]);
-                if (prev <= c)
+                cps[j] = cps[j - 1];
+                if (tagged)
                 {
-                    break;
+                    tags[j] = tags[j - 1];
                 }
 
-                cps[j] = cps[j - 1];
                 j--;
             }
 
             cps[j] = cp;
+            if (tagged)
+            {
+                tags[j] = tag;
+            }
         }
     }
 
-    private static int Compose(Span<int> cps)
+    /// <summary>
+    /// Canonical composition in place; returns the new length. With <paramref name="tags"/> (one per code point, or
+    /// empty), a composite's tag adds the consumed code point's tag − 1 (one more source character consumed).
+    /// </summary>
+    private static int Compose(Span<int> cps, Span<int> tags)
     {
         if (cps.Length == 0)
         {
             return 0;
         }
 
+        var tagged = !tags.IsEmpty;
         var starterPos = 0;
         var starter = cps[0];
         var lastClass = Ccc(starter) == 0 ? 0 : 256;
@@ -392,6 +341,11 @@ internal static class UnicodeNormalizer
             if (composite >= 0 && (lastClass < chClass || lastClass == 0))
             {
                 cps[starterPos] = composite;
+                if (tagged)
+                {
+                    tags[starterPos] += tags[r] - 1;
+                }
+
                 starter = composite;
                 continue;
             }
@@ -403,7 +357,13 @@ internal static class UnicodeNormalizer
             }
 
             lastClass = chClass;
-            cps[w++] = ch;
+            cps[w] = ch;
+            if (tagged)
+            {
+                tags[w] = tags[r];
+            }
+
+            w++;
         }
 
         return w;
