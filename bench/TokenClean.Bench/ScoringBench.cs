@@ -48,6 +48,8 @@ internal static class ScoringBench
             batch[i] = Tokens(rng, rng.Next(64, 1025), recipe.Vocab);
         }
 
+        // The samples, for the plain-PyTorch peer (bench/pytorch/eager_scoring.py) and the old engine's bench.
+        File.WriteAllText(Path.Combine(root, $"samples-{samples}.json"), System.Text.Json.JsonSerializer.Serialize(batch));
         using var auto = CausalLm.Load(baseDir);
         using var reference = CausalLm.Load(refDir);
         var cfg = auto.Config;

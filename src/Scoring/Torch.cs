@@ -43,6 +43,16 @@ public static class Torch
     public static long LiveTensors => DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount;
 
     /// <summary>
+    /// Parameter tensors held by loaded, not yet disposed models, process-wide (models load and die on any thread;
+    /// <see cref="LiveTensors"/> counts per thread): tests check that every model is disposed exactly once.
+    /// </summary>
+    public static long ModelTensors => Interlocked.Read(ref _modelTensors);
+
+    private static long _modelTensors;
+
+    internal static void CountModelTensors(long delta) => Interlocked.Add(ref _modelTensors, delta);
+
+    /// <summary>
     /// Loads libtorch once. Throws <see cref="TorchException"/> naming the real reason when the native library cannot be
     /// loaded (TorchSharp's own message blames a missing package reference whatever the cause).
     /// </summary>

@@ -21,6 +21,7 @@ public sealed class CausalLm : ITokenLossModel
     private const long LogitsBudgetBytes = 30L << 20;
     private readonly DecoderModule _decoder;
     private readonly Device _device;
+    private readonly long _tensorCount;
     private readonly Lock _gate = new();
     private int _disposed;
 
@@ -29,6 +30,8 @@ public sealed class CausalLm : ITokenLossModel
         Config = config;
         _decoder = decoder;
         _device = Torch.ToDevice(device);
+        _tensorCount = decoder.parameters().LongCount();
+        Torch.CountModelTensors(_tensorCount);
         Version = version;
         Device = device;
         DType = dtype;
@@ -179,6 +182,7 @@ public sealed class CausalLm : ITokenLossModel
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
                 _decoder.Dispose();
+                Torch.CountModelTensors(-_tensorCount);
             }
         }
     }
