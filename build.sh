@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tokenclean's one entry point for developers and CI.
 #   ./build.sh setup   install what is missing (Debian packages, npm test oracles, .NET restore); idempotent
-#   ./build.sh build   setup + build everything (the native libtorch shim included)
+#   ./build.sh build   setup + build everything
 #   ./build.sh test    setup + build + run every test suite
 # Runs unattended; says what it does; stops with the reason when something cannot be installed.
 set -euo pipefail
@@ -13,11 +13,11 @@ die() { printf '\033[31m[tokenclean] error:\033[0m %s\n' "$*" >&2; exit 1; }
 
 # Debian packages the build and the tests need. kcat: an independent Kafka client for tests (it brings Debian's
 # librdkafka1 2.0.2, which tokenclean never loads: its librdkafka 2.16 comes from the librdkafka.redist NuGet
-# package, see src/Ingest/Kafka/KafkaNative.cs); libtorch-dev + libopenblas0-pthread: the scoring engine (OpenBLAS
-# is ~25x faster than the reference BLAS libtorch falls back to); python3-torch: test-data generators; nodejs/npm:
-# the oracles; docker-compose (1.29): validates docker-compose.yml offline, without a Docker engine (the deployment
-# tests).
-APT_PACKAGES=(kcat libtorch-dev libopenblas0-pthread python3-torch cmake g++ make docker-compose)
+# package, see src/Ingest/Kafka/KafkaNative.cs); python3-torch: the independent plain-PyTorch references of the
+# scoring tests (run in their own process: Debian's libtorch 1.13 cannot share one with TorchSharp's 2.10) and
+# test-data generators; nodejs/npm: the oracles; docker-compose (1.29): validates docker-compose.yml offline,
+# without a Docker engine. The scoring engine itself (TorchSharp + libtorch 2.10) comes from NuGet with the restore.
+APT_PACKAGES=(kcat python3-torch docker-compose)
 
 missing_apt() {
   local p
@@ -58,9 +58,9 @@ setup_npm() {
 setup_dotnet() {
   command -v dotnet >/dev/null || die "the .NET SDK (10.0) is required: dotnet was not found on PATH"
   local stamp=.build/restore.stamp newest
-  newest=$(find . -path ./tests/oracles -prune -o \( -name '*.csproj' -o -name 'Directory.*.props' -o -name global.json \) -newer "$stamp" -print 2>/dev/null | head -1 || true)
+  newest=$(find . -path ./tests/oracles -prune -o \( -name '*.csproj' -o -name 'Directory.*.props' -o -name 'Directory.*.targets' -o -name global.json \) -newer "$stamp" -print 2>/dev/null | head -1 || true)
   if [ -f "$stamp" ] && [ -z "$newest" ]; then return 0; fi
-  say "restoring .NET packages"
+  say "restoring .NET packages (the first restore downloads libtorch: ~160 MB)"
   dotnet restore Streaming.sln --verbosity quiet || die "dotnet restore failed"
   mkdir -p .build && touch "$stamp"
 }
@@ -69,7 +69,7 @@ setup() { setup_apt; setup_npm; setup_dotnet; }
 
 build() {
   setup
-  say "building (Release; the libtorch shim is rebuilt by CMake when its sources changed)"
+  say "building (Release)"
   dotnet build Streaming.sln -c Release --no-restore -nologo -clp:ErrorsOnly -v:quiet || die "build failed"
 }
 

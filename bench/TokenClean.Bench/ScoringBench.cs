@@ -2,15 +2,16 @@ using System.Diagnostics;
 using System.Globalization;
 using TokenClean.Scoring;
 using TokenClean.Scoring.Models;
+using TorchSharp;
 
 namespace TokenClean.Bench;
 
 /// <summary>
-/// Scoring throughput of base + reference on a ~60M-parameter Llama-shaped model (CPU, fp32), as FLOP/s against
-/// this machine's fp32 matmul rate measured in the same run; packing (auto) vs padding only; RSS over many batches.
-/// Usage: scoring [samples=32] [rssSamples=400] [rounds=2]; rounds 0 measures only the RSS.
-/// <c>scoring rss [samples=20000] [perCall=8] [aten]</c>: RSS over many calls of a small model (samples of 64–1024 tokens).
-/// <c>scoring shapes [rounds=3]</c>: GEMM rate of the model's projection shapes, fused kernel vs plain ATen.
+/// Scoring throughput of base + reference on a ~60M-parameter Llama-shaped model (CPU), as FLOP/s against this
+/// machine's matmul rate in the same dtype measured in the same run; fp32 and bf16; packing (auto) vs padding only;
+/// RSS over many batches. Usage: scoring [samples=32] [rssSamples=400] [rounds=2] [dtypes=fp32,bf16]; rounds 0
+/// measures only the RSS. <c>scoring rss [samples=20000] [perCall=8] [dtype=fp32]</c>: RSS over many calls of a
+/// small model (samples of 64–1024 tokens).
 /// </summary>
 internal static class ScoringBench
 {
@@ -21,14 +22,10 @@ internal static class ScoringBench
             return RssSoak(args[1..]);
         }
 
-        if (args.Length > 0 && args[0] == "shapes")
-        {
-            return Shapes(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3);
-        }
-
         var samples = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 32;
         var rssSamples = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 400;
         var rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2;
+        var dtypes = (args.Length > 3 ? args[3] : "fp32,bf16").Split(',').Select(d => DTypes.ParseCompute(d) ?? throw new ArgumentException($"unknown dtype {d}")).ToArray();
         var root = Path.Combine(Path.GetTempPath(), "tc-bench-scoring");
         var baseDir = Path.Combine(root, "base");
         var refDir = Path.Combine(root, "ref");
@@ -42,7 +39,7 @@ internal static class ScoringBench
         }
 
         Torch.ApplyDefaultThreads();
-        Console.WriteLine(FormattableString.Invariant($"libtorch {Torch.Version}, {Environment.ProcessorCount} cores, {Torch.NumThreads} intra-op threads"));
+        Console.WriteLine(FormattableString.Invariant($"TorchSharp {Torch.TorchSharpVersion}, libtorch {Torch.Version}, {Environment.ProcessorCount} cores, {Torch.NumThreads} intra-op threads, CPU {string.Join(' ', Torch.CpuFeatures())} (ATen {Torch.CpuCapability()})"));
 
         var rng = new Random(3);
         var batch = new int[samples][];
@@ -51,6 +48,8 @@ internal static class ScoringBench
             batch[i] = Tokens(rng, rng.Next(64, 1025), recipe.Vocab);
         }
 
+        // The samples, for the plain-PyTorch peer (bench/pytorch/eager_scoring.py) and the old engine's bench.
+        File.WriteAllText(Path.Combine(root, $"samples-{samples}.json"), System.Text.Json.JsonSerializer.Serialize(batch));
         using var auto = CausalLm.Load(baseDir);
         using var reference = CausalLm.Load(refDir);
         var cfg = auto.Config;
@@ -63,18 +62,29 @@ internal static class ScoringBench
         var paddedOpts = new ScoringOptions { BatchMode = BatchMode.Padded };
         using var basePadded = CausalLm.Load(baseDir, options: paddedOpts);
         using var refPadded = CausalLm.Load(refDir, options: paddedOpts);
-
-        // The build machines are shared: alternate the legs and measure the matmul rate between them, so load that
-        // comes and goes biases neither the ratio to the matmul rate nor the comparison between legs. Legs: auto
-        // (packing or padding by cost, fused kernels), padding only (fused kernels), auto with plain ATen ops.
-        var threads = Torch.NumThreads;
-        var legs = new (string Name, CausalLm Base, CausalLm Ref, bool Fused, int Threads)[]
+        var lowPrecision = dtypes.Where(d => d != DType.Float32).Select(d => (d, CausalLm.Load(baseDir, dtype: d), CausalLm.Load(refDir, dtype: d))).ToList();
+        foreach (var (_, b, r) in lowPrecision)
         {
-            ("auto", auto, reference, true, threads),
-            ("padded only", basePadded, refPadded, true, threads),
-            ("auto, ATen ops", auto, reference, false, threads),
-            ("auto, 1 intra-op thread", auto, reference, true, 1),
-        };
+            b.TokenLosses([batch[0][..128]]);
+            r.TokenLosses([batch[0][..128]]);
+        }
+
+        // The build machines are shared: alternate the legs and measure the matmul rate (in the leg's dtype) between
+        // them, so load that comes and goes biases neither the ratio to the matmul rate nor the comparison of legs.
+        var threads = Torch.NumThreads;
+        var legList = new List<(string Name, CausalLm Base, CausalLm Ref, DType DType, int Threads)>();
+        if (dtypes.Contains(DType.Float32))
+        {
+            legList.Add(("fp32 auto", auto, reference, DType.Float32, threads));
+            legList.Add(("fp32 padded only", basePadded, refPadded, DType.Float32, threads));
+        }
+
+        foreach (var (d, b, r) in lowPrecision)
+        {
+            legList.Add(($"{d.ShortName()} auto", b, r, d, threads));
+        }
+
+        var legs = legList.ToArray();
         var wall = new double[legs.Length];
         var cpu = new double[legs.Length];
         var matmulWall = new double[legs.Length];
@@ -84,23 +94,19 @@ internal static class ScoringBench
         for (var round = 0; round < rounds; round++)
         {
             var line = new System.Text.StringBuilder(FormattableString.Invariant($"round {round}:"));
-            var (before, beforeCpu) = MatmulRate(1024, TimeSpan.FromSeconds(2));
-            line.Append(FormattableString.Invariant($" matmul {before / 1e9:F1}"));
             for (var l = 0; l < legs.Length; l++)
             {
-                Torch.FusedKernels = legs[l].Fused;
+                var (before, beforeCpu) = MatmulRate(1024, TimeSpan.FromSeconds(1), legs[l].DType);
                 Torch.NumThreads = legs[l].Threads;
                 var (t, s1, c1, f) = Score(legs[l].Base, legs[l].Ref, batch, matmulParams);
-                Torch.FusedKernels = true;
                 Torch.NumThreads = threads;
-                var (after, afterCpu) = MatmulRate(1024, TimeSpan.FromSeconds(2));
+                var (after, afterCpu) = MatmulRate(1024, TimeSpan.FromSeconds(1), legs[l].DType);
                 (tokens, flops) = (t, f);
                 wall[l] += s1;
                 cpu[l] += c1;
                 matmulWall[l] += (before + after) / 2 * s1; // time-weighted: the matmul rate around this leg
                 matmulCpu[l] += (beforeCpu + afterCpu) / 2 * c1;
-                line.Append(FormattableString.Invariant($" | {legs[l].Name} {s1:F2} s ({f / s1 / 1e9:F1} GFLOP/s) | matmul {after / 1e9:F1}"));
-                (before, beforeCpu) = (after, afterCpu);
+                line.Append(FormattableString.Invariant($" | {legs[l].Name} {s1:F2} s ({f / s1 / 1e9:F1} GFLOP/s, {legs[l].DType.ShortName()} matmul {(before + after) / 2e9:F1})"));
             }
 
             Console.WriteLine(line.Append(FormattableString.Invariant($" GFLOP/s, load {LoadAverage()}")).ToString());
@@ -123,9 +129,26 @@ internal static class ScoringBench
             Console.WriteLine(FormattableString.Invariant($"{legs[l].Name}: {tokens * rounds / wall[l]:F0} tokens/s (each token through both models), {rate / 1e9:F1} GFLOP/s = {rate / matmul * 100:F1}% of the matmul rate around it ({matmul / 1e9:F1} GFLOP/s); task formula {taskFlops * rounds / wall[l] / matmul * 100:F1}%; per CPU-second {perCpu / (matmulCpu[l] / cpu[l]) * 100:F1}% of the matmul's"));
         }
 
-        Console.WriteLine(FormattableString.Invariant($"auto is {wall[1] / wall[0]:F2}x padding-only and {wall[2] / wall[0]:F2}x the plain-ATen engine (wall time)"));
+        if (legs.Length > 1 && dtypes.Contains(DType.Float32))
+        {
+            Console.WriteLine(FormattableString.Invariant($"fp32 auto is {wall[1] / wall[0]:F2}x padding-only (wall time)"));
+            for (var l = 2; l < legs.Length; l++)
+            {
+                Console.WriteLine(FormattableString.Invariant($"{legs[l].Name} is {wall[0] / wall[l]:F2}x fp32 auto (wall time)"));
+            }
 
-        Profile(auto, reference, batch);
+            Profile(auto, reference, batch);
+            foreach (var (d, b, r) in lowPrecision)
+            {
+                Agreement(auto, reference, b, r, batch, d);
+            }
+        }
+
+        foreach (var (_, b, r) in lowPrecision)
+        {
+            b.Dispose();
+            r.Dispose();
+        }
 
         // A call whose samples differ a lot in length (one long, several short): where packing pays off.
         int[][] skewed = [batch[0][..Math.Min(1000, batch[0].Length)], batch[1][..64], batch[2][..64], batch[3][..64], batch[4][..64]];
@@ -141,24 +164,50 @@ internal static class ScoringBench
         return 0;
     }
 
-    // Where the time goes: wall time per native op over one auto run of both models.
+    // Where the time goes: the whole scoring call vs the same call with one scored position per sample (the LM head
+    // and cross-entropy then cost ~nothing), and the decoder layers' share measured by a forward on the same rows.
     private static void Profile(CausalLm a, CausalLm b, int[][] batch)
     {
+        var oneEach = batch.Select(s => { var m = new bool[s.Length]; m[^1] = true; return m; }).ToArray();
         var sw = Stopwatch.StartNew();
-        Torch.StartProfiling();
         a.TokenLosses(batch);
         b.TokenLosses(batch);
-        var ops = Torch.StopProfiling();
-        var total = sw.Elapsed.TotalSeconds;
-        Console.WriteLine(FormattableString.Invariant($"profile of one auto run ({total:F2} s wall, load {LoadAverage()}):"));
-        double inOps = 0;
-        foreach (var op in ops.OrderByDescending(o => o.Seconds))
+        var all = sw.Elapsed.TotalSeconds;
+        sw.Restart();
+        a.TokenLosses(batch, oneEach);
+        b.TokenLosses(batch, oneEach);
+        var decoder = sw.Elapsed.TotalSeconds;
+        Console.WriteLine(FormattableString.Invariant($"where the time goes (fp32 auto, both models, load {LoadAverage()}): whole call {all:F2} s; decoder layers {decoder:F2} s ({decoder / all * 100:F0}%); LM head + cross-entropy {all - decoder:F2} s ({(all - decoder) / all * 100:F0}%)"));
+    }
+
+    // bf16 against fp32 on the same samples: per-token loss differences, and the share of the tokens fp32 keeps at
+    // k = 0.6 (top 60% by influence = loss(base) - loss(ref)) that the low-precision engine keeps too.
+    private static void Agreement(CausalLm a32, CausalLm r32, CausalLm a, CausalLm r, int[][] batch, DType dtype)
+    {
+        var ba = a32.TokenLosses(batch);
+        var br = r32.TokenLosses(batch);
+        var la = a.TokenLosses(batch);
+        var lr = r.TokenLosses(batch);
+        var diffs = new List<double>();
+        var inf32 = new List<(double Score, int Index)>();
+        var infLow = new List<(double Score, int Index)>();
+        var n = 0;
+        for (var i = 0; i < batch.Length; i++)
         {
-            inOps += op.Seconds;
-            Console.WriteLine(FormattableString.Invariant($"  {op.Op,-28} {op.Calls,6} calls {op.Seconds,8:F3} s {op.Seconds / total * 100,5:F1}%"));
+            for (var j = 1; j < batch[i].Length; j++)
+            {
+                diffs.Add(Math.Abs(ba[i][j] - la[i][j]));
+                inf32.Add((ba[i][j] - br[i][j], n));
+                infLow.Add((la[i][j] - lr[i][j], n));
+                n++;
+            }
         }
 
-        Console.WriteLine(FormattableString.Invariant($"  {"outside native ops",-28} {"",6}       {total - inOps,8:F3} s {(total - inOps) / total * 100,5:F1}%"));
+        var keep = (int)(n * 0.6);
+        var kept32 = inf32.OrderByDescending(x => x.Score).Take(keep).Select(x => x.Index).ToHashSet();
+        var agree = infLow.OrderByDescending(x => x.Score).Take(keep).Count(x => kept32.Contains(x.Index));
+        diffs.Sort();
+        Console.WriteLine(FormattableString.Invariant($"{dtype.ShortName()} vs fp32 over {n} tokens: |loss diff| median {diffs[n / 2]:E2}, p99 {diffs[(int)(n * 0.99)]:E2}, max {diffs[^1]:E2}; selection agreement at k=0.6: {agree * 100.0 / keep:F2}% of fp32's kept tokens"));
     }
 
     /// <summary>The 1-minute load average (/proc/loadavg), to print next to figures taken on a shared machine.</summary>
@@ -224,7 +273,7 @@ internal static class ScoringBench
         readings.Sort();
         var median = readings[readings.Count / 2];
         Console.WriteLine(FormattableString.Invariant($"RSS readings (MiB, one per call after warm-up): {string.Join(' ', series.Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))}"));
-        Console.WriteLine(FormattableString.Invariant($"managed heap at the end: {GC.GetTotalMemory(forceFullCollection: false) / 1048576.0:F0} MiB, {GcLine()}; live tensor handles {Torch.LiveHandles}"));
+        Console.WriteLine(FormattableString.Invariant($"managed heap at the end: {GC.GetTotalMemory(forceFullCollection: false) / 1048576.0:F0} MiB, {GcLine()}; live tensor handles {Torch.LiveTensors}"));
         Console.WriteLine(FormattableString.Invariant($"RSS over {count} samples (64-256 tokens, {perCall} per call, both models, {sw.Elapsed.TotalSeconds:F0} s): after warm-up min {readings[0]:F0} MiB, max {readings[^1]:F0} MiB, median {median:F0} MiB, spread {(readings[^1] - readings[0]) / median * 100:F1}%"));
     }
 
@@ -234,7 +283,7 @@ internal static class ScoringBench
     {
         var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20000;
         var perCall = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8;
-        Torch.FusedKernels = !(args.Length > 2 && args[2] == "aten"); // "aten": plain ATen ops, as the engine was before the fused kernels
+        var dtype = args.Length > 2 ? DTypes.ParseCompute(args[2]) ?? throw new ArgumentException($"unknown dtype {args[2]}") : DType.Float32;
         var root = Path.Combine(Path.GetTempPath(), "tc-bench-scoring-soak");
         var baseDir = Path.Combine(root, "base");
         var refDir = Path.Combine(root, "ref");
@@ -246,15 +295,15 @@ internal static class ScoringBench
         }
 
         Torch.ApplyDefaultThreads();
-        using var a = CausalLm.Load(baseDir);
-        using var b = CausalLm.Load(refDir);
-        Console.WriteLine(FormattableString.Invariant($"RSS soak: {count} samples of 64-1024 tokens, {perCall} per call, base + reference ({a.ParameterCount / 1e6:F2}M parameters each, {a.Config.Describe()}), libtorch {Torch.Version}, {(Torch.FusedKernels ? "fused kernels" : "plain ATen ops")}, malloc {Environment.GetEnvironmentVariable("TOKENCLEAN_NATIVE_MEMORY") ?? "tuned"}, load {LoadAverage()}"));
+        using var a = CausalLm.Load(baseDir, dtype: dtype);
+        using var b = CausalLm.Load(refDir, dtype: dtype);
+        Console.WriteLine(FormattableString.Invariant($"RSS soak: {count} samples of 64-1024 tokens, {perCall} per call, base + reference ({a.ParameterCount / 1e6:F2}M parameters each, {a.Config.Describe()}), TorchSharp {Torch.TorchSharpVersion}, libtorch {Torch.Version}, {dtype.ShortName()}, malloc {Environment.GetEnvironmentVariable("TOKENCLEAN_NATIVE_MEMORY") ?? "tuned"}, load {LoadAverage()}"));
         var rng = new Random(7);
         var proc = Process.GetCurrentProcess();
         var calls = (count + perCall - 1) / perCall;
         var warmup = calls / 10;
         var rss = new double[calls];
-        var handles = Torch.LiveHandles;
+        var handles = Torch.LiveTensors;
         long tokens = 0;
         var sw = Stopwatch.StartNew();
         var batch = new int[perCall][];
@@ -272,7 +321,7 @@ internal static class ScoringBench
             rss[c] = proc.WorkingSet64 / 1048576.0;
             if ((c + 1) % Math.Max(1, calls / 20) == 0)
             {
-                Console.WriteLine(FormattableString.Invariant($"  {(c + 1) * perCall,6} samples {sw.Elapsed.TotalSeconds,6:F0} s  RSS {rss[c],7:F1} MiB  {GcLine()}  live handles {Torch.LiveHandles}  load {LoadAverage()}"));
+                Console.WriteLine(FormattableString.Invariant($"  {(c + 1) * perCall,6} samples {sw.Elapsed.TotalSeconds,6:F0} s  RSS {rss[c],7:F1} MiB  {GcLine()}  live tensors {Torch.LiveTensors}  load {LoadAverage()}"));
             }
         }
 
@@ -297,74 +346,9 @@ internal static class ScoringBench
         }
 
         var slope = sxx > 0 ? sxy / sxx * 1000.0 / perCall : 0;
-        Console.WriteLine(FormattableString.Invariant($"{calls} calls x 2 models, {tokens} tokens, {sw.Elapsed.TotalSeconds:F0} s ({tokens * 2 / sw.Elapsed.TotalSeconds:F0} tokens/s through a model); live handles {Torch.LiveHandles} (after load {handles})"));
+        Console.WriteLine(FormattableString.Invariant($"{calls} calls x 2 models, {tokens} tokens, {sw.Elapsed.TotalSeconds:F0} s ({tokens * 2 / sw.Elapsed.TotalSeconds:F0} tokens/s through a model); live tensors {Torch.LiveTensors} (after load {handles})"));
         Console.WriteLine(FormattableString.Invariant($"RSS after warm-up ({warmup * perCall} samples): first {after[0]:F1} MiB, last {after[^1]:F1} MiB, min {sorted[0]:F1}, max {sorted[^1]:F1}, median {median:F1} MiB, spread (max-min)/median {(sorted[^1] - sorted[0]) / median * 100:F1}%, slope {slope:F3} MiB per 1000 samples"));
         return 0;
-    }
-
-    // GEMM rate of the model's projection shapes, fused kernel vs plain ATen (at::linear), next to the 1024³ matmul.
-    private static int Shapes(int rounds)
-    {
-        Torch.ApplyDefaultThreads();
-        (string Name, int Rows, int In, int Out)[] shapes =
-        [
-            ("qkv 4096x512 -> 1536", 4096, 512, 1536),
-            ("gate|up 2792x512 -> 2816", 2792, 512, 2816),
-            ("down 2792x1408 -> 512", 2792, 1408, 512),
-            ("o 4096x512 -> 512", 4096, 512, 512),
-            ("LM head 262x512 -> 32000", 262, 512, 32000),
-            ("LM head 1024x512 -> 32000", 1024, 512, 32000),
-        ];
-        Console.WriteLine(FormattableString.Invariant($"libtorch {Torch.Version}, {Torch.NumThreads} threads, load {LoadAverage()}"));
-        for (var round = 0; round < rounds; round++)
-        {
-            var line = new System.Text.StringBuilder(FormattableString.Invariant($"round {round}: matmul 1024^3 {MatmulRate(1024, TimeSpan.FromSeconds(1)).Wall / 1e9:F1} GFLOP/s"));
-            foreach (var (name, rows, inDim, outDim) in shapes)
-            {
-                using var scope = TensorScope.Begin();
-                var x = Tensor.FromArray(RandomFloats(rows * inDim, 1), rows, inDim);
-                var w = Tensor.FromArray(RandomFloats(outDim * inDim, 2), outDim, inDim);
-                line.Append(FormattableString.Invariant($" | {name}: fused {LinearRate(x, w, true) / 1e9:F1}, ATen {LinearRate(x, w, false) / 1e9:F1}"));
-            }
-
-            Console.WriteLine(line.ToString());
-        }
-
-        return 0;
-    }
-
-    private static double LinearRate(Tensor x, Tensor w, bool fused)
-    {
-        Torch.FusedKernels = fused;
-        try
-        {
-            x.Linear(w).Dispose();
-            var reps = 0;
-            var sw = Stopwatch.StartNew();
-            while (sw.Elapsed < TimeSpan.FromSeconds(1))
-            {
-                x.Linear(w).Dispose();
-                reps++;
-            }
-
-            return 2.0 * x.Size(0) * x.Size(1) * w.Size(0) * reps / sw.Elapsed.TotalSeconds;
-        }
-        finally
-        {
-            Torch.FusedKernels = true;
-        }
-    }
-
-    private static float[] RandomFloats(int n, int seed)
-    {
-        var rng = new Random(seed);
-        var a = new float[n];
-        for (var i = 0; i < n; i++)
-        {
-            a[i] = (float)(rng.NextDouble() - 0.5);
-        }
-
-        return a;
     }
 
     // The managed side of RSS: what the GC has committed, and how many collections ran (a run too short for a gen0
@@ -375,25 +359,18 @@ internal static class ScoringBench
         return FormattableString.Invariant($"GC committed {info.TotalCommittedBytes / 1048576.0,6:F1} MiB (gen0/1/2 collections {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)})");
     }
 
-    // fp32 n³ matmul FLOP/s per wall second and per CPU-second of this process.
-    private static (double Wall, double PerCpu) MatmulRate(int n, TimeSpan duration)
+    // n³ matmul FLOP/s in the given dtype per wall second and per CPU-second of this process.
+    internal static (double Wall, double PerCpu) MatmulRate(int n, TimeSpan duration, DType dtype = DType.Float32)
     {
-        var data = new float[n * n];
-        var rng = new Random(1);
-        for (var i = 0; i < data.Length; i++)
-        {
-            data[i] = (float)rng.NextDouble();
-        }
-
-        using var scope = TensorScope.Begin();
-        var a = Tensor.FromArray(data, n, n);
-        a.MatMul(a).Dispose();
+        using var scope = torch.NewDisposeScope();
+        var a = torch.rand(n, n, dtype: dtype.ToScalarType());
+        a.matmul(a).Dispose();
         var reps = 0;
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         while (sw.Elapsed < duration)
         {
-            a.MatMul(a).Dispose();
+            a.matmul(a).Dispose();
             reps++;
         }
 

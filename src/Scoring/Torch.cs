@@ -1,113 +1,258 @@
+using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
-using TokenClean.Scoring.Native;
+using System.Reflection;
+using TorchSharp;
 
 namespace TokenClean.Scoring;
 
-/// <summary>Process-wide facts about the loaded libtorch.</summary>
+/// <summary>
+/// Process-wide facts about the loaded libtorch (TorchSharp's CPU package): loading with a clear error, threads,
+/// devices and dtypes, and the live-tensor count the tests use.
+/// </summary>
 public static class Torch
 {
-    /// <summary>Tensor handles created and not yet freed; tests assert this returns to its starting value.</summary>
-    public static long LiveHandles => NativeMethods.LiveHandles();
-
-    /// <summary>The libtorch version the shim was compiled against, e.g. "1.13.1".</summary>
-    public static string Version => Marshal.PtrToStringUTF8(NativeMethods.TorchVersion()) ?? "unknown";
-
+    private static readonly Lock LoadGate = new();
+    private static bool _loaded;
     private static int _threadsChosen;
-    private static int _memoryConfigured;
-    private static bool _keepMallocDefaults;
+
+    /// <summary>The TorchSharp package version, e.g. "0.107.0".</summary>
+    public static string TorchSharpVersion
+    {
+        get
+        {
+            var info = typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+            return info?.Split('+')[0] ?? typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown";
+        }
+    }
+
+    /// <summary>The libtorch version TorchSharp runs on, e.g. "2.10.0".</summary>
+    public static string Version
+    {
+        get
+        {
+            EnsureLoaded();
+            var v = torch.__version__;
+            return v.EndsWith(".0.0", StringComparison.Ordinal) && v.Count(c => c == '.') == 3 ? v[..^2] : v;
+        }
+    }
+
+    /// <summary>
+    /// Tensors created and not yet freed on the calling thread (TorchSharp counts per thread): tests assert it returns
+    /// to its starting value after load + score + dispose on one thread.
+    /// </summary>
+    public static long LiveTensors => DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount;
+
+    /// <summary>
+    /// Parameter tensors held by loaded, not yet disposed models, process-wide (models load and die on any thread;
+    /// <see cref="LiveTensors"/> counts per thread): tests check that every model is disposed exactly once.
+    /// </summary>
+    public static long ModelTensors => Interlocked.Read(ref _modelTensors);
+
+    private static long _modelTensors;
+
+    internal static void CountModelTensors(long delta) => Interlocked.Add(ref _modelTensors, delta);
+
+    /// <summary>
+    /// Loads libtorch once. Throws <see cref="TorchException"/> naming the real reason when the native library cannot be
+    /// loaded (TorchSharp's own message blames a missing package reference whatever the cause).
+    /// </summary>
+    public static void EnsureLoaded()
+    {
+        if (Volatile.Read(ref _loaded))
+        {
+            return;
+        }
+
+        lock (LoadGate)
+        {
+            if (_loaded)
+            {
+                return;
+            }
+
+            try
+            {
+                torch.InitializeDeviceType(DeviceType.CPU);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                throw new TorchException(DescribeLoadFailure(e), e);
+            }
+
+            Volatile.Write(ref _loaded, true);
+        }
+    }
 
     /// <summary>
     /// Intra-op threads libtorch uses. Defaults to the number of cores available to this process once a model is
-    /// loaded (Debian's libtorch 1.13 starts with 1 in a .NET host); setting it overrides that default.
+    /// loaded; setting it overrides that default.
     /// </summary>
     public static int NumThreads
     {
-        get => NativeMethods.GetNumThreads();
+        get
+        {
+            EnsureLoaded();
+            return torch.get_num_threads();
+        }
+
         set
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            EnsureLoaded();
             Interlocked.Exchange(ref _threadsChosen, 1);
-            NativeMethods.SetNumThreads(value);
+            torch.set_num_threads(value);
         }
     }
 
     /// <summary>Applies the default thread count (one per core) unless <see cref="NumThreads"/> was set.</summary>
     public static void ApplyDefaultThreads()
     {
+        EnsureLoaded();
         if (Interlocked.CompareExchange(ref _threadsChosen, 1, 0) == 0)
         {
-            NativeMethods.SetNumThreads(Environment.ProcessorCount);
+            torch.set_num_threads(Environment.ProcessorCount);
         }
     }
 
-    /// <summary>
-    /// Whether CPU float32 ops use the shim's fused kernels (default true); false runs plain ATen ops, the
-    /// reference the fused kernels are benchmarked against. Results agree within float32 rounding either way.
-    /// </summary>
-    public static bool FusedKernels
+    /// <summary>Devices this process can compute on: "cpu", then "cuda:N" for each visible GPU (CUDA package only).</summary>
+    public static IReadOnlyList<string> Devices()
     {
-        get => NativeMethods.NnGetFused() != 0;
-        set => NativeMethods.NnSetFused(value ? 1 : 0);
-    }
-
-    /// <summary>Starts timing every native op (wall time per export, summed over calls); for benchmarks.</summary>
-    public static void StartProfiling() => NativeMethods.ProfileEnable(1);
-
-    /// <summary>Stops timing and returns the time per native op since <see cref="StartProfiling"/>.</summary>
-    public static unsafe IReadOnlyList<OpTiming> StopProfiling()
-    {
-        NativeMethods.ProfileEnable(0);
-        var length = NativeMethods.ProfileReport(null, 0);
-        var buffer = new byte[length + 1];
-        fixed (byte* b = buffer)
+        EnsureLoaded();
+        var devices = new List<string> { "cpu" };
+        if (torch.cuda.is_available())
         {
-            NativeMethods.ProfileReport(b, buffer.Length);
-        }
-
-        var result = new List<OpTiming>();
-        foreach (var line in System.Text.Encoding.UTF8.GetString(buffer, 0, length).Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var parts = line.Split('\t');
-            result.Add(new OpTiming(parts[0], long.Parse(parts[1], CultureInfo.InvariantCulture), double.Parse(parts[2], CultureInfo.InvariantCulture)));
-        }
-
-        return result;
-    }
-
-    /// <summary>
-    /// Once per process: glibc malloc settings that keep RSS flat over many scoring calls of varying sizes
-    /// (a fixed 32 MiB mmap threshold, two arenas). Called by <see cref="Models.CausalLm.Load"/>.
-    /// </summary>
-    /// <remarks>
-    /// <c>TOKENCLEAN_NATIVE_MEMORY=default</c> leaves glibc's defaults alone and skips the trim after each call (for
-    /// comparisons, or when another allocator is preloaded).
-    /// </remarks>
-    internal static void ConfigureMemory()
-    {
-        if (Interlocked.Exchange(ref _memoryConfigured, 1) == 0)
-        {
-            _keepMallocDefaults = string.Equals(Environment.GetEnvironmentVariable("TOKENCLEAN_NATIVE_MEMORY"), "default", StringComparison.OrdinalIgnoreCase);
-            if (!_keepMallocDefaults)
+            for (var i = 0; i < torch.cuda.device_count(); i++)
             {
-                NativeMethods.MemoryConfigure();
+                devices.Add($"cuda:{i}");
             }
         }
+
+        return devices;
     }
 
-    /// <summary>Returns the native heap's free memory to the OS (glibc malloc_trim); called after each scoring call.</summary>
-    internal static void ReleaseFreeMemory()
+    /// <summary>Compute dtypes a device supports: fp32 and bf16 everywhere, fp16 on CUDA and on CPUs with AVX-512 FP16 or AMX-FP16.</summary>
+    public static IReadOnlyList<DType> ComputeDTypes(string device)
     {
-        if (!_keepMallocDefaults)
+        ArgumentNullException.ThrowIfNull(device);
+        var list = new List<DType> { DType.Float32, DType.BFloat16 };
+        if (device.StartsWith("cuda", StringComparison.Ordinal) || CpuFlags().Overlaps(["avx512_fp16", "amx_fp16"]))
         {
-            NativeMethods.MemoryTrim();
+            list.Add(DType.Float16);
         }
+
+        return list;
+    }
+
+    /// <summary>The CPU's vector/matrix extensions libtorch's kernels (ATen, oneDNN, MKL) can use on this machine.</summary>
+    public static IReadOnlyList<string> CpuFeatures()
+    {
+        string[] interesting = ["avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx512_bf16", "avx512_fp16", "amx_tile", "amx_bf16", "amx_int8", "amx_fp16"];
+        var flags = CpuFlags();
+        return interesting.Where(flags.Contains).ToList();
+    }
+
+    /// <summary>ATen's CPU kernel level for this machine (what its dispatch picks: AVX512, AVX2 or DEFAULT).</summary>
+    public static string CpuCapability()
+    {
+        var forced = Environment.GetEnvironmentVariable("ATEN_CPU_CAPABILITY");
+        if (!string.IsNullOrEmpty(forced))
+        {
+            return forced.ToUpperInvariant() + " (ATEN_CPU_CAPABILITY)";
+        }
+
+        var flags = CpuFlags();
+        return flags.IsSupersetOf(["avx512f", "avx512bw", "avx512vl", "avx512dq"]) ? "AVX512" : flags.Contains("avx2") ? "AVX2" : "DEFAULT";
     }
 
     /// <summary>Throws a <see cref="TorchException"/> naming the reason when <paramref name="device"/> is unusable.</summary>
     public static void CheckDevice(string device)
     {
         ArgumentNullException.ThrowIfNull(device);
-        TorchException.ThrowIfFailed(NativeMethods.DeviceCheck(device));
+        EnsureLoaded();
+        if (device == "cpu")
+        {
+            return;
+        }
+
+        if (device == "cuda" || (device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(device.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+        {
+            if (!torch.cuda.is_available())
+            {
+                throw new TorchException($"device '{device}': CUDA is not available (this build runs TorchSharp's CPU libtorch; a GPU host builds with -p:TorchSharpRuntime=cuda, see docs/SCORING.md)");
+            }
+
+            var index = device == "cuda" ? 0 : int.Parse(device.AsSpan(5), CultureInfo.InvariantCulture);
+            if (index >= torch.cuda.device_count())
+            {
+                throw new TorchException($"device '{device}': only {torch.cuda.device_count()} CUDA device(s) are visible");
+            }
+
+            return;
+        }
+
+        throw new TorchException($"'{device}' is not a device: use cpu, cuda or cuda:N");
+    }
+
+    internal static torch.Device ToDevice(string device) => device == "cpu" ? torch.CPU : torch.device(device);
+
+    private static HashSet<string> CpuFlags()
+    {
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/cpuinfo"))
+            {
+                if (line.StartsWith("flags", StringComparison.Ordinal))
+                {
+                    set.UnionWith(line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+                    break;
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return set;
+    }
+
+    private static string DescribeLoadFailure(Exception e)
+    {
+        var dir = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native");
+        var lib = Path.Combine(dir, "libLibTorchSharp.so");
+        if (!File.Exists(lib))
+        {
+            lib = Path.Combine(AppContext.BaseDirectory, "libLibTorchSharp.so");
+        }
+
+        if (!File.Exists(lib))
+        {
+            return $"libtorch could not be loaded: libLibTorchSharp.so is not in {dir} (is the TorchSharp + libtorch-cpu-linux-x64 package pair referenced and copied?). TorchSharp said: {e.Message}";
+        }
+
+        var missing = Ldd(lib);
+        return missing.Length > 0
+            ? $"libtorch could not be loaded: the dynamic loader rejects {lib}: {missing} (ldd). If it names GLIBCXX_3.4.32, the build's WeakenElfVersionNeeds step did not run on this copy (Directory.Build.targets, docs/SCORING.md)."
+            : $"libtorch could not be loaded from {lib} (ldd finds every dependency; TorchSharp said: {e.Message})";
+    }
+
+    private static string Ldd(string lib)
+    {
+        try
+        {
+            using var p = Process.Start(new ProcessStartInfo("ldd", [lib]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false });
+            if (p is null)
+            {
+                return "";
+            }
+
+            var output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+            p.WaitForExit(10_000);
+            return string.Join("; ", output.Split('\n').Select(l => l.Trim()).Where(l => l.Contains("not found", StringComparison.Ordinal) && !l.Contains("weak version", StringComparison.Ordinal)));
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "";
+        }
     }
 }

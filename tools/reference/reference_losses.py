@@ -20,6 +20,9 @@ Commands
     losses    --model DIR (--tokens JSON | --tokens-file FILE)  print {"losses": [[null, l1, l2, ...], ...]}
     create    --arch ARCH --out DIR [--seed N] [--rope-format v4|v5]   write a small random checkpoint in HF format
     selfcheck                                                   check this file against a naive float64 computation
+    sgd       --model DIR --tokens JSON --masks JSON --lr LR --names JSON
+              one plain SGD step on the mean loss over the masked positions of all sequences (fp32, autograd);
+              prints {"loss": L, "updated": {name: [flattened values after the step]}}
 
 Run it with the Debian interpreter that has python3-torch: /usr/bin/python3 tools/reference/reference_losses.py ...
 """
@@ -636,6 +639,37 @@ def selfcheck():
     return 0 if not failures else 1
 
 
+def sgd_step(directory, sequences, masks, lr, names):
+    """One SGD step, p -= lr * grad(mean masked next-token loss), every parameter trainable, in float32."""
+    global next_token_losses
+    config, stored = load_checkpoint(directory)
+    params = {n: t.float().clone().requires_grad_(True) for n, t in stored.items()}
+    captured = []
+    plain = next_token_losses
+    next_token_losses = lambda logits, ids: captured.append(logits) or []  # the forward's logits, with autograd
+    try:
+        terms = []
+        for ids, mask in zip(sequences, masks):
+            captured.clear()
+            if config["model_type"] == "gpt2":
+                gpt2_losses(config, params, ids)
+            else:
+                llama_family_losses(config, params, ids)
+            logp = torch.log_softmax(captured[0].float(), dim=-1)
+            terms += [-logp[j - 1, ids[j]] for j in range(1, len(ids)) if mask[j]]
+    finally:
+        next_token_losses = plain
+    loss = torch.stack(terms).mean()
+    loss.backward()
+    updated = {}
+    with torch.no_grad():
+        for name in names:
+            p = params[name]
+            step = p - lr * p.grad if p.grad is not None else p
+            updated[name] = [float(v) for v in step.reshape(-1)]
+    return float(loss), updated
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 
 def main(argv):
@@ -654,11 +688,21 @@ def main(argv):
     p_create.add_argument("--rope-format", choices=("v4", "v5"), default="v4",
                           help="v4: rope_theta + rope_scaling; v5: rope_parameters (transformers 5)")
     sub.add_parser("selfcheck", help="check this reference against a naive float64 computation")
+    p_sgd = sub.add_parser("sgd", help="one SGD step on the mean masked loss; print the loss and updated tensors")
+    p_sgd.add_argument("--model", required=True)
+    p_sgd.add_argument("--tokens", required=True, help="JSON array of token-id arrays")
+    p_sgd.add_argument("--masks", required=True, help="JSON array of 0/1 arrays: which positions are scored")
+    p_sgd.add_argument("--lr", type=float, required=True)
+    p_sgd.add_argument("--names", required=True, help="JSON array of tensor names to print after the step")
     args = parser.parse_args(argv)
 
     torch.set_num_threads(1)
     if args.command == "selfcheck":
         return selfcheck()
+    if args.command == "sgd":
+        loss, updated = sgd_step(args.model, json.loads(args.tokens), json.loads(args.masks), args.lr, json.loads(args.names))
+        print(json.dumps({"loss": loss, "updated": updated}))
+        return 0
     if args.command == "create":
         config = create(args.arch, args.out, args.seed, args.vocab, args.rope_format)
         print(json.dumps({"created": args.out, "model_type": config["model_type"]}))

@@ -62,7 +62,7 @@ public sealed class CheckpointFiles : IDisposable
     }
 
     /// <summary>Loads one tensor converted to <paramref name="dtype"/> on <paramref name="device"/>.</summary>
-    public Tensor Load(string name, DType dtype, string device)
+    public TorchSharp.torch.Tensor Load(string name, DType dtype, string device)
     {
         if (!_byName.TryGetValue(name, out var f))
         {

@@ -23,7 +23,7 @@ public static class HalfBits
     /// <summary>Encodes floats as little-endian bytes of <paramref name="dtype"/> (Float32, BFloat16 or Float16).</summary>
     public static byte[] Encode(ReadOnlySpan<float> values, DType dtype)
     {
-        var size = Tensor.ElementSize(dtype);
+        var size = DTypes.ElementSize(dtype);
         var bytes = new byte[values.Length * size];
         for (var i = 0; i < values.Length; i++)
         {
@@ -43,7 +43,7 @@ public static class HalfBits
     /// <summary>Decodes little-endian bytes of <paramref name="dtype"/> to floats.</summary>
     public static float[] Decode(ReadOnlySpan<byte> bytes, DType dtype)
     {
-        var size = Tensor.ElementSize(dtype);
+        var size = DTypes.ElementSize(dtype);
         var values = new float[bytes.Length / size];
         for (var i = 0; i < values.Length; i++)
         {

@@ -1,12 +1,13 @@
 using System.IO.MemoryMappedFiles;
 using System.Text.Json;
+using TorchSharp;
 
 namespace TokenClean.Scoring.Checkpoints;
 
 /// <summary>
 /// A memory-mapped <c>.safetensors</c> file: 8-byte little-endian header length, a JSON header
 /// <c>{name: {dtype, shape, data_offsets}}</c>, then the raw data. The header is validated in full on open;
-/// tensor bytes are read only when a tensor is materialised (once, straight from the mapping).
+/// tensors are views of the file mapped by libtorch (see <see cref="Load"/>).
 /// </summary>
 public sealed unsafe class SafetensorsFile : IDisposable
 {
@@ -15,9 +16,12 @@ public sealed unsafe class SafetensorsFile : IDisposable
     private readonly byte* _base;
     private readonly long _dataStart;
     private readonly Dictionary<string, SafetensorsEntry> _entries;
+    private readonly Dictionary<DType, torch.Tensor> _whole = [];
+    private readonly long _length;
 
-    private SafetensorsFile(string path, MemoryMappedFile map, MemoryMappedViewAccessor view, byte* basePtr, long dataStart, Dictionary<string, SafetensorsEntry> entries)
+    private SafetensorsFile(string path, MemoryMappedFile map, MemoryMappedViewAccessor view, byte* basePtr, long dataStart, Dictionary<string, SafetensorsEntry> entries, long length)
     {
+        _length = length;
         Path = path;
         _map = map;
         _view = view;
@@ -76,7 +80,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
             }
 
             var entries = ParseHeader(path, new ReadOnlySpan<byte>(basePtr + 8, checked((int)headerLength)), length - 8 - headerLength);
-            return new SafetensorsFile(path, map, view, basePtr, 8 + headerLength, entries);
+            return new SafetensorsFile(path, map, view, basePtr, 8 + headerLength, entries, length);
         }
         catch
         {
@@ -91,15 +95,63 @@ public sealed unsafe class SafetensorsFile : IDisposable
         }
     }
 
-    /// <summary>Reads tensor <paramref name="name"/> once from the mapping into a new tensor of the given dtype and device.</summary>
-    public Tensor Load(string name, DType dtype, string device)
+    /// <summary>
+    /// Tensor <paramref name="name"/> in <paramref name="dtype"/> on <paramref name="device"/>. On the CPU in the stored
+    /// dtype it is a view of the memory-mapped file (no copy: pages are read when first touched, and a write — a
+    /// training step — copies only that page, never changing the file); otherwise one conversion from the mapping.
+    /// </summary>
+    public torch.Tensor Load(string name, DType dtype, string device)
     {
         if (!_entries.TryGetValue(name, out var e))
         {
             throw new CheckpointException($"{Path}: tensor '{name}' is missing");
         }
 
-        return Tensor.FromBorrowedBytes(_base + _dataStart + e.Begin, e.End - e.Begin, e.DType, e.Shape, dtype, device);
+        Torch.EnsureLoaded();
+        var size = DTypes.ElementSize(e.DType);
+        var start = _dataStart + e.Begin;
+        torch.Tensor stored;
+        if (start % size == 0 && e.Count > 0)
+        {
+            var whole = Whole(e.DType);
+            using var flat = whole.narrow(0, start / size, e.Count);
+            stored = flat.view(e.Shape);
+        }
+        else
+        {
+            // Unaligned (or empty) data: safetensors writers align tensors, but the format does not promise it.
+            stored = torch.empty(e.Shape, e.DType.ToScalarType());
+            if (e.Count > 0)
+            {
+                stored.bytes = new Span<byte>(_base + start, checked((int)(e.End - e.Begin)));
+            }
+        }
+
+        if (dtype == e.DType && device == "cpu")
+        {
+            return stored;
+        }
+
+        using (stored)
+        {
+            return stored.to(dtype.ToScalarType(), Torch.ToDevice(device));
+        }
+    }
+
+    // The whole file as one tensor of the given element type over a private mapping (torch.from_file, not shared).
+    private torch.Tensor Whole(DType dtype)
+    {
+        lock (_whole)
+        {
+            if (!_whole.TryGetValue(dtype, out var t))
+            {
+                var size = DTypes.ElementSize(dtype);
+                t = torch.from_file(Path, shared: false, size: _length / size, dtype: dtype.ToScalarType()).DetachFromDisposeScope();
+                _whole.Add(dtype, t);
+            }
+
+            return t;
+        }
     }
 
     /// <summary>The raw bytes of one tensor, valid while this file is open.</summary>
@@ -111,6 +163,17 @@ public sealed unsafe class SafetensorsFile : IDisposable
 
     public void Dispose()
     {
+        lock (_whole)
+        {
+            // Views made by Load keep their part of the mapping alive on their own.
+            foreach (var t in _whole.Values)
+            {
+                t.Dispose();
+            }
+
+            _whole.Clear();
+        }
+
         _view.SafeMemoryMappedViewHandle.ReleasePointer();
         _view.Dispose();
         _map.Dispose();
@@ -210,7 +273,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
         long expected;
         try
         {
-            expected = checked(entry.Count * Tensor.ElementSize(dtype));
+            expected = checked(entry.Count * DTypes.ElementSize(dtype));
         }
         catch (OverflowException ex)
         {

@@ -1,4 +1,7 @@
 using TokenClean.Scoring.Checkpoints;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace TokenClean.Scoring.Models;
 
@@ -8,21 +11,27 @@ namespace TokenClean.Scoring.Models;
 /// </summary>
 /// <remarks>
 /// <see cref="TokenLosses"/> may be called from any thread; calls on one model run one at a time (libtorch
-/// already spreads each op over the intra-op threads). Each call's intermediate tensors live in a dispose scope
-/// per batch, so native memory returns to the weights' size between calls. Bad samples throw <see cref="SampleRejectedException"/>
-/// before anything runs; a native failure throws <see cref="Native.TorchException"/>.
+/// already spreads each op over the intra-op threads). Each batch's tensors live in a TorchSharp dispose scope, so
+/// native memory returns to the weights' size between calls. Bad samples throw <see cref="SampleRejectedException"/>
+/// before anything runs; an unusable device throws <see cref="TorchException"/>. For training, <see cref="Module"/>
+/// exposes the parameters (HF names) and <see cref="MeanLoss"/> the differentiable loss.
 /// </remarks>
 public sealed class CausalLm : ITokenLossModel
 {
     private const long LogitsBudgetBytes = 30L << 20;
-    private readonly IDecoder _decoder;
+    private readonly DecoderModule _decoder;
+    private readonly Device _device;
+    private readonly long _tensorCount;
     private readonly Lock _gate = new();
     private int _disposed;
 
-    private CausalLm(ModelConfig config, IDecoder decoder, string version, string device, DType dtype, ScoringOptions options, long parameters)
+    private CausalLm(ModelConfig config, DecoderModule decoder, string version, string device, DType dtype, ScoringOptions options, long parameters)
     {
         Config = config;
         _decoder = decoder;
+        _device = Torch.ToDevice(device);
+        _tensorCount = decoder.parameters().LongCount();
+        Torch.CountModelTensors(_tensorCount);
         Version = version;
         Device = device;
         DType = dtype;
@@ -40,6 +49,9 @@ public sealed class CausalLm : ITokenLossModel
 
     public ScoringOptions Options { get; }
 
+    /// <summary>Called after each batch's dispose scope has closed (tests check the live-tensor count there).</summary>
+    internal Action? BatchDone { get; set; }
+
     /// <summary>Parameters in the checkpoint's tensors (the tied head counted once).</summary>
     public long ParameterCount { get; }
 
@@ -48,9 +60,17 @@ public sealed class CausalLm : ITokenLossModel
     public int MaxSequenceLength => Config.MaxPositionEmbeddings;
 
     /// <summary>
+    /// The model as a TorchSharp module: <c>named_parameters()</c> gives the checkpoint's names. Parameters are frozen
+    /// after loading; a trainer sets <c>requires_grad</c> on those it updates (or swaps a <see cref="LinearLayer"/>
+    /// for an adapter) and calls <see cref="MeanLoss"/>. A parameter in the stored dtype on the CPU is a copy-on-write
+    /// view of the checkpoint file: updating it never changes the file.
+    /// </summary>
+    public DecoderModule Module => _decoder;
+
+    /// <summary>
     /// Loads the model in <paramref name="directory"/> onto <paramref name="device"/> ("cpu", "cuda", "cuda:1")
     /// converting weights to <paramref name="dtype"/>. Throws <see cref="CheckpointException"/> for an unusable
-    /// checkpoint, <see cref="Native.TorchException"/> for an unusable device.
+    /// checkpoint, <see cref="TorchException"/> for an unusable device.
     /// </summary>
     public static CausalLm Load(string directory, string device = "cpu", DType dtype = DType.Float32, ScoringOptions? options = null, string? version = null)
     {
@@ -63,9 +83,8 @@ public sealed class CausalLm : ITokenLossModel
 
         Torch.CheckDevice(device);
         Torch.ApplyDefaultThreads();
-        Torch.ConfigureMemory();
+        NativeHeap.Configure();
         var config = ModelConfig.Load(directory);
-        var weights = ModelWeights.Load(directory, config, dtype, device);
         long parameters = 0;
         foreach (var spec in WeightLayout.Expected(config))
         {
@@ -79,9 +98,23 @@ public sealed class CausalLm : ITokenLossModel
         }
 
         options ??= new ScoringOptions();
-        IDecoder decoder = config.Architecture == Architecture.Gpt2
-            ? new Gpt2Decoder(config, weights)
-            : new LlamaDecoder(config, weights, dtype, device, options.MlpChunkBytes);
+        DecoderModule decoder;
+        using (var files = CheckpointFiles.Open(directory))
+        {
+            var weights = new CheckpointWeights(directory, config, files, dtype, device);
+            try
+            {
+                decoder = config.Architecture == Architecture.Gpt2
+                    ? new Gpt2Module(config, weights.Take)
+                    : new LlamaModule(config, weights.Take, dtype, device);
+            }
+            catch
+            {
+                weights.DisposeTaken();
+                throw;
+            }
+        }
+
         var name = version ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
         return new CausalLm(config, decoder, name, device, dtype, options, parameters);
     }
@@ -107,13 +140,14 @@ public sealed class CausalLm : ITokenLossModel
                 foreach (var batch in PlanBatches(sequences, lossMask, lengths))
                 {
                     RunBatch(sequences, lossMask, lengths, batch, results);
+                    BatchDone?.Invoke();
                 }
             }
             finally
             {
                 // Every intermediate of this call is freed by now: hand the heap's free pages back, so RSS after a
                 // call is the same whatever the sizes of earlier calls were (costs a few page faults next call).
-                Torch.ReleaseFreeMemory();
+                NativeHeap.Trim();
             }
         }
 
@@ -148,6 +182,7 @@ public sealed class CausalLm : ITokenLossModel
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
                 _decoder.Dispose();
+                Torch.CountModelTensors(-_tensorCount);
             }
         }
     }
@@ -223,96 +258,121 @@ public sealed class CausalLm : ITokenLossModel
         return batches;
     }
 
+    /// <summary>
+    /// The mean cross-entropy over the scored positions of <paramref name="sequences"/> (position 0 and positions where
+    /// <paramref name="lossMask"/> is false are not scored), as a scalar tensor with autograd: the training seam.
+    /// All samples run as one padded batch (the caller sizes it); the tensor belongs to the caller's dispose scope.
+    /// </summary>
+    public Tensor MeanLoss(IReadOnlyList<int[]> sequences, IReadOnlyList<bool[]>? lossMask = null)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        var lengths = Validate(sequences, lossMask);
+        var batch = Enumerable.Range(0, sequences.Count).Where(i => lengths[i] >= 2).ToArray();
+        lock (_gate)
+        {
+            using var scope = NewDisposeScope();
+            var input = Prepare(sequences, lossMask, lengths, batch, packed: false);
+            if (input.Wanted == 0)
+            {
+                throw new ArgumentException("no position of these sequences is scored", nameof(sequences));
+            }
+
+            var hidden = _decoder.Hidden(input.Ids, input.Positions, input.MaxLength - 1, input.Layout);
+            var logits = nn.functional.linear(hidden.index_select(0, input.SourceRows), _decoder.LmHeadWeight);
+            var loss = nn.functional.cross_entropy(logits.to(ScalarType.Float32), input.Targets);
+            return loss.MoveToOuterDisposeScope();
+        }
+    }
+
     private void RunBatch(IReadOnlyList<int[]> sequences, IReadOnlyList<bool[]>? lossMask, int[] lengths, int[] batch, float[][] results)
     {
-        var batchLengths = new int[batch.Length];
-        var maxLen = 0;
-        for (var b = 0; b < batch.Length; b++)
-        {
-            batchLengths[b] = lengths[batch[b]];
-            maxLen = Math.Max(maxLen, batchLengths[b]);
-        }
-
         var packed = Options.BatchMode switch
         {
             BatchMode.Packed => true,
             BatchMode.Padded => false,
-            _ => batch.Length > 1 && PrefersPacking(batchLengths),
+            _ => batch.Length > 1 && PrefersPacking(batch.Select(b => lengths[b]).ToArray()),
         };
 
-        // Host-side layout: token ids, position ids, each sample's first row, and the rows whose loss is wanted.
-        var cu = new long[batch.Length + 1];
-        for (var b = 0; b < batch.Length; b++)
-        {
-            cu[b + 1] = cu[b] + (packed ? batchLengths[b] : maxLen);
-        }
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var input = Prepare(sequences, lossMask, lengths, batch, packed);
+        var hidden = _decoder.Hidden(input.Ids, input.Positions, input.MaxLength - 1, input.Layout);
 
-        var rows = cu[batch.Length];
-        var ids = new long[rows];
-        var positions = new long[rows];
-        var wanted = 0;
-        for (var b = 0; b < batch.Length; b++)
-        {
-            var s = sequences[batch[b]];
-            var width = packed ? batchLengths[b] : maxLen;
-            for (var j = 0; j < width; j++)
-            {
-                ids[cu[b] + j] = j < batchLengths[b] ? s[j] : 0;
-                positions[cu[b] + j] = j;
-            }
-
-            for (var j = 1; j < batchLengths[b]; j++)
-            {
-                if (lossMask is null || lossMask[batch[b]][j])
-                {
-                    wanted++;
-                }
-            }
-        }
-
-        var sourceRows = new long[wanted];
-        var targets = new long[wanted];
-        var owners = new (int Sample, int Position)[wanted];
-        var w = 0;
-        for (var b = 0; b < batch.Length; b++)
-        {
-            var i = batch[b];
-            for (var j = 1; j < batchLengths[b]; j++)
-            {
-                if (lossMask is null || lossMask[i][j])
-                {
-                    sourceRows[w] = cu[b] + j - 1;
-                    targets[w] = sequences[i][j];
-                    owners[w] = (i, j);
-                    w++;
-                }
-            }
-        }
-
-        var layout = new AttentionLayout(packed, cu, packed ? 1 : batch.Length);
-        using var scope = TensorScope.Begin();
-        var idsT = ToDevice(Tensor.FromArray(ids, rows));
-        var posT = ToDevice(Tensor.FromArray(positions, rows));
-        var hidden = _decoder.Forward(idsT, posT, maxLen - 1, layout);
-        // Logits of a chunk stay under glibc's 32 MiB mmap threshold (30 MiB in float32): they are reused from the heap
-        // chunk after chunk instead of being mapped and page-faulted afresh each time.
+        // Only the rows whose loss is wanted reach the LM head, in chunks whose float32 logits stay under glibc's 32 MiB
+        // mmap threshold: reused from the heap chunk after chunk instead of being mapped and page-faulted afresh.
         var chunk = (int)Math.Min(Math.Max(16, LogitsBudgetBytes / (4L * VocabSize)), Math.Max(1, Options.LmHeadChunkTokens));
-        var losses = new float[Math.Min(chunk, wanted)];
-        for (var start = 0; start < wanted; start += chunk)
+        var losses = new float[Math.Min(chunk, input.Wanted)];
+        for (var start = 0; start < input.Wanted; start += chunk)
         {
-            var n = Math.Min(chunk, wanted - start);
-            using var chunkScope = TensorScope.Begin();
-            var rowT = ToDevice(Tensor.FromArray(sourceRows.AsSpan(start, n), n));
-            var targetT = ToDevice(Tensor.FromArray(targets.AsSpan(start, n), n));
-            var logits = hidden.IndexSelect(0, rowT).Linear(_decoder.LmHead);
-            logits.CrossEntropy(targetT).CopyTo(losses.AsSpan(0, n));
+            var n = Math.Min(chunk, input.Wanted - start);
+            using var chunkScope = NewDisposeScope();
+            var rows = input.SourceRows.narrow(0, start, n);
+            var logits = nn.functional.linear(hidden.index_select(0, rows), _decoder.LmHeadWeight).to(ScalarType.Float32);
+            var loss = nn.functional.cross_entropy(logits, input.Targets.narrow(0, start, n), reduction: nn.Reduction.None);
+            loss.cpu().data<float>().CopyTo(losses, 0);
             for (var r = 0; r < n; r++)
             {
-                var (sample, position) = owners[start + r];
+                var (sample, position) = input.Owners[start + r];
                 results[sample][position] = losses[r];
             }
         }
     }
 
-    private Tensor ToDevice(Tensor t) => Device == "cpu" ? t : t.To(null, Device);
+    /// <summary>Host-side layout of one batch (token ids, positions, each scored row and its target) as device tensors.</summary>
+    private BatchInput Prepare(IReadOnlyList<int[]> sequences, IReadOnlyList<bool[]>? lossMask, int[] lengths, int[] batch, bool packed)
+    {
+        var maxLen = 0;
+        foreach (var b in batch)
+        {
+            maxLen = Math.Max(maxLen, lengths[b]);
+        }
+
+        var cu = new long[batch.Length + 1];
+        for (var b = 0; b < batch.Length; b++)
+        {
+            cu[b + 1] = cu[b] + (packed ? lengths[batch[b]] : maxLen);
+        }
+
+        var rows = cu[batch.Length];
+        var ids = new long[rows];
+        var positions = new long[rows];
+        var sourceRows = new List<long>();
+        var targets = new List<long>();
+        var owners = new List<(int Sample, int Position)>();
+        for (var b = 0; b < batch.Length; b++)
+        {
+            var i = batch[b];
+            var s = sequences[i];
+            var width = packed ? lengths[i] : maxLen;
+            for (var j = 0; j < width; j++)
+            {
+                ids[cu[b] + j] = j < lengths[i] ? s[j] : 0;
+                positions[cu[b] + j] = j;
+            }
+
+            for (var j = 1; j < lengths[i]; j++)
+            {
+                if (lossMask is null || lossMask[i][j])
+                {
+                    sourceRows.Add(cu[b] + j - 1);
+                    targets.Add(s[j]);
+                    owners.Add((i, j));
+                }
+            }
+        }
+
+        var layout = new AttentionLayout(packed, cu, packed ? 1 : batch.Length);
+        return new BatchInput(
+            tensor(ids, device: _device),
+            tensor(positions, device: _device),
+            tensor(sourceRows.ToArray(), device: _device),
+            tensor(targets.ToArray(), device: _device),
+            owners,
+            owners.Count,
+            maxLen,
+            layout);
+    }
+
+    private sealed record BatchInput(Tensor Ids, Tensor Positions, Tensor SourceRows, Tensor Targets, List<(int Sample, int Position)> Owners, int Wanted, int MaxLength, AttentionLayout Layout);
 }

@@ -1,15 +1,18 @@
+using static TorchSharp.torch;
+
 namespace TokenClean.Scoring.Models;
 
 /// <summary>
-/// cos/sin tables of rotary position embeddings (HF's rotate-half layout: the frequencies repeated twice),
-/// cached on the device and grown on demand, looked up per row by position id.
+/// cos/sin tables of rotary position embeddings (HF's rotate-half layout: the frequencies repeated twice), computed
+/// in float32 on the host as HF does, cached on the device in the compute dtype, grown on demand.
 /// </summary>
 internal sealed class RotaryTable : IDisposable
 {
     private readonly float[] _invFreq;
     private readonly int _headDim;
-    private readonly DType _dtype;
-    private readonly string _device;
+    private readonly ScalarType _dtype;
+    private readonly Device _device;
+    private readonly Lock _gate = new();
     private Tensor? _cos;
     private Tensor? _sin;
     private int _length;
@@ -17,8 +20,8 @@ internal sealed class RotaryTable : IDisposable
     public RotaryTable(ModelConfig config, DType dtype, string device)
     {
         _headDim = config.HeadDim;
-        _dtype = dtype;
-        _device = device;
+        _dtype = dtype.ToScalarType();
+        _device = Torch.ToDevice(device);
         _invFreq = InverseFrequencies(config);
     }
 
@@ -65,43 +68,55 @@ internal sealed class RotaryTable : IDisposable
         return inv;
     }
 
-    /// <summary>Rotates <paramref name="x"/> [N, heads, head_dim] in place at int64 <paramref name="positions"/> [N].</summary>
-    public void Apply(Tensor x, Tensor positions, int maxPosition)
+    /// <summary>cos and sin [rows, 1, head_dim] at int64 <paramref name="positions"/> [rows] (in the caller's scope).</summary>
+    public (Tensor Cos, Tensor Sin) At(Tensor positions, int maxPosition)
     {
-        Grow(maxPosition + 1);
-        x.RotaryInPlace(_cos!, _sin!, positions);
+        var (cos, sin) = Grow(maxPosition + 1);
+        return (cos.index_select(0, positions).unsqueeze(1), sin.index_select(0, positions).unsqueeze(1));
     }
 
-    private void Grow(int length)
+    /// <summary>HF's apply_rotary_pos_emb for one of q, k [rows, heads, head_dim]: x cos + rotate_half(x) sin.</summary>
+    public static Tensor Rotate(Tensor x, Tensor cos, Tensor sin)
     {
-        if (length <= _length)
-        {
-            return;
-        }
+        var half = x.shape[^1] / 2;
+        using var rotated = cat([x.narrow(-1, half, half).neg(), x.narrow(-1, 0, half)], -1);
+        return (x * cos).add_(rotated * sin);
+    }
 
-        var newLength = Math.Max(length, Math.Max(256, _length * 2));
-        var half = _headDim / 2;
-        var cos = new float[newLength * _headDim];
-        var sin = new float[newLength * _headDim];
-        for (var p = 0; p < newLength; p++)
+    private (Tensor Cos, Tensor Sin) Grow(int length)
+    {
+        lock (_gate)
         {
-            for (var i = 0; i < half; i++)
+            if (length <= _length)
             {
-                var angle = p * _invFreq[i]; // float32 product, as HF's float32 matmul of positions and inv_freq
-                float c = MathF.Cos(angle), s = MathF.Sin(angle);
-                cos[(p * _headDim) + i] = c;
-                cos[(p * _headDim) + half + i] = c;
-                sin[(p * _headDim) + i] = s;
-                sin[(p * _headDim) + half + i] = s;
+                return (_cos!, _sin!);
             }
-        }
 
-        using var scope = TensorScope.Begin();
-        var cosT = Tensor.FromArray(cos, newLength, _headDim).To(_dtype, _device).DetachFromScope();
-        var sinT = Tensor.FromArray(sin, newLength, _headDim).To(_dtype, _device).DetachFromScope();
-        _cos?.Dispose();
-        _sin?.Dispose();
-        (_cos, _sin, _length) = (cosT, sinT, newLength);
+            var newLength = Math.Max(length, Math.Max(256, _length * 2));
+            var half = _headDim / 2;
+            var cos = new float[newLength * _headDim];
+            var sin = new float[newLength * _headDim];
+            for (var p = 0; p < newLength; p++)
+            {
+                for (var i = 0; i < half; i++)
+                {
+                    var angle = p * _invFreq[i]; // float32 product, as HF's float32 matmul of positions and inv_freq
+                    float c = MathF.Cos(angle), s = MathF.Sin(angle);
+                    cos[(p * _headDim) + i] = c;
+                    cos[(p * _headDim) + half + i] = c;
+                    sin[(p * _headDim) + i] = s;
+                    sin[(p * _headDim) + half + i] = s;
+                }
+            }
+
+            using var scope = NewDisposeScope();
+            var cosT = tensor(cos, [newLength, _headDim]).to(_dtype, _device).DetachFromDisposeScope();
+            var sinT = tensor(sin, [newLength, _headDim]).to(_dtype, _device).DetachFromDisposeScope();
+            _cos?.Dispose();
+            _sin?.Dispose();
+            (_cos, _sin, _length) = (cosT, sinT, newLength);
+            return (cosT, sinT);
+        }
     }
 
     public void Dispose()

@@ -15,10 +15,4 @@ public sealed record ScoringOptions
     /// (262 rows at a 32k vocabulary), so they are reused from the heap rather than mapped afresh per chunk.
     /// </summary>
     public int LmHeadChunkTokens { get; init; } = 1024;
-
-    /// <summary>
-    /// Bytes of the [rows, 2 × intermediate] gate|up activations per MLP chunk (30 MiB keeps them under glibc's
-    /// mmap threshold). Internal: tests shrink it to exercise the chunked path on tiny models.
-    /// </summary>
-    internal long MlpChunkBytes { get; init; } = 30L << 20;
 }

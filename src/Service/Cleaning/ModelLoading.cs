@@ -9,8 +9,11 @@ namespace TokenClean.Service.Cleaning;
 /// </summary>
 internal static class ModelLoading
 {
-    /// <summary>Loads the model in <paramref name="directory"/>.</summary>
-    /// <remarks>CPU, float32: the batch command's defaults. Throws <see cref="TokenClean.Scoring.Checkpoints.CheckpointException"/>
-    /// naming the file and tensor for an unusable checkpoint.</remarks>
+    /// <summary>Loads the model in <paramref name="directory"/> on the CPU in float32 (the batch command's default).</summary>
+    /// <remarks>Throws <see cref="TokenClean.Scoring.Checkpoints.CheckpointException"/> naming the file and tensor for an
+    /// unusable checkpoint.</remarks>
     public static ITokenLossModel Load(string directory) => CausalLm.Load(directory);
+
+    /// <summary>Loads the model in <paramref name="directory"/> on the CPU computing in <paramref name="dtype"/>.</summary>
+    public static ITokenLossModel Load(string directory, DType dtype) => CausalLm.Load(directory, dtype: dtype);
 }

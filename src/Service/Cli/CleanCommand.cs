@@ -13,7 +13,7 @@ namespace TokenClean.Service.Cli;
 internal static class CleanCommand
 {
     /// <summary>Builds the command.</summary>
-    /// <param name="loadModel">Turns a <c>--base</c>/<c>--ref</c> directory into a model; defaults to <see cref="ModelLoading.Load"/>.</param>
+    /// <param name="loadModel">Turns a <c>--base</c>/<c>--ref</c> directory into a model; defaults to <see cref="ModelLoading.Load(string, TokenClean.Scoring.DType)"/> with --dtype.</param>
     /// <param name="parseLine">Turns one input line into a sample or a rejection; defaults to pre-tokenized JSON.</param>
     /// <param name="createWriter">Creates the output writer for a path; defaults to JSON Lines.</param>
     public static Command Create(
@@ -38,14 +38,16 @@ internal static class CleanCommand
         format.AcceptOnlyFromAmong("arrow", "parquet", "jsonl");
         var compression = new Option<string>("--compression") { Description = "Arrow IPC body compression: none (default; memory-mappable), zstd or lz4 (readers need the codec; docs/SINK.md).", DefaultValueFactory = _ => "none" };
         compression.AcceptOnlyFromAmong("none", "zstd", "lz4");
+        var dtype = new Option<string>("--dtype") { Description = "Compute dtype of both models: fp32 (default: the reference-exact scores), bf16 (about 2x faster where the CPU has AMX/AVX512-BF16; losses within ~3e-2), or fp16 where the device supports it.", DefaultValueFactory = _ => "fp32" };
+        dtype.AcceptOnlyFromAmong("fp32", "bf16", "fp16");
 
         var command = new Command("clean", "Score a file with base and reference models and keep the most informative response tokens.")
         {
             input, baseDir, refDir, output, keep, emitLosses, batchTokens, maxLength, selection, windowSamples,
-            tokenizer, chatTemplate, format, compression,
+            tokenizer, chatTemplate, format, compression, dtype,
         };
         command.SetAction((parse, ct) => Task.FromResult(new CleanRun(
-            loadModel ?? ModelLoading.Load,
+            loadModel ?? (dir => ModelLoading.Load(dir, DTypes.ParseCompute(parse.GetValue(dtype)) ?? DType.Float32)),
             parseLine ?? ChooseParser(parse.GetValue(tokenizer), parse.GetValue(baseDir)!, parse.GetValue(chatTemplate), parse.GetValue(maxLength)),
             createWriter ?? ChooseWriter(parse.GetValue(format)!, parse.GetValue(compression)!, parse.GetValue(tokenizer) ?? parse.GetValue(baseDir)!),
             parse.InvocationConfiguration.Output,

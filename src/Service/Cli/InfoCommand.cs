@@ -5,12 +5,12 @@ using TokenClean.Scoring;
 
 namespace TokenClean.Service.Cli;
 
-/// <summary><c>tokenclean info</c>: versions of the native engines this build runs on.</summary>
+/// <summary><c>tokenclean info</c>: versions of the native engines this build runs on, and what the scorer can use here.</summary>
 internal static class InfoCommand
 {
     public static Command Create()
     {
-        var command = new Command("info", "Print the versions of tokenclean, libtorch, librdkafka (and its file), Apache.Arrow and ParquetSharp in use.");
+        var command = new Command("info", "Print the versions of tokenclean, TorchSharp/libtorch, librdkafka (and its file), Apache.Arrow and ParquetSharp, the scoring devices and dtypes available, and the CPU features in use.");
         command.SetAction(parse =>
         {
             try
@@ -24,7 +24,15 @@ internal static class InfoCommand
             }
 
             Console.WriteLine($"tokenclean  {typeof(InfoCommand).Assembly.GetName().Version}");
-            Console.WriteLine($"libtorch    {Torch.Version}");
+            Console.WriteLine($"TorchSharp  {Torch.TorchSharpVersion}");
+            Console.WriteLine($"libtorch    {Torch.Version} ({Torch.NumThreads} intra-op threads)");
+            foreach (var device in Torch.Devices())
+            {
+                Console.WriteLine($"device      {device}: {string.Join(", ", Torch.ComputeDTypes(device).Select(d => d.ShortName()))}");
+            }
+
+            var features = Torch.CpuFeatures();
+            Console.WriteLine($"cpu         ATen kernels {Torch.CpuCapability()}; {(features.Count == 0 ? "no AVX2" : string.Join(' ', features))}");
             Console.WriteLine($"librdkafka  {Library.VersionString} ({KafkaNative.LoadedPath})");
             Console.WriteLine($"Apache.Arrow {Sink.ColumnarLibraries.ArrowVersion}, ParquetSharp {Sink.ColumnarLibraries.ParquetSharpVersion}");
             return 0;

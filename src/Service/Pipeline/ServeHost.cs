@@ -146,7 +146,7 @@ internal static class ServeHost
             var baseConfig = ModelConfig.Load(s.Models.Base!);
             if (string.IsNullOrWhiteSpace(s.Models.ReferenceRoot))
             {
-                return FixedReferenceModel.LoadOnDevices(s.Models.Reference!, baseConfig, s.Models.DeviceList);
+                return FixedReferenceModel.LoadOnDevices(s.Models.Reference!, baseConfig, s.Models.DeviceList, s.Models.ComputeDType);
             }
 
             // The self-evolving loop: new reference versions under the root are validated and swapped in between batches.
@@ -155,6 +155,7 @@ internal static class ServeHost
                 Root = s.Models.ReferenceRoot!,
                 Device = s.Models.DeviceList[0],
                 Devices = s.Models.DeviceList, // every scorer gets a copy of each version; a swap replaces them together
+                DType = s.Models.ComputeDType,
                 PollInterval = TimeSpan.FromSeconds(s.Models.RefreshPollSeconds),
                 ControlTopic = string.IsNullOrWhiteSpace(s.Models.ReferenceControlTopic)
                     ? null

@@ -145,6 +145,12 @@ internal sealed class ServeSettings
         /// </summary>
         public string? Devices { get; set; }
 
+        /// <summary>Compute dtype of the base and reference models: fp32 (default), bf16, or fp16 where the device supports it.</summary>
+        public string DType { get; set; } = "fp32";
+
+        /// <summary><see cref="DType"/> parsed (float32 when it is not a known name; the validator reports that).</summary>
+        public TokenClean.Scoring.DType ComputeDType => TokenClean.Scoring.DTypes.ParseCompute(DType) ?? TokenClean.Scoring.DType.Float32;
+
         /// <summary>The scorer devices: <see cref="Devices"/> split, or <see cref="Device"/>.</summary>
         public IReadOnlyList<string> DeviceList =>
             string.IsNullOrWhiteSpace(Devices)

@@ -159,6 +159,11 @@ internal sealed partial class ServeSettingsValidator : IValidateOptions<ServeSet
     /// <summary>Device strings as libtorch names them, checked by the engine too (an absent GPU is refused here, at start).</summary>
     private static void CheckDevices(List<string> e, ServeSettings.ModelSettings m)
     {
+        if (TokenClean.Scoring.DTypes.ParseCompute(m.DType) is null)
+        {
+            e.Add(K + $"Models:DType must be fp32, bf16 or fp16, got '{m.DType}'");
+        }
+
         var key = string.IsNullOrWhiteSpace(m.Devices) ? "Models:Device" : "Models:Devices";
         var devices = m.DeviceList;
         if (devices.Count == 0)
@@ -178,8 +183,12 @@ internal sealed partial class ServeSettingsValidator : IValidateOptions<ServeSet
             try
             {
                 TokenClean.Scoring.Torch.CheckDevice(device);
+                if (TokenClean.Scoring.DTypes.ParseCompute(m.DType) is { } dtype && !TokenClean.Scoring.Torch.ComputeDTypes(device).Contains(dtype))
+                {
+                    e.Add(K + $"Models:DType: {m.DType} is not supported on {device} (supported: {string.Join(", ", TokenClean.Scoring.Torch.ComputeDTypes(device).Select(d => TokenClean.Scoring.DTypes.ShortName(d)))})");
+                }
             }
-            catch (Exception x) when (x is TokenClean.Scoring.Native.TorchException or DllNotFoundException or EntryPointNotFoundException)
+            catch (Exception x) when (x is TokenClean.Scoring.TorchException or DllNotFoundException or EntryPointNotFoundException)
             {
                 e.Add(K + key + $": device '{device}' is not usable here: {x.Message}");
             }

@@ -118,7 +118,7 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
         using var bases = new DeviceModels();
         foreach (var device in devices)
         {
-            bases.Models.Add(CausalLm.Load(baseDir, device)); // one scorer per device, each with its own base copy
+            bases.Models.Add(CausalLm.Load(baseDir, device, s.Models.ComputeDType)); // one scorer per device, each with its own base copy
         }
 
         var baseModel = bases.Models[0];

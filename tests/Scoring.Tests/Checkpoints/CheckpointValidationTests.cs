@@ -152,14 +152,14 @@ public sealed class CheckpointValidationTests
     [Fact]
     public void Load_AfterEachRefusal_LeavesNoLiveHandles()
     {
-        var before = Torch.LiveHandles;
+        var before = Torch.LiveTensors;
         using (var tmp = Copy("gpt2", out var file))
         {
             Rewrite(file, items => items.RemoveAll(i => i.Name == "transformer.ln_f.bias"));
             Assert.Throws<CheckpointException>(() => CausalLm.Load(tmp.Path));
         }
 
-        Assert.Equal(before, Torch.LiveHandles);
+        Assert.Equal(before, Torch.LiveTensors);
     }
 
     private static TempDirectory Copy(string variant, out string file)

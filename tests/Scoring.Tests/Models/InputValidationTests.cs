@@ -1,5 +1,5 @@
 using TokenClean.Scoring.Models;
-using TokenClean.Scoring.Native;
+
 
 namespace TokenClean.Scoring.Tests.Models;
 
@@ -11,7 +11,7 @@ public sealed class InputValidationTests
     public void TokenLosses_WithAnIdOutsideTheVocabulary_RejectsThatSample()
     {
         using var model = CausalLm.Load(TinyModels.Dir("llama"));
-        var before = Torch.LiveHandles;
+        var before = Torch.LiveTensors;
 
         var ex = Assert.Throws<SampleRejectedException>(() => model.TokenLosses([[1, 2, 3], [4, 256, 5]]));
 
@@ -19,7 +19,7 @@ public sealed class InputValidationTests
         Assert.Equal(SampleRejection.TokenOutOfVocabulary, ex.Reason);
         Assert.Contains("token 256 at position 1", ex.Message, StringComparison.Ordinal);
         Assert.Equal(SampleRejection.TokenOutOfVocabulary, Assert.Throws<SampleRejectedException>(() => model.TokenLosses([[-1, 2]])).Reason);
-        Assert.Equal(before, Torch.LiveHandles);
+        Assert.Equal(before, Torch.LiveTensors);
     }
 
     [Fact]

@@ -51,19 +51,19 @@ public sealed class FixedReferenceModelTests : IDisposable
     public void Dispose_WhileALeaseIsHeld_FreesTheModelOnlyWhenTheLeaseEnds()
     {
         var dir = _ckpt.Publish("ref-v1");
-        var baseline = Torch.LiveHandles;
+        var baseline = Torch.ModelTensors;
         var fixedRef = new FixedReferenceModel(CausalLm.Load(dir), dir);
-        var perModel = Torch.LiveHandles - baseline;
+        var perModel = Torch.ModelTensors - baseline;
         Assert.True(perModel > 0);
 
         var lease = fixedRef.Acquire();
         fixedRef.Dispose();
         fixedRef.Dispose();
-        Assert.Equal(baseline + perModel, Torch.LiveHandles);
+        Assert.Equal(baseline + perModel, Torch.ModelTensors);
         _ = lease.Model.TokenLosses([[1, 2, 3]]);
         lease.Dispose();
 
-        Assert.Equal(baseline, Torch.LiveHandles);
+        Assert.Equal(baseline, Torch.ModelTensors);
         Assert.Throws<ObjectDisposedException>(() => fixedRef.Acquire());
     }
 }

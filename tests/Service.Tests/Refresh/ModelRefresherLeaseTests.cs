@@ -93,9 +93,9 @@ public sealed class ModelRefresherLeaseTests : IDisposable
             _ = warm.TokenLosses(ReferenceValidator.ProbeFor(warm)); // first-use native allocations out of the baseline
         }
 
-        var baseline = Torch.LiveHandles;
+        var baseline = Torch.ModelTensors;
         var refresher = await ModelRefresher.StartAsync(_ckpt.Options(Timeout.InfiniteTimeSpan), _ckpt.BaseConfig);
-        var perModel = Torch.LiveHandles - baseline;
+        var perModel = Torch.ModelTensors - baseline;
         Assert.True(perModel > 0);
 
         var first = refresher.Acquire();
@@ -106,23 +106,23 @@ public sealed class ModelRefresherLeaseTests : IDisposable
         Assert.True(CheckpointRoot.WaitUntil(() => refresher.Status.CurrentVersion == "step-2", Patience));
 
         // step-1 is replaced but two batches still hold it: both models are alive and step-1 still scores.
-        Assert.Equal(baseline + (2 * perModel), Torch.LiveHandles);
+        Assert.Equal(baseline + (2 * perModel), Torch.ModelTensors);
         _ = first.Model.TokenLosses(ReferenceValidator.ProbeFor(first.Model));
         first.Dispose();
         first.Dispose(); // a second dispose of the same lease releases nothing more
-        Assert.Equal(baseline + (2 * perModel), Torch.LiveHandles);
+        Assert.Equal(baseline + (2 * perModel), Torch.ModelTensors);
         _ = second.Model.TokenLosses(ReferenceValidator.ProbeFor(second.Model));
         second.Dispose();
-        Assert.Equal(baseline + perModel, Torch.LiveHandles);
+        Assert.Equal(baseline + perModel, Torch.ModelTensors);
 
         // Disposing the refresher under a running batch keeps that batch's model until the lease ends.
         var third = refresher.Acquire();
         Assert.Equal("step-2", third.Version);
         await refresher.DisposeAsync();
-        Assert.Equal(baseline + perModel, Torch.LiveHandles);
+        Assert.Equal(baseline + perModel, Torch.ModelTensors);
         _ = third.Model.TokenLosses(ReferenceValidator.ProbeFor(third.Model));
         third.Dispose();
-        Assert.Equal(baseline, Torch.LiveHandles);
+        Assert.Equal(baseline, Torch.ModelTensors);
         Assert.Throws<ObjectDisposedException>(() => refresher.Acquire());
         Assert.Throws<ObjectDisposedException>(() => third.Model);
     }
