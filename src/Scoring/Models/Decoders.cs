@@ -67,7 +67,6 @@ public sealed class LlamaModule : DecoderModule
         if (!config.TieWordEmbeddings)
         {
             _lmHead = weight("lm_head.weight");
-            var head = new ModuleDict<nn.Module>();
             register_module("lm_head", new LinearLayer("lm_head", _lmHead, null));
         }
     }
