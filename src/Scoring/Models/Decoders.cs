@@ -21,6 +21,22 @@ public abstract class DecoderModule : nn.Module
     /// <summary>Final hidden states [rows, H] for int64 <paramref name="ids"/> [rows] at <paramref name="positions"/> [rows].</summary>
     internal abstract Tensor Hidden(Tensor ids, Tensor positions, int maxPosition, AttentionLayout layout);
 
+    /// <summary>
+    /// The untied output projection <c>lm_head.weight</c>, registered under its HF name; null when the config ties it
+    /// to the token embedding.
+    /// </summary>
+    private protected Parameter? RegisterUntiedLmHead(ModelConfig config, Func<string, Parameter> weight)
+    {
+        if (config.TieWordEmbeddings)
+        {
+            return null;
+        }
+
+        var head = weight("lm_head.weight");
+        register_module("lm_head", new LinearLayer("lm_head", head, null));
+        return head;
+    }
+
     /// <summary>Runs <paramref name="layers"/> in turn on the residual stream, freeing each layer's intermediates as it goes.</summary>
     private protected static Tensor RunLayers<TLayer>(IReadOnlyList<TLayer> layers, Tensor h, Func<TLayer, int, Tensor, Tensor> step)
     {
@@ -64,11 +80,7 @@ public sealed class LlamaModule : DecoderModule
         model.Add(("layers", list));
         model.Add(("norm", _norm));
         register_module("model", model);
-        if (!config.TieWordEmbeddings)
-        {
-            _lmHead = weight("lm_head.weight");
-            register_module("lm_head", new LinearLayer("lm_head", _lmHead, null));
-        }
+        _lmHead = RegisterUntiedLmHead(config, weight);
     }
 
     public override Tensor LmHeadWeight => _lmHead ?? _embed.Weight;
@@ -203,11 +215,7 @@ public sealed class Gpt2Module : DecoderModule
         transformer.Add(("h", list));
         transformer.Add(("ln_f", _lnF));
         register_module("transformer", transformer);
-        if (!config.TieWordEmbeddings)
-        {
-            _lmHead = weight("lm_head.weight");
-            register_module("lm_head", new LinearLayer("lm_head", _lmHead, null));
-        }
+        _lmHead = RegisterUntiedLmHead(config, weight);
     }
 
     public override Tensor LmHeadWeight => _lmHead ?? _wte.Weight;
