@@ -294,6 +294,11 @@ public sealed class Trainer : IDisposable
             var any = false;
             for (var j = 0; j < n; j++)
             {
+                if ((uint)s.InputIds[j] >= (uint)Model.VocabSize)
+                {
+                    throw new TrainingException($"sample '{s.Id}': token {s.InputIds[j]} at position {j} is outside the model's vocabulary [0, {Model.VocabSize}) (data tokenized for another model?)");
+                }
+
                 var label = s.Labels[j];
                 if (label == TokenizedSample.IgnoreIndex)
                 {
