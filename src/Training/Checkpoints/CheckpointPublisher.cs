@@ -46,6 +46,11 @@ public static class CheckpointPublisher
 
         var parent = Path.GetDirectoryName(target)!;
         Directory.CreateDirectory(parent);
+        foreach (var stale in Directory.EnumerateDirectories(parent, $".{Path.GetFileName(target)}.tmp-*"))
+        {
+            Directory.Delete(stale, recursive: true); // left by a publish that was killed: never visible, never complete
+        }
+
         var tmp = Path.Combine(parent, $".{Path.GetFileName(target)}.tmp-{Guid.NewGuid():N}");
         Directory.CreateDirectory(tmp);
         try
