@@ -29,6 +29,7 @@ public sealed class Trainer : IDisposable
 {
     private readonly AdamW _optimizer;
     private readonly List<(string Name, Parameter Parameter)> _trained;
+    private bool _trainedOnce;
 
     public Trainer(CausalLm model, TrainingOptions options)
     {
@@ -84,10 +85,17 @@ public sealed class Trainer : IDisposable
     /// <param name="cancellationToken">Checked between steps.</param>
     /// <exception cref="TrainingException">No sample has a response token to learn, or the saved state belongs to another run.</exception>
     /// <exception cref="OperationCanceledException">Cancelled between two steps; whatever was saved stays resumable.</exception>
+    /// <exception cref="InvalidOperationException">Called a second time: one Trainer runs one schedule.</exception>
     public TrainingResult Train(IReadOnlyList<TokenizedSample> samples, string? stateDirectory = null, int saveEvery = 0, Action<TrainingStep>? onStep = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(samples);
         ArgumentOutOfRangeException.ThrowIfNegative(saveEvery);
+        if (_trainedOnce)
+        {
+            throw new InvalidOperationException("a Trainer runs one schedule (its optimizer state belongs to it); create a new Trainer for the next round");
+        }
+
+        _trainedOnce = true;
         var (ids, masks, dropped) = Prepare(samples);
         var total = Options.MaxSteps ?? (Options.Epochs * StepsPerEpoch(ids.Count));
         var schedule = new LinearSchedule(Options.LearningRate, total, Options.WarmupRatio);
@@ -226,10 +234,10 @@ public sealed class Trainer : IDisposable
         Adapters?.Dispose();
         if (Options.Mode == FineTuneMode.Full)
         {
+            Model.Module.zero_grad(); // set_to_none: the gradients' memory (a model's size) goes back now
             foreach (var (_, p) in _trained)
             {
                 p.requires_grad = false;
-                p.grad?.Dispose();
             }
         }
     }

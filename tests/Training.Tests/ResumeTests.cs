@@ -55,6 +55,17 @@ public sealed class ResumeTests
         Assert.Contains("lr=0.001", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Train_CalledTwice_IsRefused()
+    {
+        using var dir = new TempDirectory();
+        using var model = CausalLm.Load(TrainingFixtures.Checkpoint(dir.Sub("base")));
+        using var trainer = new Trainer(model, new TrainingOptions { MaxSteps = 1, LoraRank = 4 });
+        var samples = TrainingFixtures.Samples(2);
+        trainer.Train(samples);
+        Assert.Throws<InvalidOperationException>(() => trainer.Train(samples));
+    }
+
     private static (List<int[]> Order, Dictionary<string, float[]> Weights) Run(string baseDir, List<Ingest.Samples.TokenizedSample> samples, TrainingOptions options, string state, int? killAfter)
     {
         using var model = CausalLm.Load(baseDir);
