@@ -174,7 +174,8 @@ public sealed class Trainer : IDisposable
             }
 
             using var noGrad = no_grad();
-            return _optimizer.State().ToDictionary(s => s.Name, s => s.Master.detach().clone(), StringComparer.Ordinal);
+            using var scope = NewDisposeScope();
+            return _optimizer.State().ToDictionary(s => s.Name, s => s.Master.detach().clone().DetachFromDisposeScope(), StringComparer.Ordinal);
         }
 
         using var files = CheckpointFiles.Open(baseDirectory);
