@@ -3,6 +3,8 @@ using System.Text.Json;
 using TokenClean.Scoring.Models;
 using TokenClean.Service.Cli;
 using TokenClean.Service.Demo;
+using TokenClean.Service.Refresh;
+using TokenClean.Service.Tests.Refresh;
 using TokenClean.Tests.Oracles;
 
 namespace TokenClean.Service.Tests.Cli;
@@ -84,6 +86,33 @@ public sealed class TrainCommandTests : IDisposable
         (exit, _, stderr) = await Run(["train", "--base", baseDir, "--data", data, "--out", Path.Combine(_dir, "o4"), "--lr", "-1"]);
         Assert.Equal(2, exit);
         Assert.Contains("learning rate", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Train_IntoAReferenceRoot_IsSwappedInByTheRefresher()
+    {
+        using var ckpt = new CheckpointRoot();
+        ckpt.Publish("step-1");
+        await using var refresher = await ModelRefresher.StartAsync(ckpt.Options(TimeSpan.FromMilliseconds(20)), ckpt.BaseConfig);
+        Assert.Equal("step-1", refresher.Status.CurrentVersion);
+
+        var data = Path.Combine(_dir, "data.jsonl");
+        Directory.CreateDirectory(_dir);
+        var r = new Random(3);
+        await File.WriteAllLinesAsync(data, Enumerable.Range(0, 6).Select(i =>
+        {
+            var ids = Enumerable.Range(0, 12).Select(_ => r.Next(CheckpointRoot.Tiny.Vocab)).ToArray();
+            return JsonSerializer.Serialize(new { id = i, input_ids = ids, labels = ids.Select((t, j) => j < 6 ? -100 : t) });
+        }));
+        var v2 = Path.Combine(ckpt.Root, "step-2");
+        var (exit, _, stderr) = await Run(["train", "--base", ckpt.BaseDir, "--data", data, "--out", v2, "--full", "--max-steps", "3", "--lr", "1e-2", "--save-every", "1"]);
+        Assert.True(exit == 0, stderr);
+
+        Assert.True(CheckpointRoot.WaitUntil(() => refresher.Status.CurrentVersion == "step-2", TimeSpan.FromSeconds(20)), $"step-2 not swapped in: {refresher.Status.CurrentVersion}");
+        using var lease = ((IReferenceModelProvider)refresher).Acquire(0);
+        using var trained = CausalLm.Load(v2);
+        var probe = ReferenceValidator.ProbeFor(trained);
+        Assert.Equal(trained.TokenLosses(probe), lease.Model.TokenLosses(probe));
     }
 
     private static async Task<int> Invoke(string[] args) =>
