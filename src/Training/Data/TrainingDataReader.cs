@@ -160,7 +160,7 @@ public static class TrainingDataReader
                         var labelValues = Values(labels, row);
                         if (inputIds is null || labelValues is null || inputIds.Length != labelValues.Length)
                         {
-                            Reject("malformed_row", $"{format} {Path.GetFileName(file)} row {row}: input_ids and labels are missing or differ in length");
+                            Reject(RejectionReason.LabelsLengthMismatch.Code(), $"{format} {Path.GetFileName(file)} row {row}: input_ids and labels are missing or differ in length");
                             continue;
                         }
 
