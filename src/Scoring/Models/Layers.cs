@@ -27,7 +27,17 @@ public class LinearLayer : nn.Module<Tensor, Tensor>
 
     public Parameter? Bias { get; }
 
-    public override Tensor forward(Tensor input) => nn.functional.linear(input, Weight, Bias);
+    /// <summary>
+    /// An additive term on the output, y = x Wᵀ + b + Delta(x): how a trainer attaches a LoRA adapter without
+    /// replacing the layer or renaming its parameters. Null (the default) is the plain projection.
+    /// </summary>
+    public Func<Tensor, Tensor>? Delta { get; set; }
+
+    public override Tensor forward(Tensor input)
+    {
+        var y = nn.functional.linear(input, Weight, Bias);
+        return Delta is null ? y : y + Delta(input);
+    }
 }
 
 /// <summary>GPT-2's Conv1D: y = x W + b with W stored [in, out].</summary>
@@ -45,7 +55,17 @@ public sealed class Conv1DLayer : nn.Module<Tensor, Tensor>
         register_parameter("bias", bias);
     }
 
-    public override Tensor forward(Tensor input) => torch.addmm(_bias, input, _weight, 1, 1);
+    /// <summary>The stored weight [in, out].</summary>
+    public Parameter Weight => _weight;
+
+    /// <summary>An additive term on the output (see <see cref="LinearLayer.Delta"/>).</summary>
+    public Func<Tensor, Tensor>? Delta { get; set; }
+
+    public override Tensor forward(Tensor input)
+    {
+        var y = torch.addmm(_bias, input, _weight, 1, 1);
+        return Delta is null ? y : y + Delta(input);
+    }
 }
 
 /// <summary>HF's RMSNorm: in float32, then the weight times the result cast back to the input dtype.</summary>

@@ -17,6 +17,7 @@ internal static class CommandLine
         root.Subcommands.Add(LakeCommand.Create());
         root.Subcommands.Add(TokenizeCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
         return root;
     }
 }
