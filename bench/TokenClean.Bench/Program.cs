@@ -4,6 +4,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.Ordi
 {
     ["matmul"] = MatmulBench.Run,
     ["selection"] = SelectionBench.Run,
+    ["quantile"] = QuantileBench.Run,
     ["scoring"] = ScoringBench.Run,
     ["arrow"] = ArrowBench.Run,
     ["tokenizer"] = TokenizerBench.Run,
