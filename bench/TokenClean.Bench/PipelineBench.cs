@@ -14,7 +14,7 @@ using TokenClean.Service.Observability;
 using TokenClean.Service.Pipeline;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Output;
-using ScoringSample = TokenClean.Scoring.Influence.TokenizedSample;
+using TokenClean.Core.Samples;
 
 namespace TokenClean.Bench;
 
@@ -161,8 +161,8 @@ internal static class PipelineBench
     /// <summary>InfluenceScorer on the samples in input order, packed into batches by the serve batcher's token budget.</summary>
     private static (long Tokens, double Seconds) ScorerAlone(SampleEncoder encoder, List<string> lines, ITokenLossModel baseModel, ITokenLossModel refModel, int budget)
     {
-        var batches = new List<List<ScoringSample>>();
-        var batch = new List<ScoringSample>();
+        var batches = new List<List<TokenizedSample>>();
+        var batch = new List<TokenizedSample>();
         var tokens = 0;
         long total = 0;
         foreach (var line in lines)
@@ -175,7 +175,7 @@ internal static class PipelineBench
                 tokens = 0;
             }
 
-            batch.Add(ScoringSample.FromLabels(s.Id, s.InputIds, s.Labels));
+            batch.Add(s);
             tokens += s.InputIds.Length;
             total += s.InputIds.Length;
         }

@@ -1,6 +1,7 @@
 using TokenClean.Ingest.Templates;
 using TokenClean.Ingest.Templates.Jinja;
 using TokenClean.Ingest.Tokenization;
+using TokenClean.Core.Samples;
 
 namespace TokenClean.Ingest.Samples;
 
@@ -141,7 +142,7 @@ public sealed class SampleEncoder
 
         var ids = tokenizer.Encode(full, addSpecialTokens: false);
         var labels = new int[ids.Length];
-        Array.Fill(labels, TokenizedSample.IgnoreIndex);
+        Array.Fill(labels, TokenizedSample.IgnoreLabel);
         var anchors = Anchors(full, ids);
         foreach (var (start, end) in spans)
         {
@@ -268,23 +269,15 @@ public sealed class SampleEncoder
             truncated = true;
         }
 
-        var response = 0;
-        foreach (var l in labels)
-        {
-            if (l != TokenizedSample.IgnoreIndex)
-            {
-                response++;
-            }
-        }
-
-        if (response == 0)
+        var tokenized = new TokenizedSample(id, ids, labels, truncated, text);
+        if (tokenized.ResponseTokens == 0)
         {
             return Reject(
                 truncated ? RejectionReason.TooManyTokens : RejectionReason.EmptyResponse,
                 truncated ? $"no response token within the first {options.MaxTokens} tokens" : "no response token");
         }
 
-        return SampleResult<TokenizedSample>.Success(new TokenizedSample(id, ids, labels, response, truncated, text));
+        return SampleResult<TokenizedSample>.Success(tokenized);
     }
 
     private static SampleResult<TokenizedSample> Reject(RejectionReason reason, string message) => SampleResult<TokenizedSample>.Reject(reason, message);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Unicode;
+using TokenClean.Core.Samples;
 
 namespace TokenClean.Ingest.Samples;
 
@@ -16,8 +17,6 @@ namespace TokenClean.Ingest.Samples;
 /// </remarks>
 public static class SampleParser
 {
-    private const int LabelIgnore = -100;
-
     /// <summary>Parses and validates one sample.</summary>
     public static SampleResult<ParsedSample> Parse(ReadOnlySpan<byte> utf8, SampleOptions? options = null)
     {
@@ -323,7 +322,7 @@ public static class SampleParser
                     $"'labels[{i}]' must be a 32-bit integer, got {Shorten(e.GetRawText())}");
             }
 
-            if (labelIds[i] != LabelIgnore)
+            if (labelIds[i] != TokenizedSample.IgnoreLabel)
             {
                 if (labelIds[i] != inputIds[i])
                 {

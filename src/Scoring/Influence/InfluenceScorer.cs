@@ -1,4 +1,5 @@
 using System.Globalization;
+using TokenClean.Core.Samples;
 
 namespace TokenClean.Scoring.Influence;
 
@@ -109,8 +110,12 @@ public sealed class InfluenceScorer
             }
 
             sequences[i] = sample.InputIds;
-            var mask = (bool[])sample.ResponseMask.Clone();
-            mask[0] = false;
+            var mask = new bool[sample.Length];
+            for (var j = 1; j < mask.Length; j++)
+            {
+                mask[j] = sample.IsScorable(j);
+            }
+
             masks[i] = mask;
         }
 

@@ -1,3 +1,5 @@
+using TokenClean.Core.Samples;
+
 namespace TokenClean.Scoring.Influence;
 
 /// <summary>

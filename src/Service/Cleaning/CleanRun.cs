@@ -7,6 +7,7 @@ using System.Text.Unicode;
 using TokenClean.Scoring;
 using TokenClean.Scoring.Influence;
 using TokenClean.Scoring.Selection;
+using TokenClean.Core.Samples;
 
 namespace TokenClean.Service.Cleaning;
 

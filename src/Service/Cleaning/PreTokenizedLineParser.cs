@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using TokenClean.Scoring.Influence;
+using TokenClean.Core.Samples;
 
 namespace TokenClean.Service.Cleaning;
 
@@ -98,7 +99,7 @@ internal static class PreTokenizedLineParser
                 }
             }
 
-            return ParsedLine.Ok(TokenizedSample.FromLabels(id ?? ContentHash(inputIds, labels), inputIds, labels));
+            return ParsedLine.Ok(new TokenizedSample(id ?? ContentHash(inputIds, labels), inputIds, labels));
         }
     }
 

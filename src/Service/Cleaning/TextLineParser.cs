@@ -2,7 +2,7 @@ using System.Text;
 using TokenClean.Ingest.Samples;
 using TokenClean.Ingest.Templates;
 using TokenClean.Ingest.Tokenization;
-using ScoringSample = TokenClean.Scoring.Influence.TokenizedSample;
+using TokenClean.Core.Samples;
 
 namespace TokenClean.Service.Cleaning;
 
@@ -62,7 +62,6 @@ internal sealed class TextLineParser
             return ParsedLine.Reject(result.Rejection.Code, result.Rejection.Message);
         }
 
-        var s = result.Value;
-        return ParsedLine.Ok(ScoringSample.FromLabels(s.Id, s.InputIds, s.Labels));
+        return ParsedLine.Ok(result.Value);
     }
 }

@@ -1,5 +1,6 @@
 using TokenClean.Scoring.Influence;
 using TokenClean.Scoring.Selection;
+using TokenClean.Core.Samples;
 
 namespace TokenClean.Service.Pipeline;
 

@@ -6,7 +6,7 @@ using TokenClean.Scoring.Influence;
 using TokenClean.Scoring.Selection;
 using TokenClean.Service.Observability;
 using TokenClean.Service.Refresh;
-using ScoringSample = TokenClean.Scoring.Influence.TokenizedSample;
+using TokenClean.Core.Samples;
 
 namespace TokenClean.Service.Pipeline;
 
@@ -219,7 +219,7 @@ internal sealed class StreamingPipeline
 
             var s = result.Value;
             item.SampleId = s.Id;
-            item.Sample = ScoringSample.FromLabels(s.Id, s.InputIds, s.Labels);
+            item.Sample = s;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -326,7 +326,7 @@ internal sealed class StreamingPipeline
             using var device = RentDevice();
             using var lease = _references.Acquire(device.Index);
             var scorer = new InfluenceScorer(_bases[device.Index], lease.Model);
-            var samples = new List<ScoringSample>(batch.Items.Count);
+            var samples = new List<TokenizedSample>(batch.Items.Count);
             var items = new List<PipelineItem>(batch.Items.Count);
             var now = DateTimeOffset.UtcNow;
             long tokens = 0;
@@ -382,7 +382,7 @@ internal sealed class StreamingPipeline
         public void Dispose() => free.Enqueue(index);
     }
 
-    private void ScoreAll(InfluenceScorer scorer, List<ScoringSample> samples, List<PipelineItem> items)
+    private void ScoreAll(InfluenceScorer scorer, List<TokenizedSample> samples, List<PipelineItem> items)
     {
         try
         {

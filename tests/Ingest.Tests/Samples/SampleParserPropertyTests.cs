@@ -2,6 +2,7 @@ using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
 using TokenClean.Ingest.Samples;
+using TokenClean.Core.Samples;
 
 namespace TokenClean.Ingest.Tests.Samples;
 
