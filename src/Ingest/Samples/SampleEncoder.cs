@@ -2,6 +2,7 @@ using TokenClean.Ingest.Templates;
 using TokenClean.Ingest.Templates.Jinja;
 using TokenClean.Ingest.Tokenization;
 using TokenClean.Core.Samples;
+using TokenClean.Core.Rejections;
 
 namespace TokenClean.Ingest.Samples;
 

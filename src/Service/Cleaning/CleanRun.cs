@@ -8,6 +8,7 @@ using TokenClean.Scoring;
 using TokenClean.Scoring.Influence;
 using TokenClean.Scoring.Selection;
 using TokenClean.Core.Samples;
+using TokenClean.Core.Rejections;
 
 namespace TokenClean.Service.Cleaning;
 
@@ -203,7 +204,7 @@ internal sealed class CleanRun
             var utf8 = Utf8.IsValid(line);
             if (!utf8)
             {
-                rejection = new SampleRejection(RejectionReasons.InvalidUtf8, "the line is not valid UTF-8");
+                rejection = new SampleRejection(RejectionReason.InvalidUtf8, "the line is not valid UTF-8");
             }
             else
             {

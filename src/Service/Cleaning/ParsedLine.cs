@@ -1,5 +1,5 @@
-using TokenClean.Scoring.Influence;
 using TokenClean.Core.Samples;
+using TokenClean.Core.Rejections;
 
 namespace TokenClean.Service.Cleaning;
 
@@ -8,6 +8,6 @@ internal readonly record struct ParsedLine(TokenizedSample? Sample, SampleReject
 {
     public static ParsedLine Ok(TokenizedSample sample) => new(sample, null, sample.Id);
 
-    public static ParsedLine Reject(string code, string message, string? sampleId = null) =>
-        new(null, new SampleRejection(code, message), sampleId);
+    public static ParsedLine Reject(RejectionReason reason, string message, string? sampleId = null) =>
+        new(null, new SampleRejection(reason, message), sampleId);
 }

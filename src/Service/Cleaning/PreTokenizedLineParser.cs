@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using TokenClean.Scoring.Influence;
 using TokenClean.Core.Samples;
+using TokenClean.Core.Rejections;
 
 namespace TokenClean.Service.Cleaning;
 
@@ -26,7 +27,7 @@ internal static class PreTokenizedLineParser
         }
         catch (JsonException e)
         {
-            return ParsedLine.Reject(RejectionReasons.MalformedJson, e.Message);
+            return ParsedLine.Reject(RejectionReason.MalformedJson, e.Message);
         }
 
         using (document)
@@ -34,7 +35,7 @@ internal static class PreTokenizedLineParser
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                return ParsedLine.Reject(RejectionReasons.MalformedJson, $"expected a JSON object, found {root.ValueKind}");
+                return ParsedLine.Reject(RejectionReason.MalformedJson, $"expected a JSON object, found {root.ValueKind}");
             }
 
             string? id = null;
@@ -51,13 +52,13 @@ internal static class PreTokenizedLineParser
                     case JsonValueKind.Null:
                         break;
                     default:
-                        return ParsedLine.Reject(RejectionReasons.WrongType, $"'id' must be a string or a number, found {idElement.ValueKind}");
+                        return ParsedLine.Reject(RejectionReason.WrongType, $"'id' must be a string or a number, found {idElement.ValueKind}");
                 }
             }
 
             if (!root.TryGetProperty("input_ids", out var idsElement))
             {
-                return ParsedLine.Reject(RejectionReasons.MissingField, "'input_ids' is missing", id);
+                return ParsedLine.Reject(RejectionReason.MissingField, "'input_ids' is missing", id);
             }
 
             var idsError = ReadIntArray(idsElement, "input_ids", out var inputIds);
@@ -83,7 +84,7 @@ internal static class PreTokenizedLineParser
             if (labels.Length != inputIds.Length)
             {
                 return ParsedLine.Reject(
-                    RejectionReasons.LengthMismatch,
+                    RejectionReason.LabelsLengthMismatch,
                     string.Create(CultureInfo.InvariantCulture, $"'labels' has {labels.Length} entries, 'input_ids' has {inputIds.Length}"),
                     id);
             }
@@ -93,7 +94,7 @@ internal static class PreTokenizedLineParser
                 if (labels[j] != TokenizedSample.IgnoreLabel && labels[j] != inputIds[j])
                 {
                     return ParsedLine.Reject(
-                        RejectionReasons.LabelMismatch,
+                        RejectionReason.InvalidLabel,
                         string.Create(CultureInfo.InvariantCulture, $"label {labels[j]} at position {j} is neither -100 nor the token id {inputIds[j]}"),
                         id);
                 }
@@ -121,12 +122,12 @@ internal static class PreTokenizedLineParser
         return Convert.ToHexStringLower(SHA256.HashData(bytes), 0, 16);
     }
 
-    private static (string Code, string Message)? ReadIntArray(JsonElement element, string name, out int[] values)
+    private static (RejectionReason Code, string Message)? ReadIntArray(JsonElement element, string name, out int[] values)
     {
         values = [];
         if (element.ValueKind != JsonValueKind.Array)
         {
-            return (RejectionReasons.WrongType, $"'{name}' must be an array of integers, found {element.ValueKind}");
+            return (RejectionReason.WrongType, $"'{name}' must be an array of integers, found {element.ValueKind}");
         }
 
         var result = new int[element.GetArrayLength()];
@@ -135,12 +136,12 @@ internal static class PreTokenizedLineParser
         {
             if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt64(out var value))
             {
-                return (RejectionReasons.WrongType, $"'{name}'[{j}] is not an integer: {Truncate(item.GetRawText())}");
+                return (RejectionReason.WrongType, $"'{name}'[{j}] is not an integer: {Truncate(item.GetRawText())}");
             }
 
             if (value is < int.MinValue or > int.MaxValue)
             {
-                return (RejectionReasons.IdOutOfVocab, $"'{name}'[{j}] = {value} is outside the 32-bit range of token ids");
+                return (RejectionReason.TokenOutOfVocabulary, $"'{name}'[{j}] = {value} is outside the 32-bit range of token ids");
             }
 
             result[j++] = (int)value;

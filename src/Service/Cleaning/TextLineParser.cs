@@ -3,6 +3,7 @@ using TokenClean.Ingest.Samples;
 using TokenClean.Ingest.Templates;
 using TokenClean.Ingest.Tokenization;
 using TokenClean.Core.Samples;
+using TokenClean.Core.Rejections;
 
 namespace TokenClean.Service.Cleaning;
 
@@ -13,7 +14,6 @@ namespace TokenClean.Service.Cleaning;
 internal sealed class TextLineParser
 {
     /// <summary>Reason code for a text sample when the model has no chat template and none was named.</summary>
-    public const string NoChatTemplate = "no_chat_template";
 
     private readonly SampleEncoder? _encoder;
     private readonly string? _noTemplateReason;
@@ -52,14 +52,14 @@ internal sealed class TextLineParser
         {
             var parsed = PreTokenizedLineParser.Parse(line);
             return parsed.Rejection is not null && !line.Contains("\"input_ids\"", StringComparison.Ordinal)
-                ? ParsedLine.Reject(NoChatTemplate, _noTemplateReason!, parsed.SampleId)
+                ? ParsedLine.Reject(RejectionReason.NoChatTemplate, _noTemplateReason!, parsed.SampleId)
                 : parsed;
         }
 
         var result = _encoder.Process(Encoding.UTF8.GetBytes(line));
         if (!result.IsSuccess)
         {
-            return ParsedLine.Reject(result.Rejection.Code, result.Rejection.Message);
+            return new ParsedLine(null, result.Rejection, null);
         }
 
         return ParsedLine.Ok(result.Value);

@@ -119,7 +119,7 @@ internal sealed class LakeWriter : IDisposable
         _rejected.Clear();
         foreach (var item in items)
         {
-            if (item.IsRejected && _generations.IsCurrent(item.Record))
+            if (item.Rejection is not null && _generations.IsCurrent(item.Record))
             {
                 _rejected.Add(item);
             }
@@ -151,7 +151,7 @@ internal sealed class LakeWriter : IDisposable
             {
                 result = _lake.MarkProcessed(source, r.Offset);
                 DeadLettered++;
-                _metrics.DeadLettered(item.RejectCode!);
+                _metrics.DeadLettered(item.Rejection!.Code); // stale items are never current: they were dropped above
             }
             else
             {

@@ -7,6 +7,7 @@ using TokenClean.Scoring.Selection;
 using TokenClean.Service.Observability;
 using TokenClean.Service.Refresh;
 using TokenClean.Core.Samples;
+using TokenClean.Core.Rejections;
 
 namespace TokenClean.Service.Pipeline;
 
@@ -206,14 +207,14 @@ internal sealed class StreamingPipeline
         {
             if (record.Value is null)
             {
-                item.Reject("empty_message", "the record has no value (a tombstone)");
+                item.Reject(RejectionReason.EmptyMessage, "the record has no value (a tombstone)");
                 return item;
             }
 
             var result = _encoder.Process(record.Value);
             if (!result.IsSuccess)
             {
-                item.Reject(result.Rejection.Code, result.Rejection.Message);
+                item.Reject(result.Rejection);
                 return item;
             }
 
@@ -224,7 +225,7 @@ internal sealed class StreamingPipeline
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // SampleEncoder promises not to throw for any bytes; if it does, the record still must not stop the stream.
-            item.Reject("internal_error", "tokenization failed: " + e.Message);
+            item.Reject(RejectionReason.InternalError, "tokenization failed: " + e.Message);
         }
 
         return item;
@@ -342,7 +343,7 @@ internal sealed class StreamingPipeline
                 var rejection = scorer.Validate(item.Sample, _maxLength);
                 if (rejection is not null)
                 {
-                    item.Reject(rejection.Code, rejection.Message);
+                    item.Reject(rejection);
                     continue;
                 }
 
@@ -401,7 +402,7 @@ internal sealed class StreamingPipeline
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            items[0].Reject("scoring_failed", e.Message);
+            items[0].Reject(RejectionReason.ScoringFailed, e.Message);
             return;
         }
 
@@ -413,7 +414,7 @@ internal sealed class StreamingPipeline
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                items[i].Reject("scoring_failed", e.Message);
+                items[i].Reject(RejectionReason.ScoringFailed, e.Message);
             }
         }
     }
@@ -432,7 +433,7 @@ internal sealed class StreamingPipeline
                 }
                 else if (!item.IsRejected)
                 {
-                    item.Reject("stale", "revoked before scoring"); // dropped by the sink: its generation is over
+                    item.MarkStale(); // revoked before scoring: dropped by the sink, its generation is over
                 }
             }
 

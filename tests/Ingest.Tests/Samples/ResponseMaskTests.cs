@@ -3,6 +3,7 @@ using TokenClean.Ingest.Templates;
 using TokenClean.Ingest.Tests.Templates;
 using TokenClean.Ingest.Tokenization;
 using TokenClean.Core.Samples;
+using TokenClean.Core.Rejections;
 
 namespace TokenClean.Ingest.Tests.Samples;
 

@@ -3,6 +3,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using TokenClean.Ingest.Samples;
 using TokenClean.Core.Samples;
+using TokenClean.Core.Rejections;
 
 namespace TokenClean.Ingest.Tests.Samples;
 

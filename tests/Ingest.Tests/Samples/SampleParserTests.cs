@@ -1,5 +1,6 @@
 using System.Text;
 using TokenClean.Ingest.Samples;
+using TokenClean.Core.Rejections;
 
 namespace TokenClean.Ingest.Tests.Samples;
 
@@ -143,19 +144,5 @@ public sealed class SampleParserTests
     {
         byte[] bytes = [0xEF, 0xBB, 0xBF, .. """{"prompt":"P","response":"R"}"""u8];
         Assert.True(SampleParser.Parse(bytes).IsSuccess);
-    }
-
-    [Fact]
-    public void RejectionCodes_AreUniqueSnakeCaseAndRoundTrip()
-    {
-        var codes = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var reason in Enum.GetValues<RejectionReason>())
-        {
-            var code = reason.Code();
-            Assert.Matches("^[a-z0-9]+(_[a-z0-9]+)*$", code);
-            Assert.True(codes.Add(code), code);
-            Assert.True(RejectionReasons.TryParse(code, out var back));
-            Assert.Equal(reason, back);
-        }
     }
 }

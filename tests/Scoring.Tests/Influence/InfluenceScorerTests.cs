@@ -1,6 +1,7 @@
 using TokenClean.Scoring.Influence;
 using TokenClean.Tests.Shared;
 using TokenClean.Core.Samples;
+using TokenClean.Core.Rejections;
 
 namespace TokenClean.Scoring.Tests.Influence;
 
@@ -93,19 +94,19 @@ public sealed class InfluenceScorerTests
     }
 
     [Theory]
-    [InlineData(new[] { 0, 4 }, new[] { Ignore, 4 }, RejectionReasons.IdOutOfVocab)]
-    [InlineData(new[] { 0, -1 }, new[] { Ignore, -1 }, RejectionReasons.IdOutOfVocab)]
-    [InlineData(new[] { 0, 1, 2 }, new[] { Ignore, Ignore, Ignore }, RejectionReasons.NoResponseTokens)]
-    [InlineData(new[] { 0, 1, 2 }, new[] { 0, Ignore, Ignore }, RejectionReasons.NoResponseTokens)]
-    [InlineData(new int[0], new int[0], RejectionReasons.EmptySample)]
-    [InlineData(new[] { 0, 1, 2, 3, 0, 1 }, new[] { Ignore, 1, 2, 3, 0, 1 }, RejectionReasons.TooLong)]
-    public void Validate_BadSamples_NamesTheReason(int[] ids, int[] labels, string reason)
+    [InlineData(new[] { 0, 4 }, new[] { Ignore, 4 }, RejectionReason.TokenOutOfVocabulary)]
+    [InlineData(new[] { 0, -1 }, new[] { Ignore, -1 }, RejectionReason.TokenOutOfVocabulary)]
+    [InlineData(new[] { 0, 1, 2 }, new[] { Ignore, Ignore, Ignore }, RejectionReason.NoResponseTokens)]
+    [InlineData(new[] { 0, 1, 2 }, new[] { 0, Ignore, Ignore }, RejectionReason.NoResponseTokens)]
+    [InlineData(new int[0], new int[0], RejectionReason.EmptySample)]
+    [InlineData(new[] { 0, 1, 2, 3, 0, 1 }, new[] { Ignore, 1, 2, 3, 0, 1 }, RejectionReason.TooManyTokens)]
+    public void Validate_BadSamples_NamesTheReason(int[] ids, int[] labels, RejectionReason reason)
     {
         var scorer = new InfluenceScorer(Base(), Reference());
 
         var rejection = scorer.Validate(new TokenizedSample("x", ids, labels), maxLength: 5);
 
-        Assert.Equal(reason, rejection?.Code);
+        Assert.Equal(reason, rejection?.Reason);
     }
 
     [Fact]
@@ -115,7 +116,7 @@ public sealed class InfluenceScorerTests
 
         var rejection = scorer.Validate(new TokenizedSample("x", [0, 1, 2, 3], [Ignore, 1, 2, 3]), maxLength: 100);
 
-        Assert.Equal(RejectionReasons.TooLong, rejection?.Code);
+        Assert.Equal(RejectionReason.TooManyTokens, rejection?.Reason);
         Assert.Equal(3, scorer.MaxSequenceLength);
     }
 
@@ -127,7 +128,7 @@ public sealed class InfluenceScorerTests
         var error = Assert.Throws<ArgumentException>(() => scorer.Score([new TokenizedSample("bad", [0, 9], [Ignore, 9])]));
 
         Assert.Contains("'bad'", error.Message, StringComparison.Ordinal);
-        Assert.Contains(RejectionReasons.IdOutOfVocab, error.Message, StringComparison.Ordinal);
+        Assert.Contains(RejectionReason.TokenOutOfVocabulary.Code(), error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

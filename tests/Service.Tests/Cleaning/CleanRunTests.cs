@@ -107,7 +107,7 @@ public sealed class CleanRunTests : IDisposable
 
         Assert.Equal(0, exit);
         Assert.Empty(File.ReadAllLines(Path.Combine(_dir, "out", "in.jsonl")));
-        Assert.Contains("too_long", File.ReadAllText(Path.Combine(_dir, "out", "dead-letters.jsonl")), StringComparison.Ordinal);
+        Assert.Contains("\"reason\":\"too_many_tokens\"", File.ReadAllText(Path.Combine(_dir, "out", "dead-letters.jsonl")), StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(Path.Combine(_dir, "out"), "*.tmp"));
     }
 
