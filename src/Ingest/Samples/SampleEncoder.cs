@@ -41,7 +41,27 @@ public sealed class SampleEncoder
     public SampleResult<TokenizedSample> Encode(ParsedSample sample)
     {
         ArgumentNullException.ThrowIfNull(sample);
-        return sample.IsPreTokenized ? EncodePreTokenized(sample) : EncodeConversation(sample);
+        var result = sample.IsPreTokenized ? EncodePreTokenized(sample) : EncodeConversation(sample);
+        return result.IsSuccess ? result : SampleResult<TokenizedSample>.Reject(result.Rejection with { SampleId = sample.Id });
+    }
+
+    /// <summary>
+    /// Turns pre-tokenized input into a sample without a tokenizer (length limit and response check only; whoever
+    /// scores it checks the ids against the models' vocabulary). What <c>clean</c> uses when it has no tokenizer, so
+    /// a sample gets the same id and the same rejections with or without one.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="sample"/> is a conversation, not pre-tokenized.</exception>
+    public static SampleResult<TokenizedSample> EncodePreTokenized(ParsedSample sample, SampleOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(sample);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!sample.IsPreTokenized)
+        {
+            throw new ArgumentException("a conversation needs a tokenizer and a chat template", nameof(sample));
+        }
+
+        var result = Finish(options, sample.Id, sample.InputIds!, sample.Labels!, null);
+        return result.IsSuccess ? result : SampleResult<TokenizedSample>.Reject(result.Rejection with { SampleId = sample.Id });
     }
 
     private SampleResult<TokenizedSample> EncodePreTokenized(ParsedSample sample)
@@ -56,7 +76,7 @@ public sealed class SampleEncoder
             }
         }
 
-        return Finish(sample.Id, ids, sample.Labels!, null);
+        return Finish(options, sample.Id, ids, sample.Labels!, null);
     }
 
     private SampleResult<TokenizedSample> EncodeConversation(ParsedSample sample)
@@ -155,7 +175,7 @@ public sealed class SampleEncoder
             }
         }
 
-        return Finish(sample.Id, ids, labels, full);
+        return Finish(options, sample.Id, ids, labels, full);
     }
 
     /// <summary>
@@ -255,7 +275,7 @@ public sealed class SampleEncoder
         return i;
     }
 
-    private SampleResult<TokenizedSample> Finish(string id, int[] ids, int[] labels, string? text)
+    private static SampleResult<TokenizedSample> Finish(SampleOptions options, string id, int[] ids, int[] labels, string? text)
     {
         var truncated = false;
         if (ids.Length > options.MaxTokens)

@@ -78,7 +78,7 @@ public static class SampleParser
         }
 
         string id;
-        if (root.TryGetProperty("id", out var idElement))
+        if (root.TryGetProperty("id", out var idElement) && idElement.ValueKind != JsonValueKind.Null)
         {
             switch (idElement.ValueKind)
             {
@@ -97,6 +97,12 @@ public static class SampleParser
             id = SampleIds.ContentHash(raw);
         }
 
+        var result = ParseSchema(root, id);
+        return result.IsSuccess ? result : SampleResult<ParsedSample>.Reject(result.Rejection with { SampleId = id });
+    }
+
+    private static SampleResult<ParsedSample> ParseSchema(JsonElement root, string id)
+    {
         if (root.TryGetProperty("input_ids", out var ids))
         {
             return ParsePreTokenized(root, ids, id);
@@ -273,12 +279,9 @@ public static class SampleParser
             return Reject(RejectionReason.WrongType, $"'input_ids' must be an array, got {Kind(ids)}");
         }
 
-        if (!root.TryGetProperty("labels", out var labels))
-        {
-            return Reject(RejectionReason.MissingField, "'labels' is missing");
-        }
-
-        if (labels.ValueKind != JsonValueKind.Array)
+        // Without labels every token is a response token (Hugging Face's default labels = input_ids).
+        var hasLabels = root.TryGetProperty("labels", out var labels) && labels.ValueKind != JsonValueKind.Null;
+        if (hasLabels && labels.ValueKind != JsonValueKind.Array)
         {
             return Reject(RejectionReason.WrongType, $"'labels' must be an array, got {Kind(labels)}");
         }
@@ -289,7 +292,7 @@ public static class SampleParser
             return Reject(RejectionReason.EmptySample, "'input_ids' is empty");
         }
 
-        if (labels.GetArrayLength() != n)
+        if (hasLabels && labels.GetArrayLength() != n)
         {
             return Reject(RejectionReason.LabelsLengthMismatch, $"{labels.GetArrayLength()} labels for {n} input_ids");
         }
@@ -311,6 +314,11 @@ public static class SampleParser
             }
 
             i++;
+        }
+
+        if (!hasLabels)
+        {
+            return SampleResult<ParsedSample>.Success(ParsedSample.PreTokenized(id, inputIds, (int[])inputIds.Clone()));
         }
 
         i = 0;

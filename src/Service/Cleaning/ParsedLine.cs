@@ -1,5 +1,5 @@
-using TokenClean.Core.Samples;
 using TokenClean.Core.Rejections;
+using TokenClean.Core.Samples;
 
 namespace TokenClean.Service.Cleaning;
 
@@ -8,6 +8,5 @@ internal readonly record struct ParsedLine(TokenizedSample? Sample, SampleReject
 {
     public static ParsedLine Ok(TokenizedSample sample) => new(sample, null, sample.Id);
 
-    public static ParsedLine Reject(RejectionReason reason, string message, string? sampleId = null) =>
-        new(null, new SampleRejection(reason, message), sampleId);
+    public static ParsedLine Reject(SampleRejection rejection) => new(null, rejection, rejection.SampleId);
 }

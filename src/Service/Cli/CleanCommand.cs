@@ -74,7 +74,7 @@ internal static class CleanCommand
     {
         var path = tokenizerPath ?? (File.Exists(Path.Combine(baseDir, "tokenizer.json")) ? baseDir : null);
         return path is null
-            ? PreTokenizedLineParser.Parse
+            ? TextLineParser.PreTokenizedOnly(maxLength ?? int.MaxValue).Parse
             : TextLineParser.Load(path, template, maxLength ?? int.MaxValue).Parse;
     }
 

@@ -41,6 +41,7 @@ internal sealed class PipelineItem(InputRecord record)
     public void Reject(SampleRejection rejection)
     {
         Rejection = rejection;
+        SampleId ??= rejection.SampleId;
         Sample = null;
         Scored = null;
     }
