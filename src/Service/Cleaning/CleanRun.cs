@@ -9,6 +9,7 @@ using TokenClean.Scoring.Influence;
 using TokenClean.Scoring.Selection;
 using TokenClean.Core.Samples;
 using TokenClean.Core.Rejections;
+using TokenClean.Sink.Output;
 
 namespace TokenClean.Service.Cleaning;
 
@@ -152,8 +153,12 @@ internal sealed class CleanRun
     {
         var policy = CreatePolicy(o);
         var metadata = new OutputMetadata(
-            policy.Mode, o.Keep, scorer.BaseVersion, scorer.ReferenceVersion,
-            typeof(CleanRun).Assembly.GetName().Version?.ToString() ?? "unknown", o.EmitLosses);
+            TokenizerLineage.FromPath(o.Tokenizer), policy.Mode, o.Keep, typeof(CleanRun).Assembly.GetName().Version?.ToString() ?? "unknown")
+        {
+            BaseModel = scorer.BaseVersion,
+            RefModelVersion = scorer.ReferenceVersion,
+            EmitLosses = o.EmitLosses,
+        };
         var maxLength = o.MaxLength ?? scorer.MaxSequenceLength;
         var source = Path.GetFileName(inputPath);
         var summary = new CleanSummary { OutputPath = outputPath, DeadLetterPath = Path.Combine(outputDirectory, "dead-letters.jsonl") };
@@ -268,8 +273,8 @@ internal sealed class CleanRun
                 Influence = scored.Influence,
                 ResponseTokens = scored.ResponseTokens,
                 KeptTokens = s.KeptTokens,
-                RefModelVersion = metadata.RefModelVersion,
-                BaseModel = metadata.BaseModel,
+                RefModelVersion = metadata.RefModelVersion!,
+                BaseModel = metadata.BaseModel!,
                 Threshold = s.Threshold,
                 ScoredAt = scoredAt.Dequeue(),
                 BaseLoss = metadata.EmitLosses ? scored.BaseLoss : null,
@@ -301,6 +306,8 @@ internal sealed class CleanRun
             w.WriteNumber("keep_ratio", metadata.KeepRatio);
             w.WriteString("base_model", metadata.BaseModel);
             w.WriteString("ref_model_version", metadata.RefModelVersion);
+            w.WriteString("tokenizer_id", metadata.TokenizerId);
+            w.WriteString("tokenizer_hash", metadata.TokenizerHash);
             w.WriteString("software_version", metadata.SoftwareVersion);
             w.WriteNumber("samples_read", summary.Lines);
             w.WriteNumber("samples_written", summary.Written);

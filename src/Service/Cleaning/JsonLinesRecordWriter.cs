@@ -1,5 +1,6 @@
 using OutputRecord = TokenClean.Sink.Output.OutputRecord;
 using System.Text.Json;
+using TokenClean.Sink.Output;
 
 namespace TokenClean.Service.Cleaning;
 

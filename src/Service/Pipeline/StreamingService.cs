@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -138,8 +137,7 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
         var encoder = new SampleEncoder(tokenizer, template, new SampleOptions { MaxTokens = maxTokens });
         var policy = StreamingPipeline.CreatePolicy(s.Selection);
         var metadata = new OutputMetadata(
-            Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(tokenizerPath))),
-            TokenizerHash(tokenizerPath),
+            TokenizerLineage.FromPath(tokenizerPath),
             policy.Mode,
             s.Selection.KeepRatio,
             typeof(StreamingService).Assembly.GetName().Version?.ToString() ?? "unknown");
@@ -227,13 +225,6 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
         return Directory.Exists(dataset)
             ? DataLakeSink.Open(options, metadata)
             : throw new LakeWriteException($"the dataset directory '{dataset}' no longer exists; not recreating it, which would hide the loss of its committed files");
-    }
-
-    private static string TokenizerHash(string path)
-    {
-        var file = Directory.Exists(path) ? Path.Combine(path, "tokenizer.json") : path;
-        using var stream = File.OpenRead(file);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
     /// <summary>The base model's copies, one per scorer device, disposed together.</summary>

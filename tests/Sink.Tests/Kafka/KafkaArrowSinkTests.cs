@@ -8,12 +8,13 @@ using TokenClean.Sink.Kafka;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Tests.Output;
 using TokenClean.Sink.Tests.Support;
+using TokenClean.Tests.Shared;
 
 namespace TokenClean.Sink.Tests.Kafka;
 
 public sealed class KafkaArrowSinkTests : IDisposable
 {
-    private readonly TempDir _dir = new();
+    private readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 

@@ -1,6 +1,7 @@
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Tests.Output;
 using TokenClean.Sink.Tests.Support;
+using TokenClean.Tests.Shared;
 
 namespace TokenClean.Sink.Tests.Lake;
 
@@ -12,7 +13,7 @@ public sealed class DataLakeSinkDiscardTests : IDisposable
 {
     private static readonly LakeSource P0 = LakeSource.Kafka("samples", 0);
     private static readonly LakeSource P1 = LakeSource.Kafka("samples", 1);
-    private readonly TempDir _root = new();
+    private readonly TempDirectory _root = new();
 
     public void Dispose() => _root.Dispose();
 

@@ -2,13 +2,14 @@ using TokenClean.Tests.Oracles;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Tests.Output;
 using TokenClean.Sink.Tests.Support;
+using TokenClean.Tests.Shared;
 
 namespace TokenClean.Sink.Tests.Lake;
 
 public sealed class DataLakeSinkTests : IDisposable
 {
     private static readonly LakeSource P0 = LakeSource.Kafka("samples", 0);
-    private readonly TempDir _root = new();
+    private readonly TempDirectory _root = new();
     private readonly ManualTime _time = new(new DateTimeOffset(2026, 11, 21, 23, 59, 0, TimeSpan.Zero));
 
     public void Dispose() => _root.Dispose();

@@ -3,6 +3,7 @@ using System.Globalization;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Tests.Output;
 using TokenClean.Sink.Tests.Support;
+using TokenClean.Tests.Shared;
 
 namespace TokenClean.Sink.Tests.Lake;
 
@@ -12,7 +13,7 @@ namespace TokenClean.Sink.Tests.Lake;
 /// </summary>
 public sealed class LakeCrashTests : IDisposable
 {
-    private readonly TempDir _root = new();
+    private readonly TempDirectory _root = new();
 
     public void Dispose() => _root.Dispose();
 

@@ -3,6 +3,7 @@ using TokenClean.Sink.Lake;
 using TokenClean.Sink.Tests.Output;
 using TokenClean.Sink.Tests.Support;
 using Xunit.Abstractions;
+using TokenClean.Tests.Shared;
 
 namespace TokenClean.Sink.Tests.Lake;
 
@@ -14,7 +15,7 @@ namespace TokenClean.Sink.Tests.Lake;
 public sealed class LakeFailureTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly LakeSource P0 = LakeSource.Kafka("samples", 0);
-    private readonly TempDir _dir = new();
+    private readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 

@@ -2,6 +2,7 @@ using TokenClean.Sink.Lake;
 using TokenClean.Sink.Output;
 using TokenClean.Sink.Tests.Output;
 using TokenClean.Sink.Tests.Support;
+using TokenClean.Tests.Shared;
 
 namespace TokenClean.Sink.Tests.Parquet;
 
@@ -9,7 +10,7 @@ namespace TokenClean.Sink.Tests.Parquet;
 public sealed class ParquetLakeTests : IDisposable
 {
     private static readonly LakeSource P0 = LakeSource.Kafka("samples", 0);
-    private readonly TempDir _root = new();
+    private readonly TempDirectory _root = new();
     private readonly ManualTime _time = new(new DateTimeOffset(2026, 11, 21, 12, 0, 0, TimeSpan.Zero));
 
     public void Dispose() => _root.Dispose();
