@@ -15,6 +15,7 @@ using TokenClean.Service.Pipeline;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Output;
 using TokenClean.Core.Samples;
+using TokenClean.Scoring.Selection;
 
 namespace TokenClean.Bench;
 
@@ -228,7 +229,7 @@ internal static class PipelineBench
         var generations = new PartitionGenerations();
         var tracker = new OffsetTracker();
         using var metrics = new PipelineMetrics();
-        var policy = StreamingPipeline.CreatePolicy(settings.Selection);
+        var policy = SelectionPolicies.Create(settings.Selection.Mode, settings.Selection.KeepRatio, settings.Selection.WindowSamples, settings.Selection.WindowTokens);
         var lake = DataLakeSink.Open(
             new LakeOptions { Root = settings.Lake.Root!, Dataset = settings.Lake.Dataset, MaxFileAge = TimeSpan.FromSeconds(settings.Lake.MaxFileAgeSeconds) },
             new OutputMetadata("bench", "-", policy.Mode, settings.Selection.KeepRatio, "bench"));

@@ -134,7 +134,7 @@ internal sealed class CleanRun
             return "--max-length must be at least 2 (a one-token sample has nothing to score)";
         }
 
-        if (o.Selection is not ("global" or "window" or "per-sample"))
+        if (!SelectionPolicies.IsMode(o.Selection))
         {
             return $"--selection must be global, window or per-sample, got '{o.Selection}'";
         }
@@ -142,16 +142,9 @@ internal sealed class CleanRun
         return o.WindowSamples < 1 ? "--window-samples must be at least 1" : null;
     }
 
-    private static ISelectionPolicy CreatePolicy(CleanOptions o) => o.Selection switch
-    {
-        "window" => WindowedSelectionPolicy.Window(o.Keep, o.WindowSamples),
-        "per-sample" => WindowedSelectionPolicy.PerSample(o.Keep),
-        _ => WindowedSelectionPolicy.Global(o.Keep),
-    };
-
     private int Clean(CleanOptions o, InfluenceScorer scorer, string inputPath, string outputDirectory, string outputPath, CancellationToken ct)
     {
-        var policy = CreatePolicy(o);
+        var policy = SelectionPolicies.Create(o.Selection, o.Keep, o.WindowSamples);
         var metadata = new OutputMetadata(
             TokenizerLineage.FromPath(o.Tokenizer), policy.Mode, o.Keep, typeof(CleanRun).Assembly.GetName().Version?.ToString() ?? "unknown")
         {
@@ -265,21 +258,7 @@ internal sealed class CleanRun
         foreach (var s in completed)
         {
             var scored = s.Scored;
-            writer.Write(new OutputRecord
-            {
-                SampleId = scored.Sample.Id,
-                InputIds = scored.Sample.InputIds,
-                Labels = s.Labels,
-                Influence = scored.Influence,
-                ResponseTokens = scored.ResponseTokens,
-                KeptTokens = s.KeptTokens,
-                RefModelVersion = metadata.RefModelVersion!,
-                BaseModel = metadata.BaseModel!,
-                Threshold = s.Threshold,
-                ScoredAt = scoredAt.Dequeue(),
-                BaseLoss = metadata.EmitLosses ? scored.BaseLoss : null,
-                RefLoss = metadata.EmitLosses ? scored.ReferenceLoss : null,
-            });
+            writer.Write(OutputRecord.From(s, source: null, metadata.BaseModel!, metadata.RefModelVersion!, scoredAt.Dequeue(), metadata.EmitLosses));
             summary.Written++;
             summary.ResponseTokens += scored.ResponseTokens;
             summary.KeptTokens += s.KeptTokens;

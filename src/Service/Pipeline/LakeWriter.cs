@@ -1,3 +1,4 @@
+using TokenClean.Core.Sources;
 using Microsoft.Extensions.Logging;
 using TokenClean.Service.Observability;
 using TokenClean.Sink.Kafka;
@@ -177,28 +178,10 @@ internal sealed class LakeWriter : IDisposable
         }
     }
 
-    private static OutputRecord ToOutputRecord(PipelineItem item, string baseModel)
-    {
-        var r = item.Record;
-        var selected = item.Selected!;
-        var scored = selected.Scored;
-        return new OutputRecord
-        {
-            SampleId = scored.Sample.Id,
-            SourceTopic = r.Topic,
-            SourcePartition = r.Partition,
-            SourceOffset = r.Offset,
-            InputIds = scored.Sample.InputIds,
-            Labels = selected.Labels,
-            Influence = scored.Influence,
-            ResponseTokens = scored.ResponseTokens,
-            KeptTokens = selected.KeptTokens,
-            RefModelVersion = item.ReferenceVersion ?? "unknown",
-            BaseModel = baseModel,
-            Threshold = selected.Threshold,
-            ScoredAt = item.ScoredAt,
-        };
-    }
+    private static OutputRecord ToOutputRecord(PipelineItem item, string baseModel) =>
+        OutputRecord.From(
+            item.Selected!, SourcePartition.Kafka(item.Record.Topic, item.Record.Partition).At(item.Record.Offset),
+            baseModel, item.ReferenceVersion ?? "unknown", item.ScoredAt);
 
     /// <summary>Publishes the batch's rows to <see cref="Output"/> and waits for the brokers' acknowledgement.</summary>
     /// <exception cref="Confluent.Kafka.ProduceException{TKey, TValue}">A delivery failed (fatal: the service stops).</exception>

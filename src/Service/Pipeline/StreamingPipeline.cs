@@ -128,15 +128,6 @@ internal sealed class StreamingPipeline
         _ticker = new Timer(_ => _batcher.Post(Tick), null, tick, tick);
     }
 
-    /// <summary>The selection policy the settings ask for.</summary>
-    public static ISelectionPolicy CreatePolicy(ServeSettings.SelectionSettings sel)
-    {
-        ArgumentNullException.ThrowIfNull(sel);
-        return sel.Mode == "per-sample"
-            ? WindowedSelectionPolicy.PerSample(sel.KeepRatio)
-            : WindowedSelectionPolicy.Window(sel.KeepRatio, sel.WindowSamples, sel.WindowTokens > 0 ? sel.WindowTokens : long.MaxValue);
-    }
-
     /// <summary>Completes when everything posted has been written (or the pipeline faulted).</summary>
     public Task Completion => _sink.Completion;
 

@@ -13,6 +13,7 @@ using TokenClean.Sink.Arrow;
 using TokenClean.Sink.Kafka;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Output;
+using TokenClean.Scoring.Selection;
 
 namespace TokenClean.Service.Pipeline;
 
@@ -135,7 +136,7 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
 
         var maxTokens = s.Models.MaxTokens > 0 ? Math.Min(s.Models.MaxTokens, baseModel.MaxSequenceLength) : baseModel.MaxSequenceLength;
         var encoder = new SampleEncoder(tokenizer, template, new SampleOptions { MaxTokens = maxTokens });
-        var policy = StreamingPipeline.CreatePolicy(s.Selection);
+        var policy = SelectionPolicies.Create(s.Selection.Mode, s.Selection.KeepRatio, s.Selection.WindowSamples, s.Selection.WindowTokens);
         var metadata = new OutputMetadata(
             TokenizerLineage.FromPath(tokenizerPath),
             policy.Mode,

@@ -1,6 +1,4 @@
-using TokenClean.Core.Samples;
-
-namespace TokenClean.Scoring.Influence;
+namespace TokenClean.Core.Samples;
 
 /// <summary>
 /// A sample with its per-token losses under both models and its influence. All three arrays have the sample's
