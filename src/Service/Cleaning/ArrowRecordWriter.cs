@@ -2,6 +2,7 @@ using OutputRecord = TokenClean.Sink.Output.OutputRecord;
 using TokenClean.Sink.Arrow;
 using TokenClean.Sink.Output;
 using TokenClean.Sink.Parquet;
+using TokenClean.Core.Files;
 
 namespace TokenClean.Service.Cleaning;
 

@@ -10,6 +10,7 @@ using TokenClean.Scoring.Selection;
 using TokenClean.Core.Samples;
 using TokenClean.Core.Rejections;
 using TokenClean.Sink.Output;
+using TokenClean.Core.Files;
 
 namespace TokenClean.Service.Cleaning;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using TokenClean.Core.Rejections;
+using TokenClean.Core.Files;
 
 namespace TokenClean.Service.Cleaning;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using TokenClean.Sink.Arrow;
 using TokenClean.Sink.Output;
+using TokenClean.Core.Files;
 
 namespace TokenClean.Sink.Lake;
 
@@ -304,8 +305,7 @@ public sealed class DataLakeSink : IDisposable
         {
             var bytes = file.Complete();
             // Without overwrite .NET refuses to replace an existing name, so a committed file is never clobbered.
-            File.Move(file.TempPath, finalPath, overwrite: false);
-            DirectorySync.Fsync(file.Directory);
+            AtomicFile.Publish(file.TempPath, finalPath, overwrite: false);
             _open.Remove(file.Source);
             file.Batch.Clear();
             _spareBatches.Push(file.Batch);

@@ -1,3 +1,5 @@
+using TokenClean.Core.Files;
+
 namespace TokenClean.Sink.Lake;
 
 /// <summary>What a dataset folder holds when the sink opens: the committed files, per source the next offset to
