@@ -78,7 +78,7 @@ internal sealed class LakeWriter : IDisposable
     {
         lock (_gate)
         {
-            return _lake.Resume(LakeSource.Kafka(topic, partition));
+            return _lake.Resume(SourcePartition.Kafka(topic, partition));
         }
     }
 
@@ -146,7 +146,7 @@ internal sealed class LakeWriter : IDisposable
                 continue;
             }
 
-            var source = LakeSource.Kafka(r.Topic, r.Partition);
+            var source = SourcePartition.Kafka(r.Topic, r.Partition);
             LakeAppendResult result;
             if (item.IsRejected)
             {
@@ -191,7 +191,7 @@ internal sealed class LakeWriter : IDisposable
         foreach (var item in items)
         {
             var r = item.Record;
-            var source = LakeSource.Kafka(r.Topic, r.Partition);
+            var source = SourcePartition.Kafka(r.Topic, r.Partition);
             // Offsets the lake already committed were published before (a replay after a takeover): skip them.
             if (item.IsRejected || !_generations.IsCurrent(r) || r.Offset < _lake.NextOffset(source))
             {
@@ -295,7 +295,7 @@ internal sealed class LakeWriter : IDisposable
                 _deadLetters.Forget(t, p);
                 try
                 {
-                    if (_lake.Discard(LakeSource.Kafka(t, p)))
+                    if (_lake.Discard(SourcePartition.Kafka(t, p)))
                     {
                         _log?.LogWarning("{Topic}[{Partition}] lost: its open lake file was discarded uncommitted", t, p);
                     }
@@ -369,14 +369,14 @@ internal sealed class LakeWriter : IDisposable
     {
         foreach (var file in files)
         {
-            if (file.Source.Partition is not { } partition || !_pending.TryGetValue((file.Source.Name, partition), out var q))
+            if (file.Source.Partition is not { } partition || !_pending.TryGetValue((file.Source.Topic, partition), out var q))
             {
                 continue;
             }
 
             while (q.Count > 0 && q.Peek() <= file.LastOffset)
             {
-                _tracker.Done(file.Source.Name, partition, q.Dequeue());
+                _tracker.Done(file.Source.Topic, partition, q.Dequeue());
             }
         }
     }

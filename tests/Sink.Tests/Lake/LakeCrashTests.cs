@@ -84,7 +84,7 @@ public sealed class LakeCrashTests : IDisposable
         // Every acknowledged commit is there, exactly.
         foreach (var (name, part, first, last) in acknowledged)
         {
-            Assert.Contains(scan.Files, f => f.Source.Name == name
+            Assert.Contains(scan.Files, f => f.Source.Topic == name
                 && (f.Source.Partition?.ToString(CultureInfo.InvariantCulture) ?? "lines") == part
                 && f.FirstOffset == first && f.LastOffset == last);
         }

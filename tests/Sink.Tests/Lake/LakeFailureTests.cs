@@ -4,6 +4,7 @@ using TokenClean.Sink.Tests.Output;
 using TokenClean.Sink.Tests.Support;
 using Xunit.Abstractions;
 using TokenClean.Tests.Shared;
+using TokenClean.Core.Sources;
 
 namespace TokenClean.Sink.Tests.Lake;
 
@@ -14,7 +15,7 @@ namespace TokenClean.Sink.Tests.Lake;
 /// </summary>
 public sealed class LakeFailureTests(ITestOutputHelper output) : IDisposable
 {
-    private static readonly LakeSource P0 = LakeSource.Kafka("samples", 0);
+    private static readonly SourcePartition P0 = SourcePartition.Kafka("samples", 0);
     private readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
