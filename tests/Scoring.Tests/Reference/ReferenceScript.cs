@@ -7,7 +7,7 @@ namespace TokenClean.Scoring.Tests.Reference;
 internal static class ReferenceScript
 {
     /// <summary>The repository root: the folder above the test binaries that holds Streaming.sln.</summary>
-    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string RepoRoot { get; } = TokenClean.Tests.Shared.RepoRoot.Path;
 
     /// <summary>Debian's interpreter carries python3-torch; a python3 earlier on PATH (pyenv) may not.</summary>
     public static string Python { get; } = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
@@ -67,18 +67,5 @@ internal static class ReferenceScript
         }
 
         return result;
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Streaming.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Streaming.sln not found above " + AppContext.BaseDirectory);
     }
 }
