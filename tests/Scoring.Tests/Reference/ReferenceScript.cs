@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace TokenClean.Scoring.Tests.Reference;
@@ -14,28 +13,9 @@ internal static class ReferenceScript
 
     public static (int Exit, string Stdout, string Stderr) Run(params string[] args)
     {
-        var start = new ProcessStartInfo(Python)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(RepoRoot, "tools", "reference", "reference_losses.py"));
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(120_000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("reference_losses.py ran longer than 120 s");
-        }
-
-        return (process.ExitCode, stdout, stderr.Result);
+        var r = TokenClean.Tests.Shared.ChildProcess.Run(
+            Python, [Path.Combine(RepoRoot, "tools", "reference", "reference_losses.py"), .. args], timeout: TimeSpan.FromSeconds(120));
+        return (r.ExitCode, r.Stdout, r.Stderr);
     }
 
     /// <summary>Creates a random checkpoint of <paramref name="arch"/> in <paramref name="directory"/>.</summary>
