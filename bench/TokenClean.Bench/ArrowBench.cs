@@ -1,3 +1,4 @@
+using TokenClean.Core.Samples;
 using System.Diagnostics;
 using System.Globalization;
 using TokenClean.Sink.Arrow;
@@ -125,7 +126,7 @@ internal static class ArrowBench
             {
                 ids[i] = rng.Next(151_000);
                 influence[i] = i < prompt ? float.NaN : (float)(rng.NextDouble() - 0.5);
-                labels[i] = i >= prompt && influence[i] > -0.1f ? ids[i] : -100;
+                labels[i] = i >= prompt && influence[i] > -0.1f ? ids[i] : TokenizedSample.IgnoreLabel;
             }
 
             records[k] = new OutputRecord

@@ -14,7 +14,8 @@ using TokenClean.Service.Observability;
 using TokenClean.Service.Pipeline;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Output;
-using ScoringSample = TokenClean.Scoring.Influence.TokenizedSample;
+using TokenClean.Core.Samples;
+using TokenClean.Scoring.Selection;
 
 namespace TokenClean.Bench;
 
@@ -161,8 +162,8 @@ internal static class PipelineBench
     /// <summary>InfluenceScorer on the samples in input order, packed into batches by the serve batcher's token budget.</summary>
     private static (long Tokens, double Seconds) ScorerAlone(SampleEncoder encoder, List<string> lines, ITokenLossModel baseModel, ITokenLossModel refModel, int budget)
     {
-        var batches = new List<List<ScoringSample>>();
-        var batch = new List<ScoringSample>();
+        var batches = new List<List<TokenizedSample>>();
+        var batch = new List<TokenizedSample>();
         var tokens = 0;
         long total = 0;
         foreach (var line in lines)
@@ -175,7 +176,7 @@ internal static class PipelineBench
                 tokens = 0;
             }
 
-            batch.Add(ScoringSample.FromLabels(s.Id, s.InputIds, s.Labels));
+            batch.Add(s);
             tokens += s.InputIds.Length;
             total += s.InputIds.Length;
         }
@@ -228,7 +229,7 @@ internal static class PipelineBench
         var generations = new PartitionGenerations();
         var tracker = new OffsetTracker();
         using var metrics = new PipelineMetrics();
-        var policy = StreamingPipeline.CreatePolicy(settings.Selection);
+        var policy = SelectionPolicies.Create(settings.Selection.Mode, settings.Selection.KeepRatio, settings.Selection.WindowSamples, settings.Selection.WindowTokens);
         var lake = DataLakeSink.Open(
             new LakeOptions { Root = settings.Lake.Root!, Dataset = settings.Lake.Dataset, MaxFileAge = TimeSpan.FromSeconds(settings.Lake.MaxFileAgeSeconds) },
             new OutputMetadata("bench", "-", policy.Mode, settings.Selection.KeepRatio, "bench"));

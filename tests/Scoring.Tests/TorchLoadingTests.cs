@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace TokenClean.Scoring.Tests;
 
 /// <summary>
@@ -26,10 +24,8 @@ public sealed class TorchLoadingTests
     {
         var lib = Path.Combine(NativeDir, "libLibTorchSharp.so");
         Assert.True(File.Exists(lib), $"{lib} is missing: the TorchSharp package's natives were not copied");
-        var start = new ProcessStartInfo("ldd", [lib]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        using var p = Process.Start(start)!;
-        var output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
-        p.WaitForExit();
+        var ldd = TokenClean.Tests.Shared.ChildProcess.Run("ldd", [lib]);
+        var output = ldd.Stdout + ldd.Stderr;
         var unmet = output.Split('\n').Where(l => l.Contains("not found", StringComparison.Ordinal) && !l.Contains("weak version", StringComparison.Ordinal)).ToList();
         Assert.True(unmet.Count == 0, "the dynamic loader would reject libLibTorchSharp.so: " + string.Join(" | ", unmet));
     }

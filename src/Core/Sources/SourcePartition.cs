@@ -11,8 +11,8 @@ public readonly record struct SourcePartition(string Topic, int? Partition)
     /// <summary>A Kafka topic partition.</summary>
     public static SourcePartition Kafka(string topic, int partition) => new(topic, partition);
 
-    /// <summary>An input file (one stream, offsets are line numbers).</summary>
-    public static SourcePartition File(string name) => new(name, null);
+    /// <summary>An input file (one stream, offsets are line numbers), named without its directories.</summary>
+    public static SourcePartition File(string name) => new(System.IO.Path.GetFileName(name), null);
 
     /// <summary>The position <paramref name="offset"/> in this partition.</summary>
     public SourceOffset At(long offset) => new(this, offset);

@@ -1,6 +1,8 @@
 using TokenClean.Ingest.Templates;
 using TokenClean.Ingest.Templates.Jinja;
 using TokenClean.Ingest.Tokenization;
+using TokenClean.Core.Samples;
+using TokenClean.Core.Rejections;
 
 namespace TokenClean.Ingest.Samples;
 
@@ -39,7 +41,27 @@ public sealed class SampleEncoder
     public SampleResult<TokenizedSample> Encode(ParsedSample sample)
     {
         ArgumentNullException.ThrowIfNull(sample);
-        return sample.IsPreTokenized ? EncodePreTokenized(sample) : EncodeConversation(sample);
+        var result = sample.IsPreTokenized ? EncodePreTokenized(sample) : EncodeConversation(sample);
+        return result.IsSuccess ? result : SampleResult<TokenizedSample>.Reject(result.Rejection with { SampleId = sample.Id });
+    }
+
+    /// <summary>
+    /// Turns pre-tokenized input into a sample without a tokenizer (length limit and response check only; whoever
+    /// scores it checks the ids against the models' vocabulary). What <c>clean</c> uses when it has no tokenizer, so
+    /// a sample gets the same id and the same rejections with or without one.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="sample"/> is a conversation, not pre-tokenized.</exception>
+    public static SampleResult<TokenizedSample> EncodePreTokenized(ParsedSample sample, SampleOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(sample);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!sample.IsPreTokenized)
+        {
+            throw new ArgumentException("a conversation needs a tokenizer and a chat template", nameof(sample));
+        }
+
+        var result = Finish(options, sample.Id, sample.InputIds!, sample.Labels!, null);
+        return result.IsSuccess ? result : SampleResult<TokenizedSample>.Reject(result.Rejection with { SampleId = sample.Id });
     }
 
     private SampleResult<TokenizedSample> EncodePreTokenized(ParsedSample sample)
@@ -54,7 +76,7 @@ public sealed class SampleEncoder
             }
         }
 
-        return Finish(sample.Id, ids, sample.Labels!, null);
+        return Finish(options, sample.Id, ids, sample.Labels!, null);
     }
 
     private SampleResult<TokenizedSample> EncodeConversation(ParsedSample sample)
@@ -141,7 +163,7 @@ public sealed class SampleEncoder
 
         var ids = tokenizer.Encode(full, addSpecialTokens: false);
         var labels = new int[ids.Length];
-        Array.Fill(labels, TokenizedSample.IgnoreIndex);
+        Array.Fill(labels, TokenizedSample.IgnoreLabel);
         var anchors = Anchors(full, ids);
         foreach (var (start, end) in spans)
         {
@@ -153,7 +175,7 @@ public sealed class SampleEncoder
             }
         }
 
-        return Finish(sample.Id, ids, labels, full);
+        return Finish(options, sample.Id, ids, labels, full);
     }
 
     /// <summary>
@@ -253,7 +275,7 @@ public sealed class SampleEncoder
         return i;
     }
 
-    private SampleResult<TokenizedSample> Finish(string id, int[] ids, int[] labels, string? text)
+    private static SampleResult<TokenizedSample> Finish(SampleOptions options, string id, int[] ids, int[] labels, string? text)
     {
         var truncated = false;
         if (ids.Length > options.MaxTokens)
@@ -268,23 +290,15 @@ public sealed class SampleEncoder
             truncated = true;
         }
 
-        var response = 0;
-        foreach (var l in labels)
-        {
-            if (l != TokenizedSample.IgnoreIndex)
-            {
-                response++;
-            }
-        }
-
-        if (response == 0)
+        var tokenized = new TokenizedSample(id, ids, labels, truncated, text);
+        if (tokenized.ResponseTokens == 0)
         {
             return Reject(
                 truncated ? RejectionReason.TooManyTokens : RejectionReason.EmptyResponse,
                 truncated ? $"no response token within the first {options.MaxTokens} tokens" : "no response token");
         }
 
-        return SampleResult<TokenizedSample>.Success(new TokenizedSample(id, ids, labels, response, truncated, text));
+        return SampleResult<TokenizedSample>.Success(tokenized);
     }
 
     private static SampleResult<TokenizedSample> Reject(RejectionReason reason, string message) => SampleResult<TokenizedSample>.Reject(reason, message);

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Unicode;
+using TokenClean.Core.Samples;
+using TokenClean.Core.Rejections;
 
 namespace TokenClean.Ingest.Samples;
 
@@ -16,8 +18,6 @@ namespace TokenClean.Ingest.Samples;
 /// </remarks>
 public static class SampleParser
 {
-    private const int LabelIgnore = -100;
-
     /// <summary>Parses and validates one sample.</summary>
     public static SampleResult<ParsedSample> Parse(ReadOnlySpan<byte> utf8, SampleOptions? options = null)
     {
@@ -78,7 +78,7 @@ public static class SampleParser
         }
 
         string id;
-        if (root.TryGetProperty("id", out var idElement))
+        if (root.TryGetProperty("id", out var idElement) && idElement.ValueKind != JsonValueKind.Null)
         {
             switch (idElement.ValueKind)
             {
@@ -97,6 +97,12 @@ public static class SampleParser
             id = SampleIds.ContentHash(raw);
         }
 
+        var result = ParseSchema(root, id);
+        return result.IsSuccess ? result : SampleResult<ParsedSample>.Reject(result.Rejection with { SampleId = id });
+    }
+
+    private static SampleResult<ParsedSample> ParseSchema(JsonElement root, string id)
+    {
         if (root.TryGetProperty("input_ids", out var ids))
         {
             return ParsePreTokenized(root, ids, id);
@@ -273,12 +279,9 @@ public static class SampleParser
             return Reject(RejectionReason.WrongType, $"'input_ids' must be an array, got {Kind(ids)}");
         }
 
-        if (!root.TryGetProperty("labels", out var labels))
-        {
-            return Reject(RejectionReason.MissingField, "'labels' is missing");
-        }
-
-        if (labels.ValueKind != JsonValueKind.Array)
+        // Without labels every token is a response token (Hugging Face's default labels = input_ids).
+        var hasLabels = root.TryGetProperty("labels", out var labels) && labels.ValueKind != JsonValueKind.Null;
+        if (hasLabels && labels.ValueKind != JsonValueKind.Array)
         {
             return Reject(RejectionReason.WrongType, $"'labels' must be an array, got {Kind(labels)}");
         }
@@ -289,7 +292,7 @@ public static class SampleParser
             return Reject(RejectionReason.EmptySample, "'input_ids' is empty");
         }
 
-        if (labels.GetArrayLength() != n)
+        if (hasLabels && labels.GetArrayLength() != n)
         {
             return Reject(RejectionReason.LabelsLengthMismatch, $"{labels.GetArrayLength()} labels for {n} input_ids");
         }
@@ -313,6 +316,11 @@ public static class SampleParser
             i++;
         }
 
+        if (!hasLabels)
+        {
+            return SampleResult<ParsedSample>.Success(ParsedSample.PreTokenized(id, inputIds, (int[])inputIds.Clone()));
+        }
+
         i = 0;
         var response = 0;
         foreach (var e in labels.EnumerateArray())
@@ -323,7 +331,7 @@ public static class SampleParser
                     $"'labels[{i}]' must be a 32-bit integer, got {Shorten(e.GetRawText())}");
             }
 
-            if (labelIds[i] != LabelIgnore)
+            if (labelIds[i] != TokenizedSample.IgnoreLabel)
             {
                 if (labelIds[i] != inputIds[i])
                 {

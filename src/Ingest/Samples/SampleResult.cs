@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using TokenClean.Core.Rejections;
 
 namespace TokenClean.Ingest.Samples;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using TokenClean.Core.Files;
 
 namespace TokenClean.Scoring.Checkpoints;
 
@@ -47,8 +48,7 @@ public static class SafetensorsWriter
 
         var header = json.ToArray();
         var padded = (header.Length + 7) / 8 * 8;
-        var tmp = path + ".tmp";
-        using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write))
+        AtomicFile.Write(path, f =>
         {
             f.Write(BitConverter.GetBytes((long)padded));
             f.Write(header);
@@ -57,10 +57,6 @@ public static class SafetensorsWriter
             {
                 f.Write(it.Data);
             }
-
-            f.Flush(flushToDisk: true);
-        }
-
-        File.Move(tmp, path, overwrite: true);
+        });
     }
 }

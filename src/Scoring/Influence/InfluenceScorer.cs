@@ -1,4 +1,6 @@
 using System.Globalization;
+using TokenClean.Core.Samples;
+using TokenClean.Core.Rejections;
 
 namespace TokenClean.Scoring.Influence;
 
@@ -57,13 +59,13 @@ public sealed class InfluenceScorer
         var limit = Math.Min(maxLength, MaxSequenceLength);
         if (sample.Length == 0)
         {
-            return new SampleRejection(RejectionReasons.EmptySample, "the sample has no tokens");
+            return new SampleRejection(RejectionReason.EmptySample, "the sample has no tokens");
         }
 
         if (sample.Length > limit)
         {
             return new SampleRejection(
-                RejectionReasons.TooLong,
+                RejectionReason.TooManyTokens,
                 string.Create(CultureInfo.InvariantCulture, $"{sample.Length} tokens exceed the maximum length {limit}"));
         }
 
@@ -74,7 +76,7 @@ public sealed class InfluenceScorer
             if ((uint)ids[j] >= (uint)vocab)
             {
                 return new SampleRejection(
-                    RejectionReasons.IdOutOfVocab,
+                    RejectionReason.TokenOutOfVocabulary,
                     string.Create(CultureInfo.InvariantCulture, $"token id {ids[j]} at position {j} is outside the vocabulary [0, {vocab})"));
             }
         }
@@ -82,7 +84,7 @@ public sealed class InfluenceScorer
         if (sample.ScorableCount == 0)
         {
             return new SampleRejection(
-                RejectionReasons.NoResponseTokens,
+                RejectionReason.NoResponseTokens,
                 "no response token after position 0 (position 0 has no prediction and cannot be scored)");
         }
 
@@ -109,8 +111,12 @@ public sealed class InfluenceScorer
             }
 
             sequences[i] = sample.InputIds;
-            var mask = (bool[])sample.ResponseMask.Clone();
-            mask[0] = false;
+            var mask = new bool[sample.Length];
+            for (var j = 1; j < mask.Length; j++)
+            {
+                mask[j] = sample.IsScorable(j);
+            }
+
             masks[i] = mask;
         }
 

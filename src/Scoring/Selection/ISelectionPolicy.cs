@@ -1,4 +1,5 @@
 using TokenClean.Scoring.Influence;
+using TokenClean.Core.Samples;
 
 namespace TokenClean.Scoring.Selection;
 

@@ -2,7 +2,7 @@ using OutputRecord = TokenClean.Sink.Output.OutputRecord;
 using TokenClean.Sink.Arrow;
 using TokenClean.Sink.Output;
 using TokenClean.Sink.Parquet;
-using SinkMetadata = TokenClean.Sink.Output.OutputMetadata;
+using TokenClean.Core.Files;
 
 namespace TokenClean.Service.Cleaning;
 
@@ -22,11 +22,10 @@ internal sealed class ArrowRecordWriter : IOutputRecordWriter
     private readonly BatchWriter _writer;
     private readonly OutputBatch _batch;
 
-    public ArrowRecordWriter(string path, OutputMetadata metadata, SinkMetadata schemaMetadata, ArrowCompression compression = ArrowCompression.None, bool parquet = false)
+    public ArrowRecordWriter(string path, OutputMetadata metadata, ArrowCompression compression = ArrowCompression.None, bool parquet = false)
     {
         ArgumentNullException.ThrowIfNull(metadata);
-        ArgumentNullException.ThrowIfNull(schemaMetadata);
-        var schema = OutputSchema.Create(schemaMetadata, withLosses: metadata.EmitLosses);
+        var schema = OutputSchema.Create(metadata, withLosses: metadata.EmitLosses);
         _file = new AtomicFile(path);
         _writer = parquet
             ? new ParquetBatchWriter(_file.Stream, schema, leaveOpen: true)

@@ -26,6 +26,9 @@ internal sealed record CleanOptions
     /// <summary>Samples per window for <c>window</c> selection.</summary>
     public int WindowSamples { get; init; } = 1024;
 
+    /// <summary>tokenizer.json or a folder with it, recorded as the output's tokenizer lineage; null = none.</summary>
+    public string? Tokenizer { get; init; }
+
     /// <summary>Seconds between progress lines on stderr.</summary>
     public double ProgressSeconds { get; init; } = 5;
 }

@@ -7,6 +7,10 @@ using System.Text.Unicode;
 using TokenClean.Scoring;
 using TokenClean.Scoring.Influence;
 using TokenClean.Scoring.Selection;
+using TokenClean.Core.Samples;
+using TokenClean.Core.Rejections;
+using TokenClean.Sink.Output;
+using TokenClean.Core.Files;
 
 namespace TokenClean.Service.Cleaning;
 
@@ -131,7 +135,7 @@ internal sealed class CleanRun
             return "--max-length must be at least 2 (a one-token sample has nothing to score)";
         }
 
-        if (o.Selection is not ("global" or "window" or "per-sample"))
+        if (!SelectionPolicies.IsMode(o.Selection))
         {
             return $"--selection must be global, window or per-sample, got '{o.Selection}'";
         }
@@ -139,19 +143,16 @@ internal sealed class CleanRun
         return o.WindowSamples < 1 ? "--window-samples must be at least 1" : null;
     }
 
-    private static ISelectionPolicy CreatePolicy(CleanOptions o) => o.Selection switch
-    {
-        "window" => WindowedSelectionPolicy.Window(o.Keep, o.WindowSamples),
-        "per-sample" => WindowedSelectionPolicy.PerSample(o.Keep),
-        _ => WindowedSelectionPolicy.Global(o.Keep),
-    };
-
     private int Clean(CleanOptions o, InfluenceScorer scorer, string inputPath, string outputDirectory, string outputPath, CancellationToken ct)
     {
-        var policy = CreatePolicy(o);
+        var policy = SelectionPolicies.Create(o.Selection, o.Keep, o.WindowSamples);
         var metadata = new OutputMetadata(
-            policy.Mode, o.Keep, scorer.BaseVersion, scorer.ReferenceVersion,
-            typeof(CleanRun).Assembly.GetName().Version?.ToString() ?? "unknown", o.EmitLosses);
+            TokenizerLineage.FromPath(o.Tokenizer), policy.Mode, o.Keep, typeof(CleanRun).Assembly.GetName().Version?.ToString() ?? "unknown")
+        {
+            BaseModel = scorer.BaseVersion,
+            RefModelVersion = scorer.ReferenceVersion,
+            EmitLosses = o.EmitLosses,
+        };
         var maxLength = o.MaxLength ?? scorer.MaxSequenceLength;
         var source = Path.GetFileName(inputPath);
         var summary = new CleanSummary { OutputPath = outputPath, DeadLetterPath = Path.Combine(outputDirectory, "dead-letters.jsonl") };
@@ -202,7 +203,7 @@ internal sealed class CleanRun
             var utf8 = Utf8.IsValid(line);
             if (!utf8)
             {
-                rejection = new SampleRejection(RejectionReasons.InvalidUtf8, "the line is not valid UTF-8");
+                rejection = new SampleRejection(RejectionReason.InvalidUtf8, "the line is not valid UTF-8");
             }
             else
             {
@@ -258,21 +259,7 @@ internal sealed class CleanRun
         foreach (var s in completed)
         {
             var scored = s.Scored;
-            writer.Write(new OutputRecord
-            {
-                SampleId = scored.Sample.Id,
-                InputIds = scored.Sample.InputIds,
-                Labels = s.Labels,
-                Influence = scored.Influence,
-                ResponseTokens = scored.ResponseTokens,
-                KeptTokens = s.KeptTokens,
-                RefModelVersion = metadata.RefModelVersion,
-                BaseModel = metadata.BaseModel,
-                Threshold = s.Threshold,
-                ScoredAt = scoredAt.Dequeue(),
-                BaseLoss = metadata.EmitLosses ? scored.BaseLoss : null,
-                RefLoss = metadata.EmitLosses ? scored.ReferenceLoss : null,
-            });
+            writer.Write(OutputRecord.From(s, source: null, metadata.BaseModel!, metadata.RefModelVersion!, scoredAt.Dequeue(), metadata.EmitLosses));
             summary.Written++;
             summary.ResponseTokens += scored.ResponseTokens;
             summary.KeptTokens += s.KeptTokens;
@@ -299,6 +286,8 @@ internal sealed class CleanRun
             w.WriteNumber("keep_ratio", metadata.KeepRatio);
             w.WriteString("base_model", metadata.BaseModel);
             w.WriteString("ref_model_version", metadata.RefModelVersion);
+            w.WriteString("tokenizer_id", metadata.TokenizerId);
+            w.WriteString("tokenizer_hash", metadata.TokenizerHash);
             w.WriteString("software_version", metadata.SoftwareVersion);
             w.WriteNumber("samples_read", summary.Lines);
             w.WriteNumber("samples_written", summary.Written);

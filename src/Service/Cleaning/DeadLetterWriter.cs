@@ -1,11 +1,12 @@
 using System.Text.Json;
-using TokenClean.Scoring.Influence;
+using TokenClean.Core.Rejections;
+using TokenClean.Core.Files;
 
 namespace TokenClean.Service.Cleaning;
 
 /// <summary>
 /// <c>dead-letters.jsonl</c>: one object per rejected line with <c>source</c> (input file name), <c>line</c>
-/// (1-based), <c>reason</c> (a stable <see cref="RejectionReasons"/> code), <c>message</c>, <c>sample_id</c> (when
+/// (1-based), <c>reason</c> (a stable <see cref="RejectionCodes"/> code; for one release <c>legacy_reason</c>, the code it had before), <c>message</c>, <c>sample_id</c> (when
 /// known) and the line itself (<c>raw</c>, or <c>raw_base64</c> when it is not valid UTF-8), so it can be fixed
 /// and replayed.
 /// </summary>
@@ -32,6 +33,11 @@ internal sealed class DeadLetterWriter : IDisposable
         w.WriteString("source", source);
         w.WriteNumber("line", line);
         w.WriteString("reason", rejection.Code);
+        if (rejection.LegacyCode is { } legacy)
+        {
+            w.WriteString("legacy_reason", legacy); // for one release: the code this reason had before
+        }
+
         w.WriteString("message", rejection.Message);
         if (sampleId is null)
         {

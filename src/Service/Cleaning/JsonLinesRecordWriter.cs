@@ -1,5 +1,7 @@
 using OutputRecord = TokenClean.Sink.Output.OutputRecord;
 using System.Text.Json;
+using TokenClean.Sink.Output;
+using TokenClean.Core.Files;
 
 namespace TokenClean.Service.Cleaning;
 

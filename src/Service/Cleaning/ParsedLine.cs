@@ -1,4 +1,5 @@
-using TokenClean.Scoring.Influence;
+using TokenClean.Core.Rejections;
+using TokenClean.Core.Samples;
 
 namespace TokenClean.Service.Cleaning;
 
@@ -7,6 +8,5 @@ internal readonly record struct ParsedLine(TokenizedSample? Sample, SampleReject
 {
     public static ParsedLine Ok(TokenizedSample sample) => new(sample, null, sample.Id);
 
-    public static ParsedLine Reject(string code, string message, string? sampleId = null) =>
-        new(null, new SampleRejection(code, message), sampleId);
+    public static ParsedLine Reject(SampleRejection rejection) => new(null, rejection, rejection.SampleId);
 }

@@ -1,28 +1,39 @@
 using System.Text;
+using TokenClean.Core.Rejections;
 using TokenClean.Ingest.Samples;
 using TokenClean.Ingest.Templates;
 using TokenClean.Ingest.Tokenization;
-using ScoringSample = TokenClean.Scoring.Influence.TokenizedSample;
 
 namespace TokenClean.Service.Cleaning;
 
 /// <summary>
 /// Turns one input line of any supported schema (chat messages, ShareGPT, prompt/response, Alpaca, pre-tokenized)
-/// into a scoring sample with the model's tokenizer and chat template, or into the rejection the sample parser gave.
+/// into a scoring sample, or into the rejection the sample parser gave. The same parser and id hash as <c>serve</c>
+/// (<see cref="SampleParser"/>, <see cref="SampleEncoder"/>), so a line gets the same sample id in both.
 /// </summary>
 internal sealed class TextLineParser
 {
-    /// <summary>Reason code for a text sample when the model has no chat template and none was named.</summary>
-    public const string NoChatTemplate = "no_chat_template";
-
     private readonly SampleEncoder? _encoder;
+    private readonly SampleOptions _options;
     private readonly string? _noTemplateReason;
 
-    public TextLineParser(ITokenizer tokenizer, ChatTemplate template, SampleOptions options) =>
+    public TextLineParser(ITokenizer tokenizer, ChatTemplate template, SampleOptions options)
+    {
         _encoder = new SampleEncoder(tokenizer, template, options);
+        _options = options;
+    }
 
-    /// <summary>Pre-tokenized input only: the model has no chat template (base models often have none).</summary>
-    private TextLineParser(string noTemplateReason) => _noTemplateReason = noTemplateReason;
+    /// <summary>Pre-tokenized input only: no tokenizer, or the model has no chat template (base models often have none).</summary>
+    private TextLineParser(SampleOptions options, string noTemplateReason)
+    {
+        _options = options;
+        _noTemplateReason = noTemplateReason;
+    }
+
+    /// <summary>A parser for pre-tokenized lines only (no tokenizer was given or found); text lines are <c>no_chat_template</c>.</summary>
+    /// <param name="maxTokens">Longest sample accepted (longer ones are rejected).</param>
+    public static TextLineParser PreTokenizedOnly(int maxTokens) =>
+        new(Options(maxTokens), "no tokenizer was given and the base model has none; pass --tokenizer to clean text samples");
 
     /// <summary>Loads the tokenizer at <paramref name="tokenizerPath"/> (file or directory) and the chat template.</summary>
     /// <param name="tokenizerPath">tokenizer.json, or a directory containing it (and tokenizer_config.json).</param>
@@ -40,29 +51,37 @@ internal sealed class TextLineParser
         catch (InvalidDataException e) when (string.IsNullOrEmpty(templateName))
         {
             // Pre-tokenized samples need no template; text samples are dead-lettered with this reason.
-            return new TextLineParser($"{e.Message}; pass --chat-template (chatml, llama3, llama2, tulu, alpaca) to clean text samples");
+            return new TextLineParser(Options(maxTokens), $"{e.Message}; pass --chat-template (chatml, llama3, llama2, tulu, alpaca) to clean text samples");
         }
 
-        return new TextLineParser(tokenizer, template, SampleOptions.Default with { MaxTokens = maxTokens });
+        return new TextLineParser(tokenizer, template, Options(maxTokens));
     }
 
     public ParsedLine Parse(string line)
     {
-        if (_encoder is null)
+        var utf8 = Encoding.UTF8.GetBytes(line);
+        if (_encoder is not null)
         {
-            var parsed = PreTokenizedLineParser.Parse(line);
-            return parsed.Rejection is not null && !line.Contains("\"input_ids\"", StringComparison.Ordinal)
-                ? ParsedLine.Reject(NoChatTemplate, _noTemplateReason!, parsed.SampleId)
-                : parsed;
+            var result = _encoder.Process(utf8);
+            return result.IsSuccess ? ParsedLine.Ok(result.Value) : ParsedLine.Reject(result.Rejection);
         }
 
-        var result = _encoder.Process(Encoding.UTF8.GetBytes(line));
-        if (!result.IsSuccess)
+        var parsed = SampleParser.Parse(utf8, _options);
+        if (!parsed.IsSuccess)
         {
-            return ParsedLine.Reject(result.Rejection.Code, result.Rejection.Message);
+            return ParsedLine.Reject(parsed.Rejection);
         }
 
-        var s = result.Value;
-        return ParsedLine.Ok(ScoringSample.FromLabels(s.Id, s.InputIds, s.Labels));
+        if (!parsed.Value.IsPreTokenized)
+        {
+            return ParsedLine.Reject(new SampleRejection(RejectionReason.NoChatTemplate, _noTemplateReason!, parsed.Value.Id));
+        }
+
+        // No tokenizer to check the ids against: the scorer checks them against the models' vocabulary.
+        var encoded = SampleEncoder.EncodePreTokenized(parsed.Value, _options);
+        return encoded.IsSuccess ? ParsedLine.Ok(encoded.Value) : ParsedLine.Reject(encoded.Rejection);
     }
+
+    // clean has no byte limit of its own beyond serve's default; its token limit is --max-length (or the models').
+    private static SampleOptions Options(int maxTokens) => SampleOptions.Default with { MaxTokens = maxTokens };
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TokenClean.Sink.Arrow;
+using TokenClean.Sink.Output;
 using TokenClean.Scoring;
 using TokenClean.Service.Cleaning;
 
@@ -49,7 +50,7 @@ internal static class CleanCommand
         command.SetAction((parse, ct) => Task.FromResult(new CleanRun(
             loadModel ?? (dir => ModelLoading.Load(dir, DTypes.ParseCompute(parse.GetValue(dtype)) ?? DType.Float32)),
             parseLine ?? ChooseParser(parse.GetValue(tokenizer), parse.GetValue(baseDir)!, parse.GetValue(chatTemplate), parse.GetValue(maxLength)),
-            createWriter ?? ChooseWriter(parse.GetValue(format)!, parse.GetValue(compression)!, parse.GetValue(tokenizer) ?? parse.GetValue(baseDir)!),
+            createWriter ?? ChooseWriter(parse.GetValue(format)!, parse.GetValue(compression)!),
             parse.InvocationConfiguration.Output,
             parse.InvocationConfiguration.Error).Execute(
             new CleanOptions
@@ -64,6 +65,7 @@ internal static class CleanCommand
                 MaxLength = parse.GetValue(maxLength),
                 Selection = parse.GetValue(selection)!,
                 WindowSamples = parse.GetValue(windowSamples),
+                Tokenizer = parse.GetValue(tokenizer) ?? parse.GetValue(baseDir)!,
             },
             ct)));
         return command;
@@ -74,25 +76,18 @@ internal static class CleanCommand
     {
         var path = tokenizerPath ?? (File.Exists(Path.Combine(baseDir, "tokenizer.json")) ? baseDir : null);
         return path is null
-            ? PreTokenizedLineParser.Parse
+            ? TextLineParser.PreTokenizedOnly(maxLength ?? int.MaxValue).Parse
             : TextLineParser.Load(path, template, maxLength ?? int.MaxValue).Parse;
     }
 
-    private static Func<string, OutputMetadata, IOutputRecordWriter> ChooseWriter(string format, string compressionName, string tokenizerSource)
+    private static Func<string, OutputMetadata, IOutputRecordWriter> ChooseWriter(string format, string compressionName)
     {
         _ = ArrowCompressionNames.TryParse(compressionName, out var compression); // validated by AcceptOnlyFromAmong
         return format switch
         {
             "jsonl" => (path, metadata) => new JsonLinesRecordWriter(Path.ChangeExtension(path, ".jsonl"), metadata),
-            "parquet" => (path, metadata) => new ArrowRecordWriter(Path.ChangeExtension(path, ".parquet"), metadata, SchemaMetadata(metadata, tokenizerSource), parquet: true),
-            _ => (path, metadata) => new ArrowRecordWriter(Path.ChangeExtension(path, ".arrow"), metadata, SchemaMetadata(metadata, tokenizerSource), compression),
+            "parquet" => (path, metadata) => new ArrowRecordWriter(Path.ChangeExtension(path, ".parquet"), metadata, parquet: true),
+            _ => (path, metadata) => new ArrowRecordWriter(Path.ChangeExtension(path, ".arrow"), metadata, compression),
         };
-    }
-
-    private static Sink.Output.OutputMetadata SchemaMetadata(OutputMetadata m, string tokenizerSource)
-    {
-        var file = Directory.Exists(tokenizerSource) ? Path.Combine(tokenizerSource, "tokenizer.json") : tokenizerSource;
-        var hash = File.Exists(file) ? "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(file))) : "none";
-        return new Sink.Output.OutputMetadata(File.Exists(file) ? Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(file))) ?? file : "none", hash, m.SelectionMode, m.KeepRatio, m.SoftwareVersion);
     }
 }

@@ -1,3 +1,4 @@
+using TokenClean.Core.Samples;
 using System.CommandLine;
 using System.Globalization;
 using TokenClean.Sink.Arrow;
@@ -114,8 +115,8 @@ internal static class LakeCommand
         {
             ids[i] = (n * 1009 + i * 7) % 151_000;
             influence[i] = i < prompt ? float.NaN : ((i * 37) % 100 / 50f) - 1f;
-            labels[i] = i >= prompt && influence[i] >= 0 ? ids[i] : -100;
-            kept += labels[i] != -100 ? 1 : 0;
+            labels[i] = i >= prompt && influence[i] >= 0 ? ids[i] : TokenizedSample.IgnoreLabel;
+            kept += labels[i] != TokenizedSample.IgnoreLabel ? 1 : 0;
         }
 
         return new OutputRecord

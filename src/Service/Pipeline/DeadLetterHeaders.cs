@@ -7,6 +7,9 @@ namespace TokenClean.Service.Pipeline;
 internal static class DeadLetterHeaders
 {
     public const string Reason = "tokenclean.errors.reason";
+
+    /// <summary>For one release: the code a renamed reason had before (docs/OPERATIONS.md, "Dead-letter reason codes").</summary>
+    public const string LegacyReason = "tokenclean.errors.legacy_reason";
     public const string Message = "tokenclean.errors.message";
     public const string Topic = "tokenclean.errors.topic";
     public const string Partition = "tokenclean.errors.partition";

@@ -51,8 +51,14 @@ internal sealed class FileDeadLetterSink : IDeadLetterSink
                 w.WriteString("topic", r.Topic);
                 w.WriteNumber("partition", r.Partition);
                 w.WriteNumber("offset", r.Offset);
-                w.WriteString("reason", item.RejectCode);
-                w.WriteString("message", item.RejectMessage);
+                var rejection = item.Rejection!;
+                w.WriteString("reason", rejection.Code);
+                if (rejection.LegacyCode is { } legacy)
+                {
+                    w.WriteString("legacy_reason", legacy); // for one release: the code this reason had before
+                }
+
+                w.WriteString("message", rejection.Message);
                 if (item.SampleId is null)
                 {
                     w.WriteNull("sample_id");

@@ -48,8 +48,14 @@ internal sealed class KafkaDeadLetterSink : IDeadLetterSink
                 }
             }
 
-            headers.Add(DeadLetterHeaders.Reason, Encoding.UTF8.GetBytes(item.RejectCode!));
-            headers.Add(DeadLetterHeaders.Message, Encoding.UTF8.GetBytes(item.RejectMessage ?? string.Empty));
+            var rejection = item.Rejection!;
+            headers.Add(DeadLetterHeaders.Reason, Encoding.UTF8.GetBytes(rejection.Code));
+            if (rejection.LegacyCode is { } legacy)
+            {
+                headers.Add(DeadLetterHeaders.LegacyReason, Encoding.UTF8.GetBytes(legacy)); // for one release
+            }
+
+            headers.Add(DeadLetterHeaders.Message, Encoding.UTF8.GetBytes(rejection.Message));
             headers.Add(DeadLetterHeaders.Topic, Encoding.UTF8.GetBytes(r.Topic));
             headers.Add(DeadLetterHeaders.Partition, Encoding.UTF8.GetBytes(r.Partition.ToString(CultureInfo.InvariantCulture)));
             headers.Add(DeadLetterHeaders.Offset, Encoding.UTF8.GetBytes(r.Offset.ToString(CultureInfo.InvariantCulture)));

@@ -1,3 +1,4 @@
+using TokenClean.Core.Sources;
 using Microsoft.Extensions.Logging;
 using TokenClean.Service.Observability;
 using TokenClean.Sink.Kafka;
@@ -77,7 +78,7 @@ internal sealed class LakeWriter : IDisposable
     {
         lock (_gate)
         {
-            return _lake.Resume(LakeSource.Kafka(topic, partition));
+            return _lake.Resume(SourcePartition.Kafka(topic, partition));
         }
     }
 
@@ -119,7 +120,7 @@ internal sealed class LakeWriter : IDisposable
         _rejected.Clear();
         foreach (var item in items)
         {
-            if (item.IsRejected && _generations.IsCurrent(item.Record))
+            if (item.Rejection is not null && _generations.IsCurrent(item.Record))
             {
                 _rejected.Add(item);
             }
@@ -145,13 +146,13 @@ internal sealed class LakeWriter : IDisposable
                 continue;
             }
 
-            var source = LakeSource.Kafka(r.Topic, r.Partition);
+            var source = SourcePartition.Kafka(r.Topic, r.Partition);
             LakeAppendResult result;
             if (item.IsRejected)
             {
                 result = _lake.MarkProcessed(source, r.Offset);
                 DeadLettered++;
-                _metrics.DeadLettered(item.RejectCode!);
+                _metrics.DeadLettered(item.Rejection!.Code); // stale items are never current: they were dropped above
             }
             else
             {
@@ -177,28 +178,10 @@ internal sealed class LakeWriter : IDisposable
         }
     }
 
-    private static OutputRecord ToOutputRecord(PipelineItem item, string baseModel)
-    {
-        var r = item.Record;
-        var selected = item.Selected!;
-        var scored = selected.Scored;
-        return new OutputRecord
-        {
-            SampleId = scored.Sample.Id,
-            SourceTopic = r.Topic,
-            SourcePartition = r.Partition,
-            SourceOffset = r.Offset,
-            InputIds = scored.Sample.InputIds,
-            Labels = selected.Labels,
-            Influence = scored.Influence,
-            ResponseTokens = scored.ResponseTokens,
-            KeptTokens = selected.KeptTokens,
-            RefModelVersion = item.ReferenceVersion ?? "unknown",
-            BaseModel = baseModel,
-            Threshold = selected.Threshold,
-            ScoredAt = item.ScoredAt,
-        };
-    }
+    private static OutputRecord ToOutputRecord(PipelineItem item, string baseModel) =>
+        OutputRecord.From(
+            item.Selected!, SourcePartition.Kafka(item.Record.Topic, item.Record.Partition).At(item.Record.Offset),
+            baseModel, item.ReferenceVersion ?? "unknown", item.ScoredAt);
 
     /// <summary>Publishes the batch's rows to <see cref="Output"/> and waits for the brokers' acknowledgement.</summary>
     /// <exception cref="Confluent.Kafka.ProduceException{TKey, TValue}">A delivery failed (fatal: the service stops).</exception>
@@ -208,7 +191,7 @@ internal sealed class LakeWriter : IDisposable
         foreach (var item in items)
         {
             var r = item.Record;
-            var source = LakeSource.Kafka(r.Topic, r.Partition);
+            var source = SourcePartition.Kafka(r.Topic, r.Partition);
             // Offsets the lake already committed were published before (a replay after a takeover): skip them.
             if (item.IsRejected || !_generations.IsCurrent(r) || r.Offset < _lake.NextOffset(source))
             {
@@ -312,7 +295,7 @@ internal sealed class LakeWriter : IDisposable
                 _deadLetters.Forget(t, p);
                 try
                 {
-                    if (_lake.Discard(LakeSource.Kafka(t, p)))
+                    if (_lake.Discard(SourcePartition.Kafka(t, p)))
                     {
                         _log?.LogWarning("{Topic}[{Partition}] lost: its open lake file was discarded uncommitted", t, p);
                     }
@@ -386,14 +369,14 @@ internal sealed class LakeWriter : IDisposable
     {
         foreach (var file in files)
         {
-            if (file.Source.Partition is not { } partition || !_pending.TryGetValue((file.Source.Name, partition), out var q))
+            if (file.Source.Partition is not { } partition || !_pending.TryGetValue((file.Source.Topic, partition), out var q))
             {
                 continue;
             }
 
             while (q.Count > 0 && q.Peek() <= file.LastOffset)
             {
-                _tracker.Done(file.Source.Name, partition, q.Dequeue());
+                _tracker.Done(file.Source.Topic, partition, q.Dequeue());
             }
         }
     }

@@ -1,5 +1,7 @@
 using TokenClean.Scoring.Influence;
 using TokenClean.Scoring.Selection;
+using TokenClean.Core.Samples;
+using TokenClean.Core.Rejections;
 
 namespace TokenClean.Service.Pipeline;
 
@@ -17,9 +19,11 @@ internal sealed class PipelineItem(InputRecord record)
     /// <summary>The input's id when known (also for rejections).</summary>
     public string? SampleId { get; set; }
 
-    public string? RejectCode { get; private set; }
+    /// <summary>Why the record is a dead letter (null when it is not one).</summary>
+    public SampleRejection? Rejection { get; private set; }
 
-    public string? RejectMessage { get; private set; }
+    /// <summary>The record's partition was revoked before it was scored: the sink drops it.</summary>
+    public bool IsStale { get; private set; }
 
     public ScoredSample? Scored { get; set; }
 
@@ -29,12 +33,22 @@ internal sealed class PipelineItem(InputRecord record)
 
     public DateTimeOffset ScoredAt { get; set; }
 
-    public bool IsRejected => RejectCode is not null;
+    /// <summary>True when the record will not become a row: a dead letter, or stale.</summary>
+    public bool IsRejected => Rejection is not null || IsStale;
 
-    public void Reject(string code, string message)
+    public void Reject(RejectionReason reason, string message) => Reject(new SampleRejection(reason, message));
+
+    public void Reject(SampleRejection rejection)
     {
-        RejectCode = code;
-        RejectMessage = message;
+        Rejection = rejection;
+        SampleId ??= rejection.SampleId;
+        Sample = null;
+        Scored = null;
+    }
+
+    public void MarkStale()
+    {
+        IsStale = true;
         Sample = null;
         Scored = null;
     }

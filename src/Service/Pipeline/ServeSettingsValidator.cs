@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using TokenClean.Sink.Arrow;
 using TokenClean.Sink.Lake;
+using TokenClean.Scoring.Selection;
 
 namespace TokenClean.Service.Pipeline;
 
@@ -106,7 +107,7 @@ internal sealed partial class ServeSettingsValidator : IValidateOptions<ServeSet
             e.Add(K + "Selection:KeepRatio must be in [0, 1], got " + s.Selection.KeepRatio.ToString(CultureInfo.InvariantCulture));
         }
 
-        if (s.Selection.Mode is not ("window" or "per-sample"))
+        if (s.Selection.Mode is not (SelectionPolicies.Window or SelectionPolicies.PerSample))
         {
             e.Add(K + $"Selection:Mode must be 'window' or 'per-sample', got '{s.Selection.Mode}'");
         }

@@ -6,7 +6,8 @@ using TokenClean.Scoring.Influence;
 using TokenClean.Scoring.Selection;
 using TokenClean.Service.Observability;
 using TokenClean.Service.Refresh;
-using ScoringSample = TokenClean.Scoring.Influence.TokenizedSample;
+using TokenClean.Core.Samples;
+using TokenClean.Core.Rejections;
 
 namespace TokenClean.Service.Pipeline;
 
@@ -127,15 +128,6 @@ internal sealed class StreamingPipeline
         _ticker = new Timer(_ => _batcher.Post(Tick), null, tick, tick);
     }
 
-    /// <summary>The selection policy the settings ask for.</summary>
-    public static ISelectionPolicy CreatePolicy(ServeSettings.SelectionSettings sel)
-    {
-        ArgumentNullException.ThrowIfNull(sel);
-        return sel.Mode == "per-sample"
-            ? WindowedSelectionPolicy.PerSample(sel.KeepRatio)
-            : WindowedSelectionPolicy.Window(sel.KeepRatio, sel.WindowSamples, sel.WindowTokens > 0 ? sel.WindowTokens : long.MaxValue);
-    }
-
     /// <summary>Completes when everything posted has been written (or the pipeline faulted).</summary>
     public Task Completion => _sink.Completion;
 
@@ -206,25 +198,25 @@ internal sealed class StreamingPipeline
         {
             if (record.Value is null)
             {
-                item.Reject("empty_message", "the record has no value (a tombstone)");
+                item.Reject(RejectionReason.EmptyMessage, "the record has no value (a tombstone)");
                 return item;
             }
 
             var result = _encoder.Process(record.Value);
             if (!result.IsSuccess)
             {
-                item.Reject(result.Rejection.Code, result.Rejection.Message);
+                item.Reject(result.Rejection);
                 return item;
             }
 
             var s = result.Value;
             item.SampleId = s.Id;
-            item.Sample = ScoringSample.FromLabels(s.Id, s.InputIds, s.Labels);
+            item.Sample = s;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // SampleEncoder promises not to throw for any bytes; if it does, the record still must not stop the stream.
-            item.Reject("internal_error", "tokenization failed: " + e.Message);
+            item.Reject(RejectionReason.InternalError, "tokenization failed: " + e.Message);
         }
 
         return item;
@@ -326,7 +318,7 @@ internal sealed class StreamingPipeline
             using var device = RentDevice();
             using var lease = _references.Acquire(device.Index);
             var scorer = new InfluenceScorer(_bases[device.Index], lease.Model);
-            var samples = new List<ScoringSample>(batch.Items.Count);
+            var samples = new List<TokenizedSample>(batch.Items.Count);
             var items = new List<PipelineItem>(batch.Items.Count);
             var now = DateTimeOffset.UtcNow;
             long tokens = 0;
@@ -342,7 +334,7 @@ internal sealed class StreamingPipeline
                 var rejection = scorer.Validate(item.Sample, _maxLength);
                 if (rejection is not null)
                 {
-                    item.Reject(rejection.Code, rejection.Message);
+                    item.Reject(rejection);
                     continue;
                 }
 
@@ -382,7 +374,7 @@ internal sealed class StreamingPipeline
         public void Dispose() => free.Enqueue(index);
     }
 
-    private void ScoreAll(InfluenceScorer scorer, List<ScoringSample> samples, List<PipelineItem> items)
+    private void ScoreAll(InfluenceScorer scorer, List<TokenizedSample> samples, List<PipelineItem> items)
     {
         try
         {
@@ -401,7 +393,7 @@ internal sealed class StreamingPipeline
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            items[0].Reject("scoring_failed", e.Message);
+            items[0].Reject(RejectionReason.ScoringFailed, e.Message);
             return;
         }
 
@@ -413,7 +405,7 @@ internal sealed class StreamingPipeline
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                items[i].Reject("scoring_failed", e.Message);
+                items[i].Reject(RejectionReason.ScoringFailed, e.Message);
             }
         }
     }
@@ -432,7 +424,7 @@ internal sealed class StreamingPipeline
                 }
                 else if (!item.IsRejected)
                 {
-                    item.Reject("stale", "revoked before scoring"); // dropped by the sink: its generation is over
+                    item.MarkStale(); // revoked before scoring: dropped by the sink, its generation is over
                 }
             }
 

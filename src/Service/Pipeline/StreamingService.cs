@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -14,6 +13,7 @@ using TokenClean.Sink.Arrow;
 using TokenClean.Sink.Kafka;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Output;
+using TokenClean.Scoring.Selection;
 
 namespace TokenClean.Service.Pipeline;
 
@@ -136,10 +136,9 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
 
         var maxTokens = s.Models.MaxTokens > 0 ? Math.Min(s.Models.MaxTokens, baseModel.MaxSequenceLength) : baseModel.MaxSequenceLength;
         var encoder = new SampleEncoder(tokenizer, template, new SampleOptions { MaxTokens = maxTokens });
-        var policy = StreamingPipeline.CreatePolicy(s.Selection);
+        var policy = SelectionPolicies.Create(s.Selection.Mode, s.Selection.KeepRatio, s.Selection.WindowSamples, s.Selection.WindowTokens);
         var metadata = new OutputMetadata(
-            Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(tokenizerPath))),
-            TokenizerHash(tokenizerPath),
+            TokenizerLineage.FromPath(tokenizerPath),
             policy.Mode,
             s.Selection.KeepRatio,
             typeof(StreamingService).Assembly.GetName().Version?.ToString() ?? "unknown");
@@ -227,13 +226,6 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
         return Directory.Exists(dataset)
             ? DataLakeSink.Open(options, metadata)
             : throw new LakeWriteException($"the dataset directory '{dataset}' no longer exists; not recreating it, which would hide the loss of its committed files");
-    }
-
-    private static string TokenizerHash(string path)
-    {
-        var file = Directory.Exists(path) ? Path.Combine(path, "tokenizer.json") : path;
-        using var stream = File.OpenRead(file);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
     /// <summary>The base model's copies, one per scorer device, disposed together.</summary>

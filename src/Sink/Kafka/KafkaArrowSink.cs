@@ -5,6 +5,7 @@ using TokenClean.Ingest.Kafka;
 using TokenClean.Sink.Arrow;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Output;
+using TokenClean.Core.Sources;
 
 namespace TokenClean.Sink.Kafka;
 
@@ -15,7 +16,7 @@ namespace TokenClean.Sink.Kafka;
 /// </summary>
 /// <remarks>
 /// Not thread-safe: one caller. Rows are durable once <see cref="FlushAsync"/> (or a publish triggered by
-/// <see cref="Append(LakeSource, long, OutputRecord)"/>) reports their batch: the producer uses acks=all and
+/// <see cref="Append(SourcePartition, long, OutputRecord)"/>) reports their batch: the producer uses acks=all and
 /// idempotence, and a batch is reported only after the brokers acknowledged it. Commit input offsets only then.
 /// A failed delivery throws <see cref="ProduceException{TKey, TValue}"/> from <see cref="FlushAsync"/>.
 /// </remarks>
@@ -25,7 +26,7 @@ public sealed class KafkaArrowSink : IDisposable
     private readonly bool _ownsProducer;
     private readonly KafkaArrowSinkOptions _options;
     private readonly Apache.Arrow.Schema _schema;
-    private readonly Dictionary<LakeSource, Pending> _batches = [];
+    private readonly Dictionary<SourcePartition, Pending> _batches = [];
     private readonly List<Task<PublishedBatch>> _inFlight = [];
 
     public KafkaArrowSink(IProducer<byte[], byte[]> producer, KafkaArrowSinkOptions options, OutputMetadata metadata, bool ownsProducer = false)
@@ -68,11 +69,11 @@ public sealed class KafkaArrowSink : IDisposable
             throw new ArgumentException($"record '{record.SampleId}' has no Kafka provenance; use Append(source, offset, record)", nameof(record));
         }
 
-        Append(LakeSource.Kafka(record.SourceTopic, record.SourcePartition.Value), record.SourceOffset.Value, record);
+        Append(SourcePartition.Kafka(record.SourceTopic, record.SourcePartition.Value), record.SourceOffset.Value, record);
     }
 
     /// <summary>Buffers the row; publishes its source's batch when it is full (without waiting for the acknowledgement).</summary>
-    public void Append(LakeSource source, long offset, OutputRecord record)
+    public void Append(SourcePartition source, long offset, OutputRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
         if (!_batches.TryGetValue(source, out var pending))
@@ -119,7 +120,7 @@ public sealed class KafkaArrowSink : IDisposable
         }
     }
 
-    private void Publish(LakeSource source, Pending pending)
+    private void Publish(SourcePartition source, Pending pending)
     {
         var value = ArrowIpcBatchWriter.SerializeStream(pending.Batch.Builder, _options.Compression);
         var records = pending.Batch.Count;
@@ -130,7 +131,7 @@ public sealed class KafkaArrowSink : IDisposable
         {
             { KafkaArrowHeaders.ContentType, Encoding.UTF8.GetBytes(KafkaArrowHeaders.ContentTypeValue) },
             { KafkaArrowHeaders.SchemaVersion, Encoding.UTF8.GetBytes(OutputMetadata.SchemaVersion) },
-            { KafkaArrowHeaders.SourceTopic, Encoding.UTF8.GetBytes(source.Name) },
+            { KafkaArrowHeaders.SourceTopic, Encoding.UTF8.GetBytes(source.Topic) },
             { KafkaArrowHeaders.FirstOffset, Text(first) },
             { KafkaArrowHeaders.LastOffset, Text(last) },
             { KafkaArrowHeaders.RecordCount, Text(records) },
@@ -140,12 +141,12 @@ public sealed class KafkaArrowSink : IDisposable
             headers.Add(KafkaArrowHeaders.SourcePartition, Text(p));
         }
 
-        var key = Encoding.UTF8.GetBytes(source.Partition is { } part ? $"{source.Name}+{part.ToString(CultureInfo.InvariantCulture)}" : source.Name);
+        var key = Encoding.UTF8.GetBytes(source.Partition is { } part ? $"{source.Topic}+{part.ToString(CultureInfo.InvariantCulture)}" : source.Topic);
         var message = new Message<byte[], byte[]> { Key = key, Value = value, Headers = headers };
         _inFlight.Add(Deliver(message, source, first, last, records));
     }
 
-    private async Task<PublishedBatch> Deliver(Message<byte[], byte[]> message, LakeSource source, long first, long last, int records)
+    private async Task<PublishedBatch> Deliver(Message<byte[], byte[]> message, SourcePartition source, long first, long last, int records)
     {
         var result = await _producer.ProduceAsync(_options.Topic, message).ConfigureAwait(false);
         return new PublishedBatch(source, first, last, records, result.Partition.Value, result.Offset.Value);

@@ -1,3 +1,5 @@
+using TokenClean.Core.Sources;
+
 namespace TokenClean.Sink.Lake;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace TokenClean.Sink.Lake;
 /// <see cref="FirstOffset"/>..<see cref="LastOffset"/> (inclusive) are done: the Kafka offset to commit is
 /// <see cref="NextOffset"/>. <see cref="Records"/> is -1 for files found by a scan (their rows are not read).
 /// </summary>
-public sealed record CommittedFile(string Path, LakeSource Source, long FirstOffset, long LastOffset, int Records, long Bytes)
+public sealed record CommittedFile(string Path, SourcePartition Source, long FirstOffset, long LastOffset, int Records, long Bytes)
 {
     public long NextOffset => LastOffset + 1;
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using TokenClean.Sink.Arrow;
 using TokenClean.Sink.Output;
+using TokenClean.Core.Files;
+using TokenClean.Core.Sources;
 
 namespace TokenClean.Sink.Lake;
 
@@ -24,8 +26,8 @@ public sealed class DataLakeSink : IDisposable
     private readonly LakeOptions _options;
     private readonly Apache.Arrow.Schema _schema;
     private readonly string _datasetDirectory;
-    private readonly Dictionary<LakeSource, long> _next;
-    private readonly Dictionary<LakeSource, OpenLakeFile> _open = [];
+    private readonly Dictionary<SourcePartition, long> _next;
+    private readonly Dictionary<SourcePartition, OpenLakeFile> _open = [];
     private readonly HashSet<string> _knownDirectories = new(StringComparer.Ordinal);
     private readonly Stack<OutputBatch> _spareBatches = new();
     private readonly List<CommittedFile> _committed = [];
@@ -38,14 +40,14 @@ public sealed class DataLakeSink : IDisposable
         _schema = OutputSchema.Create(metadata);
         _datasetDirectory = Path.Combine(options.Root, options.Dataset);
         Scan = scan;
-        _next = new Dictionary<LakeSource, long>(scan.NextOffsets);
+        _next = new Dictionary<SourcePartition, long>(scan.NextOffsets);
     }
 
     /// <summary>The state found at open.</summary>
     public LakeScan Scan { get; }
 
     /// <summary>Per source, the next offset to process: everything below is in a committed file.</summary>
-    public IReadOnlyDictionary<LakeSource, long> NextOffsets => _next;
+    public IReadOnlyDictionary<SourcePartition, long> NextOffsets => _next;
 
     /// <summary>Raised after each commit, on the caller's thread, before the call that committed returns.</summary>
     public event Action<CommittedFile>? Committed;
@@ -70,7 +72,7 @@ public sealed class DataLakeSink : IDisposable
     }
 
     /// <summary>The next offset to process for <paramref name="source"/> (0 when the lake has none of it).</summary>
-    public long NextOffset(LakeSource source) => _next.GetValueOrDefault(Normalize(source));
+    public long NextOffset(SourcePartition source) => _next.GetValueOrDefault(Normalize(source));
 
     /// <summary>
     /// Takes over <paramref name="source"/> in a lake shared with other instances (its Kafka partition was just
@@ -79,7 +81,7 @@ public sealed class DataLakeSink : IDisposable
     /// </summary>
     /// <returns>The source's next offset on disk.</returns>
     /// <exception cref="LakeWriteException">The dataset cannot be read or a leftover cannot be deleted.</exception>
-    public long Resume(LakeSource source)
+    public long Resume(SourcePartition source)
     {
         ThrowIfUnusable();
         source = Normalize(source);
@@ -136,7 +138,7 @@ public sealed class DataLakeSink : IDisposable
             throw new ArgumentException($"record '{record.SampleId}' has no Kafka provenance; use Append(source, offset, record)", nameof(record));
         }
 
-        return Append(LakeSource.Kafka(record.SourceTopic, record.SourcePartition.Value), record.SourceOffset.Value, record);
+        return Append(SourcePartition.Kafka(record.SourceTopic, record.SourcePartition.Value), record.SourceOffset.Value, record);
     }
 
     /// <summary>
@@ -145,7 +147,7 @@ public sealed class DataLakeSink : IDisposable
     /// append committed by rolling.
     /// </summary>
     /// <exception cref="LakeWriteException">The write failed; the sink is faulted.</exception>
-    public LakeAppendResult Append(LakeSource source, long offset, OutputRecord record)
+    public LakeAppendResult Append(SourcePartition source, long offset, OutputRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
         return Advance(Normalize(source), offset, record);
@@ -155,7 +157,7 @@ public sealed class DataLakeSink : IDisposable
     /// Marks <paramref name="offset"/> as processed without a row (e.g. it went to the dead-letter sink): the
     /// open file's range covers it, so after a restart it is not processed again.
     /// </summary>
-    public LakeAppendResult MarkProcessed(LakeSource source, long offset) => Advance(Normalize(source), offset, null);
+    public LakeAppendResult MarkProcessed(SourcePartition source, long offset) => Advance(Normalize(source), offset, null);
 
     /// <summary>Commits the files that reached <see cref="LakeOptions.MaxFileAge"/>. Call it periodically.</summary>
     public IReadOnlyList<CommittedFile> CommitDue()
@@ -194,7 +196,7 @@ public sealed class DataLakeSink : IDisposable
     /// then could overlap the new owner's output.
     /// </summary>
     /// <returns>True when the source had an open file.</returns>
-    public bool Discard(LakeSource source)
+    public bool Discard(SourcePartition source)
     {
         ThrowIfUnusable();
         if (!_open.Remove(Normalize(source), out var file))
@@ -224,10 +226,10 @@ public sealed class DataLakeSink : IDisposable
         _open.Clear();
     }
 
-    private static LakeSource Normalize(LakeSource source) =>
-        source with { Name = LakeFileName.SafeName(source.Name) };
+    private static SourcePartition Normalize(SourcePartition source) =>
+        source with { Topic = LakeFileName.SafeName(source.Topic) };
 
-    private LakeAppendResult Advance(LakeSource source, long offset, OutputRecord? record)
+    private LakeAppendResult Advance(SourcePartition source, long offset, OutputRecord? record)
     {
         ThrowIfUnusable();
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
@@ -277,7 +279,7 @@ public sealed class DataLakeSink : IDisposable
         return new LakeAppendResult(true, _committed.Count == 0 ? [] : [.. _committed]);
     }
 
-    private OpenLakeFile OpenFile(LakeSource source, long firstOffset)
+    private OpenLakeFile OpenFile(SourcePartition source, long firstOffset)
     {
         var now = _options.Time.GetUtcNow();
         var directory = Path.Combine(_datasetDirectory, "date=" + now.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
@@ -304,8 +306,7 @@ public sealed class DataLakeSink : IDisposable
         {
             var bytes = file.Complete();
             // Without overwrite .NET refuses to replace an existing name, so a committed file is never clobbered.
-            File.Move(file.TempPath, finalPath, overwrite: false);
-            DirectorySync.Fsync(file.Directory);
+            AtomicFile.Publish(file.TempPath, finalPath, overwrite: false);
             _open.Remove(file.Source);
             file.Batch.Clear();
             _spareBatches.Push(file.Batch);

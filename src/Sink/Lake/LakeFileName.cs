@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using TokenClean.Core.Sources;
 
 namespace TokenClean.Sink.Lake;
 
@@ -18,18 +19,18 @@ internal static partial class LakeFileName
 
     public static string ExtensionOf(LakeFileFormat format) => format == LakeFileFormat.Parquet ? ParquetExtension : Extension;
 
-    public static string Committed(LakeSource source, long first, long last, LakeFileFormat format = LakeFileFormat.Stream) =>
+    public static string Committed(SourcePartition source, long first, long last, LakeFileFormat format = LakeFileFormat.Stream) =>
         string.Create(CultureInfo.InvariantCulture, $"{Prefix(source)}{first:D20}-{last:D20}{ExtensionOf(format)}");
 
-    public static string Temp(LakeSource source, long first) =>
+    public static string Temp(SourcePartition source, long first) =>
         string.Create(CultureInfo.InvariantCulture, $".{Prefix(source)}{first:D20}.{Guid.NewGuid():N}{TempSuffix}");
 
     /// <summary>How every temporary file of <paramref name="source"/> begins.</summary>
-    public static string TempPrefix(LakeSource source) => "." + Prefix(source);
+    public static string TempPrefix(SourcePartition source) => "." + Prefix(source);
 
     public static bool IsTemp(string fileName) => fileName.StartsWith('.') && fileName.EndsWith(TempSuffix, StringComparison.Ordinal);
 
-    public static bool TryParse(string fileName, out LakeSource source, out long first, out long last)
+    public static bool TryParse(string fileName, out SourcePartition source, out long first, out long last)
     {
         var m = Pattern().Match(fileName);
         if (!m.Success
@@ -44,8 +45,8 @@ internal static partial class LakeFileName
 
         var part = m.Groups["part"].Value;
         source = part == "lines"
-            ? new LakeSource(m.Groups["name"].Value, null)
-            : new LakeSource(m.Groups["name"].Value, int.Parse(part, CultureInfo.InvariantCulture));
+            ? new SourcePartition(m.Groups["name"].Value, null)
+            : new SourcePartition(m.Groups["name"].Value, int.Parse(part, CultureInfo.InvariantCulture));
         return true;
     }
 
@@ -56,10 +57,10 @@ internal static partial class LakeFileName
         return name.Replace('+', '_').Replace('/', '_').Replace('\0', '_');
     }
 
-    private static string Prefix(LakeSource source) =>
+    private static string Prefix(SourcePartition source) =>
         source.Partition is { } p
-            ? string.Create(CultureInfo.InvariantCulture, $"{SafeName(source.Name)}+{p}+")
-            : $"{SafeName(source.Name)}+lines+";
+            ? string.Create(CultureInfo.InvariantCulture, $"{SafeName(source.Topic)}+{p}+")
+            : $"{SafeName(source.Topic)}+lines+";
 
     [GeneratedRegex(@"^(?<name>[^.+][^+]*)\+(?<part>\d{1,10}|lines)\+(?<first>\d{1,20})-(?<last>\d{1,20})\.(?:arrow|parquet)$", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();

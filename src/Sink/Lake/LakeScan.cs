@@ -1,10 +1,13 @@
+using TokenClean.Core.Files;
+using TokenClean.Core.Sources;
+
 namespace TokenClean.Sink.Lake;
 
 /// <summary>What a dataset folder holds when the sink opens: the committed files, per source the next offset to
 /// process, the temporary files left by a crash (removed), and any overlapping ranges (there should be none).</summary>
 public sealed class LakeScan
 {
-    private LakeScan(List<CommittedFile> files, Dictionary<LakeSource, long> next, int removed, List<(CommittedFile, CommittedFile)> overlaps)
+    private LakeScan(List<CommittedFile> files, Dictionary<SourcePartition, long> next, int removed, List<(CommittedFile, CommittedFile)> overlaps)
     {
         Files = files;
         NextOffsets = next;
@@ -16,7 +19,7 @@ public sealed class LakeScan
     public IReadOnlyList<CommittedFile> Files { get; }
 
     /// <summary>Per source: max(last offset) + 1 over its committed files. Resume consumption there.</summary>
-    public IReadOnlyDictionary<LakeSource, long> NextOffsets { get; }
+    public IReadOnlyDictionary<SourcePartition, long> NextOffsets { get; }
 
     public int RemovedTempFiles { get; }
 
@@ -59,7 +62,7 @@ public sealed class LakeScan
 
         files.Sort(static (a, b) =>
         {
-            var c = string.CompareOrdinal(a.Source.Name, b.Source.Name);
+            var c = string.CompareOrdinal(a.Source.Topic, b.Source.Topic);
             if (c == 0)
             {
                 c = Nullable.Compare(a.Source.Partition, b.Source.Partition);
@@ -68,7 +71,7 @@ public sealed class LakeScan
             return c != 0 ? c : a.FirstOffset.CompareTo(b.FirstOffset);
         });
 
-        var next = new Dictionary<LakeSource, long>();
+        var next = new Dictionary<SourcePartition, long>();
         var overlaps = new List<(CommittedFile, CommittedFile)>();
         CommittedFile? previous = null;
         foreach (var f in files)

@@ -1,5 +1,6 @@
 using TokenClean.Sink.Arrow;
 using TokenClean.Sink.Output;
+using TokenClean.Core.Sources;
 
 namespace TokenClean.Sink.Lake;
 
@@ -9,7 +10,7 @@ internal sealed class OpenLakeFile : IDisposable
     private readonly FileStream _stream;
     private readonly BatchWriter _writer;
 
-    public OpenLakeFile(LakeSource source, long firstOffset, string directory, string tempPath, FileStream stream, BatchWriter writer, OutputBatch batch, DateTimeOffset openedAt)
+    public OpenLakeFile(SourcePartition source, long firstOffset, string directory, string tempPath, FileStream stream, BatchWriter writer, OutputBatch batch, DateTimeOffset openedAt)
     {
         Source = source;
         FirstOffset = firstOffset;
@@ -22,7 +23,7 @@ internal sealed class OpenLakeFile : IDisposable
         OpenedAt = openedAt;
     }
 
-    public LakeSource Source { get; }
+    public SourcePartition Source { get; }
 
     public long FirstOffset { get; }
 

@@ -1,3 +1,6 @@
+using TokenClean.Core.Samples;
+using TokenClean.Core.Sources;
+
 namespace TokenClean.Sink.Output;
 
 /// <summary>
@@ -52,4 +55,40 @@ public sealed class OutputRecord
 
     /// <summary>Per-token loss under the reference model, like <see cref="BaseLoss"/> (column <c>ref_loss</c>).</summary>
     public ReadOnlyMemory<float>? RefLoss { get; init; }
+
+    /// <summary>
+    /// The row of a selected sample: the one mapping from the pipeline's result to the output record, used by every
+    /// command (serve's lake and output topic, clean's files).
+    /// </summary>
+    /// <param name="selected">The sample, its scores and its selection.</param>
+    /// <param name="source">Where the sample was read (a Kafka partition offset); null for file input, whose rows
+    /// carry no source columns.</param>
+    /// <param name="baseModel">The base model's lineage string.</param>
+    /// <param name="refModelVersion">The reference checkpoint that scored it.</param>
+    /// <param name="scoredAt">When it was scored.</param>
+    /// <param name="withLosses">Also carry the per-token losses (<c>clean --emit-losses</c>).</param>
+    public static OutputRecord From(
+        SelectedSample selected, SourceOffset? source, string baseModel, string refModelVersion, DateTimeOffset scoredAt, bool withLosses = false)
+    {
+        ArgumentNullException.ThrowIfNull(selected);
+        var scored = selected.Scored;
+        return new OutputRecord
+        {
+            SampleId = scored.Sample.Id,
+            SourceTopic = source?.Source.Topic,
+            SourcePartition = source?.Source.Partition,
+            SourceOffset = source?.Offset,
+            InputIds = scored.Sample.InputIds,
+            Labels = selected.Labels,
+            Influence = scored.Influence,
+            ResponseTokens = scored.ResponseTokens,
+            KeptTokens = selected.KeptTokens,
+            RefModelVersion = refModelVersion,
+            BaseModel = baseModel,
+            Threshold = selected.Threshold,
+            ScoredAt = scoredAt,
+            BaseLoss = withLosses ? scored.BaseLoss : (ReadOnlyMemory<float>?)null, // a bare null would become an empty memory
+            RefLoss = withLosses ? scored.ReferenceLoss : (ReadOnlyMemory<float>?)null,
+        };
+    }
 }

@@ -2,6 +2,8 @@ using TokenClean.Ingest.Samples;
 using TokenClean.Ingest.Templates;
 using TokenClean.Ingest.Tests.Templates;
 using TokenClean.Ingest.Tokenization;
+using TokenClean.Core.Samples;
+using TokenClean.Core.Rejections;
 
 namespace TokenClean.Ingest.Tests.Samples;
 
@@ -81,7 +83,7 @@ public sealed class ResponseMaskTests
             // Token by token: a label is the id or -100, nothing else.
             for (var t = 0; t < sample.InputIds.Length; t++)
             {
-                Assert.True(sample.Labels[t] == TokenizedSample.IgnoreIndex || sample.Labels[t] == sample.InputIds[t], $"{context}: label {t}");
+                Assert.True(sample.Labels[t] == TokenizedSample.IgnoreLabel || sample.Labels[t] == sample.InputIds[t], $"{context}: label {t}");
             }
 
             // The labelled runs decode to exactly the expected responses, in order.
@@ -107,7 +109,7 @@ public sealed class ResponseMaskTests
                 Assert.True(exact || (!tokenizerName.StartsWith("bytes", StringComparison.Ordinal) && straddles), $"{context} turn {k}\nexpected: {Show([expected[k]])}\nactual:   {Show([runs[k]])}");
             }
 
-            Assert.Equal(sample.Labels.Count(l => l != TokenizedSample.IgnoreIndex), sample.ResponseTokens);
+            Assert.Equal(sample.Labels.Count(l => l != TokenizedSample.IgnoreLabel), sample.ResponseTokens);
         }
     }
 
@@ -161,7 +163,7 @@ public sealed class ResponseMaskTests
 
         var straddler = Array.IndexOf(sample.InputIds, tokenizer.TokenToId("\nHel")!.Value);
         Assert.True(straddler > 0);
-        Assert.Equal(TokenizedSample.IgnoreIndex, sample.Labels[straddler - 1]);
+        Assert.Equal(TokenizedSample.IgnoreLabel, sample.Labels[straddler - 1]);
         Assert.Equal("assistant", tokenizer.Decode(sample.InputIds.AsSpan(straddler - 1, 1)));
         Assert.Equal(["\nHel", "l", "o", "<|im_end|>"], Runs(sample.Labels).SelectMany(r => Enumerable.Range(r.Start, r.Length)).Select(t => tokenizer.Decode(sample.InputIds.AsSpan(t, 1))));
     }
@@ -284,13 +286,13 @@ public sealed class ResponseMaskTests
         var runs = new List<(int, int)>();
         for (var t = 0; t < labels.Length; t++)
         {
-            if (labels[t] == TokenizedSample.IgnoreIndex)
+            if (labels[t] == TokenizedSample.IgnoreLabel)
             {
                 continue;
             }
 
             var start = t;
-            while (t < labels.Length && labels[t] != TokenizedSample.IgnoreIndex)
+            while (t < labels.Length && labels[t] != TokenizedSample.IgnoreLabel)
             {
                 t++;
             }

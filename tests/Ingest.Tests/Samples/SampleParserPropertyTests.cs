@@ -2,6 +2,8 @@ using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
 using TokenClean.Ingest.Samples;
+using TokenClean.Core.Samples;
+using TokenClean.Core.Rejections;
 
 namespace TokenClean.Ingest.Tests.Samples;
 

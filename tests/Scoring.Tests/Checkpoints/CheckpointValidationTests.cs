@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using TokenClean.Scoring.Checkpoints;
 using TokenClean.Scoring.Models;
+using TokenClean.Tests.Shared;
 
 namespace TokenClean.Scoring.Tests.Checkpoints;
 
@@ -164,7 +165,7 @@ public sealed class CheckpointValidationTests
 
     private static TempDirectory Copy(string variant, out string file)
     {
-        var tmp = new TempDirectory();
+        var tmp = new TempDirectory("scoring");
         var src = TokenClean.Scoring.Tests.Models.TinyModels.Dir(variant);
         File.Copy(Path.Combine(src, "config.json"), Path.Combine(tmp.Path, "config.json"));
         file = Path.Combine(tmp.Path, "model.safetensors");

@@ -1,5 +1,7 @@
 using TokenClean.Scoring.Influence;
 using TokenClean.Tests.Shared;
+using TokenClean.Core.Samples;
+using TokenClean.Core.Rejections;
 
 namespace TokenClean.Scoring.Tests.Influence;
 
@@ -17,7 +19,7 @@ public sealed class InfluenceScorerTests
     public void Score_ResponseTokens_GetBaseMinusReferenceLossAndPromptTokensGetNaN()
     {
         var scorer = new InfluenceScorer(Base(), Reference());
-        var sample = TokenizedSample.FromLabels("a", [0, 1, 2, 3], [Ignore, Ignore, 2, 3]);
+        var sample = new TokenizedSample("a", [0, 1, 2, 3], [Ignore, Ignore, 2, 3]);
 
         var scored = Assert.Single(scorer.Score([sample]));
 
@@ -36,7 +38,7 @@ public sealed class InfluenceScorerTests
     public void Score_PositionZeroLabelledAsResponse_IsNeverScored()
     {
         var scorer = new InfluenceScorer(Base(), Reference());
-        var sample = TokenizedSample.FromLabels("a", [0, 1], [0, 1]);
+        var sample = new TokenizedSample("a", [0, 1], [0, 1]);
 
         var scored = Assert.Single(scorer.Score([sample]));
 
@@ -52,9 +54,9 @@ public sealed class InfluenceScorerTests
         var scorer = new InfluenceScorer(Base(), Reference());
         TokenizedSample[] samples =
         [
-            TokenizedSample.FromLabels("a", [0, 1, 2, 3], [Ignore, Ignore, 2, 3]),
-            TokenizedSample.FromLabels("b", [3, 2, 1], [Ignore, 2, 1]),
-            TokenizedSample.FromLabels("c", [1, 1, 1, 2, 0], [Ignore, 1, Ignore, 2, 0]),
+            new TokenizedSample("a", [0, 1, 2, 3], [Ignore, Ignore, 2, 3]),
+            new TokenizedSample("b", [3, 2, 1], [Ignore, 2, 1]),
+            new TokenizedSample("c", [1, 1, 1, 2, 0], [Ignore, 1, Ignore, 2, 0]),
         ];
 
         var together = scorer.Score(samples);
@@ -74,7 +76,7 @@ public sealed class InfluenceScorerTests
         var r = Reference();
         var scorer = new InfluenceScorer(b, r);
 
-        _ = scorer.Score([TokenizedSample.FromLabels("a", [0, 1], [Ignore, 1]), TokenizedSample.FromLabels("b", [1, 2], [Ignore, 2])]);
+        _ = scorer.Score([new TokenizedSample("a", [0, 1], [Ignore, 1]), new TokenizedSample("b", [1, 2], [Ignore, 2])]);
 
         Assert.Equal(1, b.Calls);
         Assert.Equal(1, r.Calls);
@@ -92,19 +94,19 @@ public sealed class InfluenceScorerTests
     }
 
     [Theory]
-    [InlineData(new[] { 0, 4 }, new[] { Ignore, 4 }, RejectionReasons.IdOutOfVocab)]
-    [InlineData(new[] { 0, -1 }, new[] { Ignore, -1 }, RejectionReasons.IdOutOfVocab)]
-    [InlineData(new[] { 0, 1, 2 }, new[] { Ignore, Ignore, Ignore }, RejectionReasons.NoResponseTokens)]
-    [InlineData(new[] { 0, 1, 2 }, new[] { 0, Ignore, Ignore }, RejectionReasons.NoResponseTokens)]
-    [InlineData(new int[0], new int[0], RejectionReasons.EmptySample)]
-    [InlineData(new[] { 0, 1, 2, 3, 0, 1 }, new[] { Ignore, 1, 2, 3, 0, 1 }, RejectionReasons.TooLong)]
-    public void Validate_BadSamples_NamesTheReason(int[] ids, int[] labels, string reason)
+    [InlineData(new[] { 0, 4 }, new[] { Ignore, 4 }, RejectionReason.TokenOutOfVocabulary)]
+    [InlineData(new[] { 0, -1 }, new[] { Ignore, -1 }, RejectionReason.TokenOutOfVocabulary)]
+    [InlineData(new[] { 0, 1, 2 }, new[] { Ignore, Ignore, Ignore }, RejectionReason.NoResponseTokens)]
+    [InlineData(new[] { 0, 1, 2 }, new[] { 0, Ignore, Ignore }, RejectionReason.NoResponseTokens)]
+    [InlineData(new int[0], new int[0], RejectionReason.EmptySample)]
+    [InlineData(new[] { 0, 1, 2, 3, 0, 1 }, new[] { Ignore, 1, 2, 3, 0, 1 }, RejectionReason.TooManyTokens)]
+    public void Validate_BadSamples_NamesTheReason(int[] ids, int[] labels, RejectionReason reason)
     {
         var scorer = new InfluenceScorer(Base(), Reference());
 
-        var rejection = scorer.Validate(TokenizedSample.FromLabels("x", ids, labels), maxLength: 5);
+        var rejection = scorer.Validate(new TokenizedSample("x", ids, labels), maxLength: 5);
 
-        Assert.Equal(reason, rejection?.Code);
+        Assert.Equal(reason, rejection?.Reason);
     }
 
     [Fact]
@@ -112,9 +114,9 @@ public sealed class InfluenceScorerTests
     {
         var scorer = new InfluenceScorer(new BigramTokenLossModel("b", 4, [], maxSequenceLength: 3), Reference());
 
-        var rejection = scorer.Validate(TokenizedSample.FromLabels("x", [0, 1, 2, 3], [Ignore, 1, 2, 3]), maxLength: 100);
+        var rejection = scorer.Validate(new TokenizedSample("x", [0, 1, 2, 3], [Ignore, 1, 2, 3]), maxLength: 100);
 
-        Assert.Equal(RejectionReasons.TooLong, rejection?.Code);
+        Assert.Equal(RejectionReason.TooManyTokens, rejection?.Reason);
         Assert.Equal(3, scorer.MaxSequenceLength);
     }
 
@@ -123,15 +125,15 @@ public sealed class InfluenceScorerTests
     {
         var scorer = new InfluenceScorer(Base(), Reference());
 
-        var error = Assert.Throws<ArgumentException>(() => scorer.Score([TokenizedSample.FromLabels("bad", [0, 9], [Ignore, 9])]));
+        var error = Assert.Throws<ArgumentException>(() => scorer.Score([new TokenizedSample("bad", [0, 9], [Ignore, 9])]));
 
         Assert.Contains("'bad'", error.Message, StringComparison.Ordinal);
-        Assert.Contains(RejectionReasons.IdOutOfVocab, error.Message, StringComparison.Ordinal);
+        Assert.Contains(RejectionReason.TokenOutOfVocabulary.Code(), error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void FromLabels_LengthsDiffer_Throws()
+    public void Constructor_LengthsDiffer_Throws()
     {
-        Assert.Throws<ArgumentException>(() => TokenizedSample.FromLabels("x", [0, 1, 2], [Ignore, 1]));
+        Assert.Throws<ArgumentException>(() => new TokenizedSample("x", [0, 1, 2], [Ignore, 1]));
     }
 }

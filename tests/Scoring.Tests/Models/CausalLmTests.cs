@@ -1,5 +1,6 @@
 using TokenClean.Scoring.Checkpoints;
 using TokenClean.Scoring.Models;
+using TokenClean.Tests.Shared;
 
 namespace TokenClean.Scoring.Tests.Models;
 
@@ -28,7 +29,7 @@ public sealed class CausalLmTests
     [Fact]
     public void TokenLosses_OfAPerturbedReference_DifferFromTheBase()
     {
-        using var tmp = new TempDirectory();
+        using var tmp = new TempDirectory("scoring");
         RandomCheckpoint.Perturb(TinyModels.Dir("llama"), tmp.Path, 0.05, seed: 1);
         using var baseModel = CausalLm.Load(TinyModels.Dir("llama"));
         using var reference = CausalLm.Load(tmp.Path);
@@ -66,16 +67,16 @@ public sealed class CausalLmTests
     [Fact]
     public void Create_WithTheSameSeed_WritesIdenticalBytes()
     {
-        using var tmp = new TempDirectory();
+        using var tmp = new TempDirectory("scoring");
         var recipe = new CheckpointRecipe { Variant = "gpt2", Seed = 42, DType = DType.BFloat16 };
-        RandomCheckpoint.Create(recipe, tmp.Sub("a"));
-        RandomCheckpoint.Create(recipe, tmp.Sub("b"));
-        RandomCheckpoint.Create(recipe with { Seed = 43 }, tmp.Sub("c"));
+        RandomCheckpoint.Create(recipe, tmp.File("a"));
+        RandomCheckpoint.Create(recipe, tmp.File("b"));
+        RandomCheckpoint.Create(recipe with { Seed = 43 }, tmp.File("c"));
 
-        var a = File.ReadAllBytes(Path.Combine(tmp.Sub("a"), "model.safetensors"));
-        Assert.Equal(a, File.ReadAllBytes(Path.Combine(tmp.Sub("b"), "model.safetensors")));
-        Assert.NotEqual(a, File.ReadAllBytes(Path.Combine(tmp.Sub("c"), "model.safetensors")));
-        using var f = SafetensorsFile.Open(Path.Combine(tmp.Sub("a"), "model.safetensors"));
+        var a = File.ReadAllBytes(Path.Combine(tmp.File("a"), "model.safetensors"));
+        Assert.Equal(a, File.ReadAllBytes(Path.Combine(tmp.File("b"), "model.safetensors")));
+        Assert.NotEqual(a, File.ReadAllBytes(Path.Combine(tmp.File("c"), "model.safetensors")));
+        using var f = SafetensorsFile.Open(Path.Combine(tmp.File("a"), "model.safetensors"));
         Assert.Equal(DType.BFloat16, f.Entries["transformer.wte.weight"].DType);
     }
 }

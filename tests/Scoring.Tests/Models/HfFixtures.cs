@@ -17,13 +17,7 @@ internal static class HfFixtures
                 return env;
             }
 
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Streaming.sln")))
-            {
-                dir = dir.Parent;
-            }
-
-            return dir is null ? "" : Path.Combine(dir.FullName, "tests", "Scoring.Tests", "Fixtures");
+            return TokenClean.Tests.Shared.RepoRoot.File("tests", "Scoring.Tests", "Fixtures");
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace TokenClean.Scoring.Tests.Reference;
@@ -7,35 +6,16 @@ namespace TokenClean.Scoring.Tests.Reference;
 internal static class ReferenceScript
 {
     /// <summary>The repository root: the folder above the test binaries that holds Streaming.sln.</summary>
-    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string RepoRoot { get; } = TokenClean.Tests.Shared.RepoRoot.Path;
 
     /// <summary>Debian's interpreter carries python3-torch; a python3 earlier on PATH (pyenv) may not.</summary>
     public static string Python { get; } = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 
     public static (int Exit, string Stdout, string Stderr) Run(params string[] args)
     {
-        var start = new ProcessStartInfo(Python)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(RepoRoot, "tools", "reference", "reference_losses.py"));
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(120_000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("reference_losses.py ran longer than 120 s");
-        }
-
-        return (process.ExitCode, stdout, stderr.Result);
+        var r = TokenClean.Tests.Shared.ChildProcess.Run(
+            Python, [Path.Combine(RepoRoot, "tools", "reference", "reference_losses.py"), .. args], timeout: TimeSpan.FromSeconds(120));
+        return (r.ExitCode, r.Stdout, r.Stderr);
     }
 
     /// <summary>Creates a random checkpoint of <paramref name="arch"/> in <paramref name="directory"/>.</summary>
@@ -67,18 +47,5 @@ internal static class ReferenceScript
         }
 
         return result;
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Streaming.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Streaming.sln not found above " + AppContext.BaseDirectory);
     }
 }

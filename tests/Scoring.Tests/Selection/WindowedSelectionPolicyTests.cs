@@ -1,5 +1,6 @@
 using TokenClean.Scoring.Influence;
 using TokenClean.Scoring.Selection;
+using TokenClean.Core.Samples;
 
 namespace TokenClean.Scoring.Tests.Selection;
 
@@ -106,16 +107,16 @@ public sealed class WindowedSelectionPolicyTests
         {
             var influence = Influences[i];
             var ids = new int[influence.Length];
-            var mask = new bool[influence.Length];
+            var labels = new int[influence.Length];
             var zero = new float[influence.Length];
             for (var j = 0; j < ids.Length; j++)
             {
                 ids[j] = 10 + j;
-                mask[j] = !float.IsNaN(influence[j]);
-                zero[j] = mask[j] ? 0f : float.NaN;
+                labels[j] = float.IsNaN(influence[j]) ? TokenizedSample.IgnoreLabel : ids[j];
+                zero[j] = float.IsNaN(influence[j]) ? float.NaN : 0f;
             }
 
-            samples[i] = new ScoredSample(new TokenizedSample($"s{i}", ids, mask), (float[])influence.Clone(), zero, influence);
+            samples[i] = new ScoredSample(new TokenizedSample($"s{i}", ids, labels), (float[])influence.Clone(), zero, influence);
         }
 
         return samples;

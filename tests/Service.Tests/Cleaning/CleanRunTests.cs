@@ -96,7 +96,7 @@ public sealed class CleanRunTests : IDisposable
         File.WriteAllLines(Path.Combine(_dir, "in.jsonl"), ["{\"input_ids\":[0,1,2],\"labels\":[-100,1,2]}"]);
         var run = new CleanRun(
             dir => dir == "r" ? new BigramTokenLossModel("r", 5, [], maxSequenceLength: 2) : Model(dir),
-            PreTokenizedLineParser.Parse,
+            TextLineParser.PreTokenizedOnly(int.MaxValue).Parse,
             (path, metadata) => new JsonLinesRecordWriter(path, metadata),
             TextWriter.Null,
             TextWriter.Null);
@@ -107,7 +107,7 @@ public sealed class CleanRunTests : IDisposable
 
         Assert.Equal(0, exit);
         Assert.Empty(File.ReadAllLines(Path.Combine(_dir, "out", "in.jsonl")));
-        Assert.Contains("too_long", File.ReadAllText(Path.Combine(_dir, "out", "dead-letters.jsonl")), StringComparison.Ordinal);
+        Assert.Contains("\"reason\":\"too_many_tokens\"", File.ReadAllText(Path.Combine(_dir, "out", "dead-letters.jsonl")), StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(Path.Combine(_dir, "out"), "*.tmp"));
     }
 
@@ -118,7 +118,7 @@ public sealed class CleanRunTests : IDisposable
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var run = new CleanRun(Model, PreTokenizedLineParser.Parse, (path, metadata) => new JsonLinesRecordWriter(path, metadata), stdout, stderr);
+        var run = new CleanRun(Model, TextLineParser.PreTokenizedOnly(int.MaxValue).Parse, (path, metadata) => new JsonLinesRecordWriter(path, metadata), stdout, stderr);
         var exit = run.Execute(options, CancellationToken.None);
         return (exit, stdout.ToString(), stderr.ToString());
     }

@@ -52,12 +52,19 @@ public sealed class CleanCommandTests : IDisposable
         Assert.Equal(3, records.Count);
         Assert.Equal("a", records[0].GetProperty("sample_id").GetString());
         Assert.Equal("b", records[1].GetProperty("sample_id").GetString());
-        Assert.Equal(32, records[2].GetProperty("sample_id").GetString()!.Length); // content hash for a sample without id
+        // A sample without id gets serve's content hash (SHA-256 of the line's bytes), so both give it the same id.
+        Assert.Equal(
+            TokenClean.Ingest.Samples.SampleIds.ContentHash("""{"input_ids":[1,2,3],"labels":[-100,2,3]}"""u8),
+            records[2].GetProperty("sample_id").GetString());
 
         var deadLetters = ReadJsonLines(Path.Combine(Out, "dead-letters.jsonl"));
         Assert.Equal(
-            [(3, "malformed_json"), (4, "length_mismatch"), (5, "id_out_of_vocab"), (6, "no_response_tokens"), (9, "invalid_utf8"), (10, "label_mismatch"), (11, "wrong_type")],
+            [(3, "malformed_json"), (4, "labels_length_mismatch"), (5, "token_out_of_vocabulary"), (6, "empty_response"), (9, "invalid_utf8"), (10, "invalid_label"), (11, "wrong_type")],
             deadLetters.Select(d => (d.GetProperty("line").GetInt32(), d.GetProperty("reason").GetString()!)));
+        // For one release a renamed code also travels under its old spelling (docs/OPERATIONS.md).
+        Assert.Equal(
+            [null, "length_mismatch", "id_out_of_vocab", null, null, "label_mismatch", null],
+            deadLetters.Select(d => d.TryGetProperty("legacy_reason", out var legacy) ? legacy.GetString() : null));
         Assert.Equal("7", deadLetters[5].GetProperty("sample_id").GetString());
         Assert.Equal("not json", deadLetters[0].GetProperty("raw").GetString());
         Assert.Contains("3 written, 7 rejected", stdout, StringComparison.Ordinal);
@@ -193,7 +200,8 @@ public sealed class CleanCommandTests : IDisposable
 
         Assert.Equal(0, exit);
         var deadLetter = Assert.Single(ReadJsonLines(Path.Combine(Out, "dead-letters.jsonl")));
-        Assert.Equal("too_long", deadLetter.GetProperty("reason").GetString());
+        Assert.Equal("too_many_tokens", deadLetter.GetProperty("reason").GetString());
+        Assert.Equal("too_long", deadLetter.GetProperty("legacy_reason").GetString());
         Assert.Equal("long", deadLetter.GetProperty("sample_id").GetString());
         Assert.Single(ReadJsonLines(Path.Combine(Out, "samples.jsonl")));
     }

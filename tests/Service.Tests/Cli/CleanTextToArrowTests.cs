@@ -49,6 +49,16 @@ public sealed class CleanTextToArrowTests : IDisposable
         Assert.Equal(lines.Length, inputIds.Count + deadLetters.Length);
         Assert.Equal(["malformed_json", "no_assistant_turn", "empty_response"], deadLetters.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("reason").GetString()));
 
+        // One tokenizer lineage format: the Arrow schema metadata and the manifest name the same tokenizer, as serve does.
+        var lineage = TokenClean.Sink.Output.TokenizerLineage.FromPath(baseDir);
+        Assert.StartsWith("sha256:", lineage.Hash, StringComparison.Ordinal);
+        var metadata = table.GetProperty("metadata");
+        Assert.Equal(lineage.Id, metadata.GetProperty("tokenclean.tokenizer_id").GetString());
+        Assert.Equal(lineage.Hash, metadata.GetProperty("tokenclean.tokenizer_hash").GetString());
+        using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(outDir, "demo.manifest.json")));
+        Assert.Equal(lineage.Id, manifest.RootElement.GetProperty("tokenizer_id").GetString());
+        Assert.Equal(lineage.Hash, manifest.RootElement.GetProperty("tokenizer_hash").GetString());
+
         long response = 0, kept = 0;
         for (var r = 0; r < inputIds.Count; r++)
         {

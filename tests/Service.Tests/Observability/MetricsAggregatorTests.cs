@@ -1,4 +1,5 @@
 using TokenClean.Service.Observability;
+using TokenClean.Tests.Shared;
 
 namespace TokenClean.Service.Tests.Observability;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using TokenClean.Service.Observability;
+using TokenClean.Tests.Shared;
 
 namespace TokenClean.Service.Tests.Observability;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using TokenClean.Service.Pipeline;
+using TokenClean.Core.Rejections;
 
 namespace TokenClean.Service.Tests.Pipeline;
 
@@ -35,10 +36,24 @@ public sealed class FileDeadLetterSinkTests : IDisposable
         Assert.Contains("\"raw\":\"x3\"", lines[1], StringComparison.Ordinal);
     }
 
-    private static PipelineItem Rejected(long offset, byte[]? value = null)
+    [Fact]
+    public void WriteDurably_RenamedReason_AlsoCarriesTheOldCodeAsLegacyReason()
+    {
+        using (var sink = new FileDeadLetterSink(_lake, "ds"))
+        {
+            sink.WriteDurably([Rejected(0, reason: RejectionReason.TooManyTokens), Rejected(1)]);
+        }
+
+        var lines = File.ReadAllLines(FileDeadLetterSink.PathOf(_lake, "ds", "in", 1)).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToArray();
+        Assert.Equal("too_many_tokens", lines[0].GetProperty("reason").GetString());
+        Assert.Equal("too_long", lines[0].GetProperty("legacy_reason").GetString());
+        Assert.False(lines[1].TryGetProperty("legacy_reason", out _)); // malformed_json was never renamed
+    }
+
+    private static PipelineItem Rejected(long offset, byte[]? value = null, RejectionReason reason = RejectionReason.MalformedJson)
     {
         var item = new PipelineItem(new InputRecord("in", 1, offset, 1, value ?? Encoding.UTF8.GetBytes("x" + offset), null));
-        item.Reject("malformed_json", "bad");
+        item.Reject(reason, "bad");
         return item;
     }
 }

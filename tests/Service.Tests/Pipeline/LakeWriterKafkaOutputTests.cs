@@ -7,6 +7,7 @@ using TokenClean.Service.Pipeline;
 using TokenClean.Sink.Kafka;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Output;
+using TokenClean.Core.Samples;
 
 namespace TokenClean.Service.Tests.Pipeline;
 
@@ -74,7 +75,7 @@ public sealed class LakeWriterKafkaOutputTests : IDisposable
         for (var offset = 0; offset < 3; offset++)
         {
             tracker.Consumed("t", 0, offset);
-            var sample = TokenizedSample.FromLabels($"s{offset}", [1, 2, 3, 4], [-100, -100, 3, 4]);
+            var sample = new TokenizedSample($"s{offset}", [1, 2, 3, 4], [-100, -100, 3, 4]);
             var scored = new ScoredSample(sample, [float.NaN, float.NaN, 1, 2], [float.NaN, float.NaN, 0.5f, 0.5f], [float.NaN, float.NaN, 0.5f, 1.5f]);
             items.Add(new PipelineItem(new InputRecord("t", 0, offset, generation, [1], null))
             {

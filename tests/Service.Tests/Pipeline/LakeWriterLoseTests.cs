@@ -2,6 +2,7 @@ using TokenClean.Service.Observability;
 using TokenClean.Service.Pipeline;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Output;
+using TokenClean.Core.Rejections;
 
 namespace TokenClean.Service.Tests.Pipeline;
 
@@ -31,7 +32,7 @@ public sealed class LakeWriterLoseTests : IDisposable
             {
                 tracker.Consumed("t", partition, offset);
                 var item = new PipelineItem(new InputRecord("t", partition, offset, generation, [1], null));
-                item.Reject("malformed_json", "test"); // a dead letter: MarkProcessed keeps the partition's file open
+                item.Reject(RejectionReason.MalformedJson, "test"); // a dead letter: MarkProcessed keeps the partition's file open
                 items.Add(item);
             }
         }

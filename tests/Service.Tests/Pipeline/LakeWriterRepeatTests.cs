@@ -2,6 +2,7 @@ using TokenClean.Service.Observability;
 using TokenClean.Service.Pipeline;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Output;
+using TokenClean.Core.Rejections;
 
 namespace TokenClean.Service.Tests.Pipeline;
 
@@ -29,7 +30,7 @@ public sealed class LakeWriterRepeatTests : IDisposable
         {
             tracker.Consumed("t", 0, offset);
             var item = new PipelineItem(new InputRecord("t", 0, offset, generation, [1], null));
-            item.Reject("malformed_json", "test"); // a dead letter: MarkProcessed keeps the file open
+            item.Reject(RejectionReason.MalformedJson, "test"); // a dead letter: MarkProcessed keeps the file open
             items.Add(item);
         }
 

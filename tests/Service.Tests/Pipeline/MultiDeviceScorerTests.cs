@@ -9,6 +9,7 @@ using TokenClean.Service.Pipeline;
 using TokenClean.Service.Refresh;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Output;
+using TokenClean.Scoring.Selection;
 
 namespace TokenClean.Service.Tests.Pipeline;
 
@@ -41,7 +42,7 @@ public sealed class MultiDeviceScorerTests : IDisposable
         var lake = DataLakeSink.Open(new LakeOptions { Root = _root, Dataset = "cleaned" }, new OutputMetadata("t", "h", "per-sample", 0.6, "test"));
         using var writer = new LakeWriter(lake, new FileDeadLetterSink(_root, "cleaned"), tracker, generations, metrics);
         var pipeline = new StreamingPipeline(
-            settings, encoder, base0, references, writer, generations, metrics, StreamingPipeline.CreatePolicy(settings.Selection), NullLogger.Instance,
+            settings, encoder, base0, references, writer, generations, metrics, SelectionPolicies.Create(settings.Selection.Mode, settings.Selection.KeepRatio, settings.Selection.WindowSamples, settings.Selection.WindowTokens), NullLogger.Instance,
             e => throw new InvalidOperationException("fatal", e), [base0, base1]);
 
         var vocab = HfTokenizer.FromFile(StreamingAssets.BaseDir).VocabSize;

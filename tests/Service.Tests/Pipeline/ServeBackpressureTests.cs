@@ -3,6 +3,7 @@ using TokenClean.Ingest.Kafka;
 using TokenClean.Ingest.Tokenization;
 using TokenClean.Service.Refresh;
 using Xunit.Abstractions;
+using TokenClean.Tests.Shared;
 
 namespace TokenClean.Service.Tests.Pipeline;
 
@@ -26,7 +27,7 @@ public sealed class ServeBackpressureTests(ITestOutputHelper output) : IDisposab
         cluster.CreateTopic(Topic, Partitions);
         var vocab = HfTokenizer.FromFile(StreamingAssets.BaseDir).VocabSize;
         const int count = 240;
-        SystemCommand.Kcat(cluster.BootstrapServers, Topic, SampleLines.Mixed(count, badEvery: 0, seed: 3, vocab));
+        Kcat.Produce(cluster.BootstrapServers, Topic, SampleLines.Mixed(count, badEvery: 0, seed: 3, vocab));
         var lake = Path.Combine(_dir, "lake");
         var flags = InProcessServe.Flags(cluster.BootstrapServers, Topic, lake, "bp");
         flags["TokenClean:Pipeline:TokenizeCapacity"] = "16";

@@ -1,6 +1,7 @@
 using TokenClean.Ingest.Kafka;
 using TokenClean.Ingest.Tokenization;
 using TokenClean.Tests.Oracles;
+using TokenClean.Tests.Shared;
 
 namespace TokenClean.Service.Tests.Pipeline;
 
@@ -34,16 +35,16 @@ public sealed class ServeControlTopicTests : IDisposable
         args[refAt + 1] = root;
         using var serve = ServeProcess.Start(args, new Dictionary<string, string> { ["TokenClean__Lake__MaxFileAgeSeconds"] = "0.5" });
 
-        SystemCommand.Kcat(cluster.BootstrapServers, Topic, SampleLines.Mixed(30, badEvery: 1000, seed: 1, vocab));
+        Kcat.Produce(cluster.BootstrapServers, Topic, SampleLines.Mixed(30, badEvery: 1000, seed: 1, vocab));
         LakeContents.WaitForRows(lake, 30, serve);
 
         // Published outside the root, so only the announcement can name it.
         var elsewhere = Path.Combine(_dir, "trainer-out");
         Publish(elsewhere, "step-002");
-        SystemCommand.Kcat(cluster.BootstrapServers, ControlTopic, [$"{{\"version\":\"step-002\",\"path\":\"{Path.Combine(elsewhere, "step-002")}\"}}"]);
+        Kcat.Produce(cluster.BootstrapServers, ControlTopic, [$"{{\"version\":\"step-002\",\"path\":\"{Path.Combine(elsewhere, "step-002")}\"}}"]);
         Assert.True(serve.WaitForOutput("reference step-002 now serving", TimeSpan.FromSeconds(20)), "the announced version was not picked up:\n" + serve.Output);
 
-        SystemCommand.Kcat(cluster.BootstrapServers, Topic, SampleLines.Mixed(30, badEvery: 1000, seed: 2, vocab));
+        Kcat.Produce(cluster.BootstrapServers, Topic, SampleLines.Mixed(30, badEvery: 1000, seed: 2, vocab));
         LakeContents.WaitForRows(lake, 60, serve);
         serve.Terminate();
         Assert.True(serve.WaitForExit(TimeSpan.FromSeconds(30)), serve.Output);

@@ -1,5 +1,6 @@
 using TokenClean.Ingest.Tokenization;
 using Xunit.Abstractions;
+using TokenClean.Tests.Shared;
 
 namespace TokenClean.Service.Tests.Pipeline;
 
@@ -46,7 +47,7 @@ public sealed class ServeCrashTests(ITestOutputHelper output) : IDisposable
         var midWork = 0;
         for (var round = 0; round < Rounds; round++)
         {
-            SystemCommand.Kcat(cluster.BootstrapServers, Topic, SampleLines.Mixed(PerRound, badEvery: 10, seed: round, vocab));
+            Kcat.Produce(cluster.BootstrapServers, Topic, SampleLines.Mixed(PerRound, badEvery: 10, seed: round, vocab));
             var before = Count();
             var started = DateTime.UtcNow;
             using var serve = ServeProcess.Start(args, environment);

@@ -5,6 +5,7 @@ using TokenClean.Ingest.Samples;
 using TokenClean.Ingest.Templates;
 using TokenClean.Ingest.Tokenization;
 using TokenClean.Service.Cli;
+using TokenClean.Tests.Shared;
 
 namespace TokenClean.Service.Tests.Pipeline;
 
@@ -40,7 +41,7 @@ public sealed class ServeEndToEndTests : IDisposable
     {
         var vocab = HfTokenizer.FromFile(StreamingAssets.BaseDir).VocabSize;
         var lines = SampleLines.Mixed(90, badEvery: 10, seed: 1, vocab);
-        SystemCommand.Kcat(_cluster.BootstrapServers, Topic, lines);
+        Kcat.Produce(_cluster.BootstrapServers, Topic, lines);
 
         using var serve = ServeProcess.Start(
             ServeProcess.Args(_cluster.BootstrapServers, Topic, Lake, "e2e", "--selection", "per-sample"),
@@ -94,7 +95,7 @@ public sealed class ServeEndToEndTests : IDisposable
         _cluster.CreateTopic("dlq", 1);
         var vocab = HfTokenizer.FromFile(StreamingAssets.BaseDir).VocabSize;
         var lines = SampleLines.Mixed(30, badEvery: 5, seed: 2, vocab);
-        SystemCommand.Kcat(_cluster.BootstrapServers, Topic, lines);
+        Kcat.Produce(_cluster.BootstrapServers, Topic, lines);
 
         using var serve = ServeProcess.Start(ServeProcess.Args(_cluster.BootstrapServers, Topic, Lake, "dlq", "--dead-letter-topic", "dlq"));
         var messages = new List<Confluent.Kafka.ConsumeResult<byte[], byte[]>>();
@@ -148,7 +149,7 @@ public sealed class ServeEndToEndTests : IDisposable
     public void Serve_LakeDatasetRemovedWhileRunning_StopsWithExitOneAndAClearLog()
     {
         var vocab = HfTokenizer.FromFile(StreamingAssets.BaseDir).VocabSize;
-        SystemCommand.Kcat(_cluster.BootstrapServers, Topic, SampleLines.Mixed(30, badEvery: 0, seed: 4, vocab));
+        Kcat.Produce(_cluster.BootstrapServers, Topic, SampleLines.Mixed(30, badEvery: 0, seed: 4, vocab));
         using var serve = ServeProcess.Start(
             ServeProcess.Args(_cluster.BootstrapServers, Topic, Lake, "fatal", "--selection", "per-sample"),
             new Dictionary<string, string> { ["TokenClean__Lake__MaxFileAgeSeconds"] = "0.2" });
@@ -160,7 +161,7 @@ public sealed class ServeEndToEndTests : IDisposable
         }
 
         Directory.Delete(Path.Combine(Lake, "cleaned"), recursive: true);
-        SystemCommand.Kcat(_cluster.BootstrapServers, Topic, SampleLines.Mixed(30, badEvery: 0, seed: 5, vocab));
+        Kcat.Produce(_cluster.BootstrapServers, Topic, SampleLines.Mixed(30, badEvery: 0, seed: 5, vocab));
 
         Assert.True(serve.WaitForExit(TimeSpan.FromSeconds(30)), "serve kept running without its lake:\n" + serve.Output);
         Assert.Equal(1, serve.ExitCode);
@@ -181,7 +182,7 @@ public sealed class ServeEndToEndTests : IDisposable
         while (!serve.Output.Contains("reopening the lake", StringComparison.Ordinal))
         {
             Assert.True(DateTime.UtcNow < until && !serve.HasExited, "no lake failure was provoked:\n" + serve.Output);
-            SystemCommand.Kcat(_cluster.BootstrapServers, Topic, SampleLines.Mixed(20, badEvery: 0, seed: produced, vocab));
+            Kcat.Produce(_cluster.BootstrapServers, Topic, SampleLines.Mixed(20, badEvery: 0, seed: produced, vocab));
             produced += 20;
             Thread.Sleep(300);
             var root = Path.Combine(Lake, "cleaned");
@@ -195,7 +196,7 @@ public sealed class ServeEndToEndTests : IDisposable
             serve.WaitForOutput("reopening the lake", TimeSpan.FromSeconds(temps.Length > 0 ? 5 : 0.7));
         }
 
-        SystemCommand.Kcat(_cluster.BootstrapServers, Topic, SampleLines.Mixed(20, badEvery: 0, seed: 999, vocab));
+        Kcat.Produce(_cluster.BootstrapServers, Topic, SampleLines.Mixed(20, badEvery: 0, seed: 999, vocab));
         produced += 20;
         until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (LakeContents.Read(Lake).Rows.Count < produced)

@@ -5,6 +5,7 @@ using Confluent.Kafka;
 using TokenClean.Ingest.Kafka;
 using TokenClean.Ingest.Tokenization;
 using TokenClean.Tests.Oracles;
+using TokenClean.Tests.Shared;
 
 namespace TokenClean.Service.Tests.Pipeline;
 
@@ -79,7 +80,7 @@ public sealed class ServeKafkaOutputTests : IDisposable
     {
         var vocab = HfTokenizer.FromFile(StreamingAssets.BaseDir).VocabSize;
         var lines = SampleLines.Mixed(60, badEvery: 10, seed: 3, vocab);
-        SystemCommand.Kcat(cluster.BootstrapServers, Topic, lines);
+        Kcat.Produce(cluster.BootstrapServers, Topic, lines);
         using var serve = ServeProcess.Start(
             ServeProcess.Args(cluster.BootstrapServers, Topic, lake, group, ["--output-topic", OutputTopic, "--selection", "per-sample", .. extra]),
             new Dictionary<string, string> { ["TokenClean__Lake__MaxFileAgeSeconds"] = "0.3", ["TokenClean__Output__MaxRecordsPerMessage"] = "8" });

@@ -1,5 +1,6 @@
 using TokenClean.Ingest.Kafka;
 using TokenClean.Ingest.Tokenization;
+using TokenClean.Tests.Shared;
 
 namespace TokenClean.Service.Tests.Pipeline;
 
@@ -23,7 +24,7 @@ public sealed class ServeMultiDeviceTests : IDisposable
         cluster.CreateTopic(Topic, Partitions);
         var vocab = HfTokenizer.FromFile(StreamingAssets.BaseDir).VocabSize;
         var lines = SampleLines.Mixed(80, badEvery: 10, seed: 4, vocab);
-        SystemCommand.Kcat(cluster.BootstrapServers, Topic, lines);
+        Kcat.Produce(cluster.BootstrapServers, Topic, lines);
         var ends = KafkaProbe.EndOffsets(cluster.BootstrapServers, Topic, Partitions);
 
         var one = Run(cluster, "one", lines.Count, ends);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using TokenClean.Ingest.Tokenization;
 using TokenClean.Service.Pipeline;
 using TokenClean.Service.Refresh;
+using TokenClean.Tests.Shared;
 
 namespace TokenClean.Service.Tests.Pipeline;
 
@@ -36,8 +37,8 @@ public sealed class ServePauseRebalanceTests : IDisposable
         cluster.CreateTopic(Topic, 2);
         var vocab = HfTokenizer.FromFile(StreamingAssets.BaseDir).VocabSize;
         var lines = SampleLines.Mixed(2 * PerPartition, badEvery: 0, seed: 6, vocab);
-        SystemCommand.Kcat(cluster.BootstrapServers, Topic, lines[..PerPartition], partition: 0);
-        SystemCommand.Kcat(cluster.BootstrapServers, Topic, lines[PerPartition..], partition: 1);
+        Kcat.Produce(cluster.BootstrapServers, Topic, lines[..PerPartition], partition: 0);
+        Kcat.Produce(cluster.BootstrapServers, Topic, lines[PerPartition..], partition: 1);
         var lake = Path.Combine(_dir, "lake");
         var flags = InProcessServe.Flags(cluster.BootstrapServers, Topic, lake, Group);
         GroupProtocols.Configure(flags, protocol);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using TokenClean.Tests.Shared;
 
 namespace TokenClean.Service.Tests.Pipeline;
 
@@ -107,7 +108,7 @@ internal sealed class ServeProcess : IDisposable
         }
     }
 
-    public void Terminate() => SystemCommand.Run("kill", "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    public void Terminate() => ChildProcess.RunChecked("kill", "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public bool WaitForExit(TimeSpan timeout)
     {

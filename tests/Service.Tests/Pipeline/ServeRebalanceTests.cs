@@ -1,4 +1,5 @@
 using TokenClean.Ingest.Tokenization;
+using TokenClean.Tests.Shared;
 
 namespace TokenClean.Service.Tests.Pipeline;
 
@@ -31,7 +32,7 @@ public sealed class ServeRebalanceTests : IDisposable
         void ProduceChunk()
         {
             Assert.True(produced < lines.Count, "ran out of input before the rebalance happened");
-            SystemCommand.Kcat(cluster.BootstrapServers, Topic, lines.GetRange(produced, Chunk), partition: produced / Chunk % Partitions);
+            Kcat.Produce(cluster.BootstrapServers, Topic, lines.GetRange(produced, Chunk), partition: produced / Chunk % Partitions);
             produced += Chunk;
             Thread.Sleep(200);
         }

@@ -2,6 +2,7 @@ using TokenClean.Ingest.Kafka;
 using TokenClean.Ingest.Tokenization;
 using TokenClean.Scoring.Models;
 using TokenClean.Tests.Oracles;
+using TokenClean.Tests.Shared;
 
 namespace TokenClean.Service.Tests.Pipeline;
 
@@ -32,7 +33,7 @@ public sealed class ServeRefreshTests : IDisposable
         args[refAt + 1] = root;
         using var serve = ServeProcess.Start(args, new Dictionary<string, string> { ["TokenClean__Lake__MaxRecordsPerFile"] = "20" });
 
-        SystemCommand.Kcat(cluster.BootstrapServers, Topic, SampleLines.Mixed(100, badEvery: 1000, seed: 1, vocab));
+        Kcat.Produce(cluster.BootstrapServers, Topic, SampleLines.Mixed(100, badEvery: 1000, seed: 1, vocab));
         LakeContents.WaitForRows(lake, 100, serve);
 
         // A corrupt version (truncated weights) is refused; a good one after it is served.
@@ -40,7 +41,7 @@ public sealed class ServeRefreshTests : IDisposable
         Assert.True(serve.WaitForOutput("step-002", TimeSpan.FromSeconds(30)), "step-002's refusal not logged:\n" + serve.Output);
         Publish(root, "step-003", perturbSeed: 8);
         Assert.True(serve.WaitForOutput("step-003", TimeSpan.FromSeconds(30)), "step-003 not picked up:\n" + serve.Output);
-        SystemCommand.Kcat(cluster.BootstrapServers, Topic, SampleLines.Mixed(100, badEvery: 1000, seed: 2, vocab));
+        Kcat.Produce(cluster.BootstrapServers, Topic, SampleLines.Mixed(100, badEvery: 1000, seed: 2, vocab));
         LakeContents.WaitForRows(lake, 200, serve);
 
         serve.Terminate();

@@ -1,5 +1,6 @@
 using TokenClean.Ingest.Kafka;
 using TokenClean.Ingest.Tokenization;
+using TokenClean.Tests.Shared;
 
 namespace TokenClean.Service.Tests.Pipeline;
 
@@ -21,7 +22,7 @@ public sealed class ServeShutdownTests : IDisposable
         using var cluster = KafkaMockCluster.Start();
         cluster.CreateTopic(Topic, Partitions);
         var vocab = HfTokenizer.FromFile(StreamingAssets.BaseDir).VocabSize;
-        SystemCommand.Kcat(cluster.BootstrapServers, Topic, SampleLines.Mixed(Count, badEvery: 7, seed: 5, vocab));
+        Kcat.Produce(cluster.BootstrapServers, Topic, SampleLines.Mixed(Count, badEvery: 7, seed: 5, vocab));
         var lake = Path.Combine(_dir, "lake");
         using var serve = ServeProcess.Start(
             ServeProcess.Args(cluster.BootstrapServers, Topic, lake, "term", "--shutdown-timeout", "20", "--selection", "per-sample"),

@@ -2,6 +2,7 @@ using TokenClean.Service.Observability;
 using TokenClean.Service.Pipeline;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Output;
+using TokenClean.Core.Sources;
 
 namespace TokenClean.Service.Tests.Pipeline;
 
@@ -20,7 +21,7 @@ public sealed class SharedLakeTests : IDisposable
     public void Open_AnotherWriterHoldsAnOpenFile_KeepsItAndStillRemovesCrashLeftovers()
     {
         using var first = DataLakeSink.Open(Options(), Metadata);
-        Assert.True(first.Append(LakeSource.Kafka("t", 0), 0, Record(0)).Accepted);
+        Assert.True(first.Append(SourcePartition.Kafka("t", 0), 0, Record(0)).Accepted);
         var leftover = Path.Combine(_root, "cleaned", "date=2026-01-01", ".t+9+00000000000000000000.0123.tmp");
         Directory.CreateDirectory(Path.GetDirectoryName(leftover)!);
         File.WriteAllText(leftover, "torn");
@@ -46,14 +47,14 @@ public sealed class SharedLakeTests : IDisposable
         {
             for (var o = 0; o < 10; o++)
             {
-                other.Append(LakeSource.Kafka("t", 1), o, Record(o));
+                other.Append(SourcePartition.Kafka("t", 1), o, Record(o));
             }
 
             other.Flush();
         }
 
         Assert.Equal(10, writer.Resume("t", 1));
-        Assert.False(lake.Append(LakeSource.Kafka("t", 1), 5, Record(5)).Accepted);
+        Assert.False(lake.Append(SourcePartition.Kafka("t", 1), 5, Record(5)).Accepted);
     }
 
     private LakeOptions Options() => new() { Root = _root, Dataset = "cleaned", MaxFileAge = TimeSpan.FromHours(1) };

@@ -8,6 +8,7 @@ using TokenClean.Service.Observability;
 using TokenClean.Service.Pipeline;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Output;
+using TokenClean.Scoring.Selection;
 
 namespace TokenClean.Service.Tests.Pipeline;
 
@@ -33,7 +34,7 @@ public sealed class StreamingPipelineStopTests : IDisposable
         var lake = DataLakeSink.Open(new LakeOptions { Root = _root, Dataset = "cleaned" }, new OutputMetadata("t", "h", "window", 0.6, "test"));
         using var writer = new LakeWriter(lake, new FileDeadLetterSink(_root, "cleaned"), new OffsetTracker(), generations, metrics);
         var references = new TokenClean.Service.Refresh.FixedReferenceModel(model, null);
-        var pipeline = new StreamingPipeline(settings, encoder, model, references, writer, generations, metrics, StreamingPipeline.CreatePolicy(settings.Selection), NullLogger.Instance, _ => { });
+        var pipeline = new StreamingPipeline(settings, encoder, model, references, writer, generations, metrics, SelectionPolicies.Create(settings.Selection.Mode, settings.Selection.KeepRatio, settings.Selection.WindowSamples, settings.Selection.WindowTokens), NullLogger.Instance, _ => { });
         var generation = generations.Assign("t", 0);
         var vocab = HfTokenizer.FromFile(StreamingAssets.BaseDir).VocabSize;
         var offset = 0;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace TokenClean.Tests.Oracles;
@@ -6,7 +5,7 @@ namespace TokenClean.Tests.Oracles;
 /// <summary>Runs tests/oracles/arrow-read.mjs: the Arrow project's JS reader, an implementation independent of ours.</summary>
 internal static class ArrowJs
 {
-    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string RepoRoot => TokenClean.Tests.Shared.RepoRoot.Path;
 
     /// <summary>Reads the files and returns one JSON object per file; fails the test if the reader rejects one.</summary>
     public static JsonElement[] Read(params string[] paths) => Run(paths);
@@ -15,28 +14,13 @@ internal static class ArrowJs
 
     public static JsonElement[] Run(string[] args)
     {
-        var psi = new ProcessStartInfo("node")
+        var r = TokenClean.Tests.Shared.ChildProcess.Node([Path.Combine(RepoRoot, "tests", "oracles", "arrow-read.mjs"), .. args]);
+        if (r.ExitCode != 0)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.Combine(RepoRoot, "tests", "oracles"),
-        };
-        psi.ArgumentList.Add(Path.Combine(RepoRoot, "tests", "oracles", "arrow-read.mjs"));
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
+            throw new InvalidOperationException($"arrow-read.mjs failed ({r.ExitCode}): {r.Stdout}\n{r.Stderr}");
         }
 
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start node");
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"arrow-read.mjs failed ({process.ExitCode}): {stdout}\n{stderr.Result}");
-        }
-
-        using var doc = JsonDocument.Parse(stdout);
+        using var doc = JsonDocument.Parse(r.Stdout);
         var list = new List<JsonElement>();
         foreach (var e in doc.RootElement.EnumerateArray())
         {
@@ -44,16 +28,5 @@ internal static class ArrowJs
         }
 
         return [.. list];
-    }
-
-    private static string FindRepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Streaming.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Streaming.sln not found above " + AppContext.BaseDirectory);
     }
 }

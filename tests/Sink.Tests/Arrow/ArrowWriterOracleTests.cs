@@ -4,13 +4,14 @@ using Apache.Arrow;
 using Apache.Arrow.Types;
 using TokenClean.Sink.Arrow;
 using TokenClean.Sink.Tests.Support;
+using TokenClean.Tests.Shared;
 
 namespace TokenClean.Sink.Tests.Arrow;
 
 /// <summary>Everything our writer produces is read back by the Arrow project's JS implementation.</summary>
 public sealed class ArrowWriterOracleTests : IDisposable
 {
-    private readonly TempDir _dir = new();
+    private readonly TempDirectory _dir = new();
 
     /// <summary>Both IPC formats, and each with a compressed body (Arrow JS reads those through registered codecs).</summary>
     public static TheoryData<string> Formats => new(FormatNames);

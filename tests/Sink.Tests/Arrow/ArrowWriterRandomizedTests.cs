@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using TokenClean.Sink.Arrow;
 using TokenClean.Sink.Tests.Support;
+using TokenClean.Tests.Shared;
 
 namespace TokenClean.Sink.Tests.Arrow;
 
@@ -15,7 +16,7 @@ public sealed class ArrowWriterRandomizedTests : IDisposable
 {
     private const int Files = 40;
     private static readonly string[] Words = ["", "a", "token", "héllo", "日本語", "emoji 🙂", "tab\tnew\nline", "\"quoted\""];
-    private readonly TempDir _dir = new();
+    private readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 

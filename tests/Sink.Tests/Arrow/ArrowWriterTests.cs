@@ -3,12 +3,13 @@ using Apache.Arrow.Types;
 using TokenClean.Sink.Arrow;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Tests.Support;
+using TokenClean.Tests.Shared;
 
 namespace TokenClean.Sink.Tests.Arrow;
 
 public sealed class ArrowWriterTests : IDisposable
 {
-    private readonly TempDir _dir = new();
+    private readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 

@@ -8,12 +8,14 @@ using TokenClean.Sink.Kafka;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Tests.Output;
 using TokenClean.Sink.Tests.Support;
+using TokenClean.Tests.Shared;
+using TokenClean.Core.Sources;
 
 namespace TokenClean.Sink.Tests.Kafka;
 
 public sealed class KafkaArrowSinkTests : IDisposable
 {
-    private readonly TempDir _dir = new();
+    private readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 
@@ -33,13 +35,13 @@ public sealed class KafkaArrowSinkTests : IDisposable
                 sink.Append(OutputRecords.Kafka("samples", 1, o));
             }
 
-            sink.Append(LakeSource.InputFile("in.jsonl"), 3, OutputRecords.File(3));
+            sink.Append(SourcePartition.File("in.jsonl"), 3, OutputRecords.File(3));
             published.AddRange(await sink.FlushAsync());
         }
 
         Assert.Equal(5, published.Count);
         Assert.Equal(13, published.Sum(p => p.Records));
-        var p0 = published.Where(p => p.Source == LakeSource.Kafka("samples", 0)).OrderBy(p => p.FirstOffset).ToList();
+        var p0 = published.Where(p => p.Source == SourcePartition.Kafka("samples", 0)).OrderBy(p => p.FirstOffset).ToList();
         Assert.Equal([(100L, 103L), (104L, 105L)], p0.Select(p => (p.FirstOffset, p.LastOffset)));
 
         var config = new ConsumerConfig { BootstrapServers = cluster.BootstrapServers, GroupId = "trainer", AutoOffsetReset = AutoOffsetReset.Earliest, EnableAutoCommit = false };

@@ -1,6 +1,8 @@
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Tests.Output;
 using TokenClean.Sink.Tests.Support;
+using TokenClean.Tests.Shared;
+using TokenClean.Core.Sources;
 
 namespace TokenClean.Sink.Tests.Lake;
 
@@ -10,9 +12,9 @@ namespace TokenClean.Sink.Tests.Lake;
 /// </summary>
 public sealed class DataLakeSinkDiscardTests : IDisposable
 {
-    private static readonly LakeSource P0 = LakeSource.Kafka("samples", 0);
-    private static readonly LakeSource P1 = LakeSource.Kafka("samples", 1);
-    private readonly TempDir _root = new();
+    private static readonly SourcePartition P0 = SourcePartition.Kafka("samples", 0);
+    private static readonly SourcePartition P1 = SourcePartition.Kafka("samples", 1);
+    private readonly TempDirectory _root = new();
 
     public void Dispose() => _root.Dispose();
 

@@ -2,13 +2,15 @@ using TokenClean.Tests.Oracles;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Tests.Output;
 using TokenClean.Sink.Tests.Support;
+using TokenClean.Tests.Shared;
+using TokenClean.Core.Sources;
 
 namespace TokenClean.Sink.Tests.Lake;
 
 public sealed class DataLakeSinkTests : IDisposable
 {
-    private static readonly LakeSource P0 = LakeSource.Kafka("samples", 0);
-    private readonly TempDir _root = new();
+    private static readonly SourcePartition P0 = SourcePartition.Kafka("samples", 0);
+    private readonly TempDirectory _root = new();
     private readonly ManualTime _time = new(new DateTimeOffset(2026, 11, 21, 23, 59, 0, TimeSpan.Zero));
 
     public void Dispose() => _root.Dispose();
@@ -72,8 +74,8 @@ public sealed class DataLakeSinkTests : IDisposable
 
         using var sink = Open(maxRecords: 3);
         Assert.Equal(12, sink.NextOffset(P0));
-        Assert.Equal(1, sink.NextOffset(LakeSource.Kafka("samples", 1)));
-        Assert.Equal(0, sink.NextOffset(LakeSource.Kafka("other", 0)));
+        Assert.Equal(1, sink.NextOffset(SourcePartition.Kafka("samples", 1)));
+        Assert.Equal(0, sink.NextOffset(SourcePartition.Kafka("other", 0)));
         Assert.Equal(4, sink.Scan.Files.Count);
 
         // A consumer restarting from an older Kafka offset replays 10 and 11: skipped, not duplicated.
@@ -190,7 +192,7 @@ public sealed class DataLakeSinkTests : IDisposable
     public void Append_FileInput_NamesTheFileByInputNameAndLineRange()
     {
         using var sink = Open();
-        var source = LakeSource.InputFile("/data/in+put.jsonl");
+        var source = SourcePartition.File("/data/in+put.jsonl");
         sink.Append(source, 1, OutputRecords.File(1));
         sink.Append(source, 2, OutputRecords.File(2));
         var file = Assert.Single(sink.Flush());

@@ -3,6 +3,7 @@ using System.Globalization;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Tests.Output;
 using TokenClean.Sink.Tests.Support;
+using TokenClean.Tests.Shared;
 
 namespace TokenClean.Sink.Tests.Lake;
 
@@ -12,7 +13,7 @@ namespace TokenClean.Sink.Tests.Lake;
 /// </summary>
 public sealed class LakeCrashTests : IDisposable
 {
-    private readonly TempDir _root = new();
+    private readonly TempDirectory _root = new();
 
     public void Dispose() => _root.Dispose();
 
@@ -83,7 +84,7 @@ public sealed class LakeCrashTests : IDisposable
         // Every acknowledged commit is there, exactly.
         foreach (var (name, part, first, last) in acknowledged)
         {
-            Assert.Contains(scan.Files, f => f.Source.Name == name
+            Assert.Contains(scan.Files, f => f.Source.Topic == name
                 && (f.Source.Partition?.ToString(CultureInfo.InvariantCulture) ?? "lines") == part
                 && f.FirstOffset == first && f.LastOffset == last);
         }

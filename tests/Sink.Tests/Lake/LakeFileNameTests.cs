@@ -1,4 +1,5 @@
 using TokenClean.Sink.Lake;
+using TokenClean.Core.Sources;
 
 namespace TokenClean.Sink.Tests.Lake;
 
@@ -21,7 +22,7 @@ public sealed class LakeFileNameTests
     [InlineData("input.jsonl", null, 1L, 120L)]
     public void Committed_ThenTryParse_RoundTrips(string name, int? partition, long first, long last)
     {
-        var source = new LakeSource(name, partition);
+        var source = new SourcePartition(name, partition);
         var fileName = LakeFileName.Committed(source, first, last);
         Assert.True(LakeFileName.TryParse(fileName, out var parsed, out var f, out var l));
         Assert.Equal((source, first, last), (parsed, f, l));
@@ -32,7 +33,7 @@ public sealed class LakeFileNameTests
     [Fact]
     public void Committed_ZeroPadsOffsets_SoNamesSortInOffsetOrder()
     {
-        var source = LakeSource.Kafka("t", 1);
+        var source = SourcePartition.Kafka("t", 1);
         var names = new[] { 5L, 40L, 300L, 1_000_000L }.Select(o => LakeFileName.Committed(source, o, o + 1)).ToList();
         Assert.Equal(names, names.Order(StringComparer.Ordinal));
     }

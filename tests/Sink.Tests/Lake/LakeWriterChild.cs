@@ -2,6 +2,7 @@ using System.Globalization;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Output;
 using TokenClean.Sink.Tests.Output;
+using TokenClean.Core.Sources;
 
 namespace TokenClean.Sink.Tests.Lake;
 
@@ -14,13 +15,13 @@ internal static class LakeWriterChild
 {
     public const string Dataset = "crash";
 
-    public static readonly LakeSource[] Sources = [LakeSource.Kafka("samples", 0), LakeSource.Kafka("samples", 1), LakeSource.InputFile("input.jsonl")];
+    public static readonly SourcePartition[] Sources = [SourcePartition.Kafka("samples", 0), SourcePartition.Kafka("samples", 1), SourcePartition.File("input.jsonl")];
 
     /// <summary>Every 11th offset goes to the dead-letter path: processed, but no row.</summary>
     public static bool IsDeadLetter(long offset) => offset % 11 == 10;
 
-    public static OutputRecord RecordFor(LakeSource source, long offset) =>
-        source.Partition is { } p ? OutputRecords.Kafka(source.Name, p, offset, tokens: 64 + (int)(offset % 200)) : OutputRecords.File(offset);
+    public static OutputRecord RecordFor(SourcePartition source, long offset) =>
+        source.Partition is { } p ? OutputRecords.Kafka(source.Topic, p, offset, tokens: 64 + (int)(offset % 200)) : OutputRecords.File(offset);
 
     public static int Run(string root, int seed, LakeFileFormat format)
     {
@@ -33,7 +34,7 @@ internal static class LakeWriterChild
             RecordsPerBatch = 7,
         };
         using var sink = DataLakeSink.Open(options, OutputRecords.Metadata);
-        sink.Committed += c => Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"C {c.Source.Name} {(c.Source.Partition?.ToString(CultureInfo.InvariantCulture) ?? "lines")} {c.FirstOffset} {c.LastOffset}"));
+        sink.Committed += c => Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"C {c.Source.Topic} {(c.Source.Partition?.ToString(CultureInfo.InvariantCulture) ?? "lines")} {c.FirstOffset} {c.LastOffset}"));
         var next = new long[Sources.Length];
         for (var i = 0; i < Sources.Length; i++)
         {

@@ -4,12 +4,13 @@ using TokenClean.Sink.Arrow;
 using TokenClean.Sink.Output;
 using TokenClean.Sink.Tests.Arrow;
 using TokenClean.Sink.Tests.Support;
+using TokenClean.Tests.Shared;
 
 namespace TokenClean.Sink.Tests.Output;
 
 public sealed class OutputBatchOracleTests : IDisposable
 {
-    private readonly TempDir _dir = new();
+    private readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 

@@ -1,3 +1,4 @@
+using TokenClean.Core.Samples;
 using TokenClean.Sink.Output;
 
 namespace TokenClean.Sink.Tests.Output;
@@ -19,7 +20,7 @@ internal static class OutputRecords
         {
             ids[i] = (int)((offset * 31 + i) % 150_000);
             var kept = i >= prompt && i % 3 != 0;
-            labels[i] = kept ? ids[i] : -100;
+            labels[i] = kept ? ids[i] : TokenizedSample.IgnoreLabel;
             influence[i] = i < prompt ? float.NaN : (i - prompt) * 0.25f - 0.5f;
         }
 
@@ -33,7 +34,7 @@ internal static class OutputRecords
             Labels = labels,
             Influence = influence,
             ResponseTokens = tokens - prompt,
-            KeptTokens = labels.Count(l => l != -100),
+            KeptTokens = labels.Count(l => l != TokenizedSample.IgnoreLabel),
             RefModelVersion = "ref-v" + (offset % 3),
             BaseModel = "base",
             Threshold = -0.25f,

@@ -2,14 +2,16 @@ using TokenClean.Sink.Lake;
 using TokenClean.Sink.Output;
 using TokenClean.Sink.Tests.Output;
 using TokenClean.Sink.Tests.Support;
+using TokenClean.Tests.Shared;
+using TokenClean.Core.Sources;
 
 namespace TokenClean.Sink.Tests.Parquet;
 
 /// <summary>The lake in Parquet format, every file read back by DuckDB, an independent Parquet reader.</summary>
 public sealed class ParquetLakeTests : IDisposable
 {
-    private static readonly LakeSource P0 = LakeSource.Kafka("samples", 0);
-    private readonly TempDir _root = new();
+    private static readonly SourcePartition P0 = SourcePartition.Kafka("samples", 0);
+    private readonly TempDirectory _root = new();
     private readonly ManualTime _time = new(new DateTimeOffset(2026, 11, 21, 12, 0, 0, TimeSpan.Zero));
 
     public void Dispose() => _root.Dispose();
@@ -67,7 +69,7 @@ public sealed class ParquetLakeTests : IDisposable
     public void Flush_FileInputRecords_DuckDbSeesNullProvenance()
     {
         using var sink = Open(maxRecords: 1000);
-        var source = LakeSource.InputFile("in.jsonl");
+        var source = SourcePartition.File("in.jsonl");
         sink.Append(source, 0, OutputRecords.File(0));
         sink.Append(source, 1, OutputRecords.File(1));
         var file = Assert.Single(sink.Flush());

@@ -22,19 +22,6 @@ public static class ChildProgram
     }
 
     /// <summary>Starts this assembly as a child process with <paramref name="args"/>.</summary>
-    public static System.Diagnostics.Process Start(params string[] args)
-    {
-        var psi = new System.Diagnostics.ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        psi.ArgumentList.Add(typeof(ChildProgram).Assembly.Location);
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        return System.Diagnostics.Process.Start(psi) ?? throw new InvalidOperationException("could not start the child process");
-    }
+    public static System.Diagnostics.Process Start(params string[] args) =>
+        TokenClean.Tests.Shared.ChildProcess.StartDotnet(typeof(ChildProgram).Assembly.Location, args);
 }

@@ -1,6 +1,4 @@
-using TokenClean.Scoring.Influence;
-
-namespace TokenClean.Scoring.Selection;
+namespace TokenClean.Core.Samples;
 
 /// <summary>A scored sample with the selection applied: training labels and what was kept.</summary>
 public sealed class SelectedSample

@@ -1,4 +1,4 @@
-namespace TokenClean.Scoring.Influence;
+namespace TokenClean.Core.Samples;
 
 /// <summary>
 /// A sample with its per-token losses under both models and its influence. All three arrays have the sample's

@@ -1,0 +1,35 @@
+namespace TokenClean.Scoring.Selection;
+
+/// <summary>
+/// The one factory of selection policies, from plain values (what <c>serve</c>'s settings and <c>clean</c>'s options
+/// hold). Mode names: <see cref="Global"/>, <see cref="Window"/>, <see cref="PerSample"/>.
+/// </summary>
+public static class SelectionPolicies
+{
+    /// <summary>One window over the whole input (only where the whole input is seen: <c>clean</c>).</summary>
+    public const string Global = "global";
+
+    /// <summary>Global top-k over windows of samples and, optionally, tokens.</summary>
+    public const string Window = "window";
+
+    /// <summary>Each sample ranked on its own (Rho-1 style).</summary>
+    public const string PerSample = "per-sample";
+
+    /// <summary>True when <paramref name="mode"/> is one of the mode names.</summary>
+    public static bool IsMode(string? mode) => mode is Global or Window or PerSample;
+
+    /// <summary>A new policy.</summary>
+    /// <param name="mode"><see cref="Global"/>, <see cref="Window"/> or <see cref="PerSample"/>.</param>
+    /// <param name="keepRatio">Fraction of response tokens to keep, in [0, 1].</param>
+    /// <param name="windowSamples">Most samples per window (<see cref="Window"/> only).</param>
+    /// <param name="windowTokens">Most candidate tokens per window; 0 = no token limit (<see cref="Window"/> only).</param>
+    /// <exception cref="ArgumentException">An unknown mode.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A ratio outside [0, 1], or a window of fewer than 1 sample.</exception>
+    public static ISelectionPolicy Create(string mode, double keepRatio, int windowSamples = 1024, long windowTokens = 0) => mode switch
+    {
+        Global => WindowedSelectionPolicy.Global(keepRatio),
+        Window => WindowedSelectionPolicy.Window(keepRatio, windowSamples, windowTokens > 0 ? windowTokens : long.MaxValue),
+        PerSample => WindowedSelectionPolicy.PerSample(keepRatio),
+        _ => throw new ArgumentException($"unknown selection mode '{mode}': expected {Global}, {Window} or {PerSample}", nameof(mode)),
+    };
+}
