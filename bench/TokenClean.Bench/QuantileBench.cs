@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using TokenClean.Scoring.Influence;
+using TokenClean.Core.Samples;
 using TokenClean.Scoring.Selection;
 
 namespace TokenClean.Bench;
@@ -80,18 +80,18 @@ internal static class QuantileBench
         {
             var length = rng.Next(200, 401);
             var ids = new int[length];
-            var mask = new bool[length];
+            var labels = new int[length];
             var influence = new float[length];
             var offset = (Normal(rng) * 0.5) + (drift * i / samples);
             for (var j = 0; j < length; j++)
             {
                 ids[j] = 3 + (j % 97);
-                mask[j] = j >= 20;
+                labels[j] = j >= 20 ? ids[j] : TokenizedSample.IgnoreLabel;
                 var noise = Normal(rng);
-                influence[j] = mask[j] ? (float)(offset + (rng.NextDouble() < 0.05 ? 4 * noise : noise)) : float.NaN;
+                influence[j] = j >= 20 ? (float)(offset + (rng.NextDouble() < 0.05 ? 4 * noise : noise)) : float.NaN;
             }
 
-            list.Add(new ScoredSample(new TokenizedSample("s" + i, ids, mask), new float[length], new float[length], influence));
+            list.Add(new ScoredSample(new TokenizedSample("s" + i, ids, labels), new float[length], new float[length], influence));
         }
 
         return list;

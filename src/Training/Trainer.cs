@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using TokenClean.Core.Samples;
 using TokenClean.Ingest.Samples;
 using TokenClean.Scoring;
 using TokenClean.Scoring.Checkpoints;
@@ -309,7 +310,7 @@ public sealed class Trainer : IDisposable
                 }
 
                 var label = s.Labels[j];
-                if (label == TokenizedSample.IgnoreIndex)
+                if (label == TokenizedSample.IgnoreLabel)
                 {
                     continue;
                 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using TokenClean.Core.Samples;
 using TokenClean.Ingest.Samples;
 using TokenClean.Scoring.Checkpoints;
 using TokenClean.Scoring.Models;
@@ -94,7 +95,7 @@ public sealed class ReferenceStepTests
     {
         // The micro-batches the trainer used: the step's samples in order, two per micro-batch.
         var batches = step.Samples.Chunk(Common.BatchSize).Select(b => b.Select(i => samples[i].InputIds).ToArray()).ToArray();
-        var masks = step.Samples.Chunk(Common.BatchSize).Select(b => b.Select(i => samples[i].Labels.Select(l => l == TokenizedSample.IgnoreIndex ? 0 : 1).ToArray()).ToArray()).ToArray();
+        var masks = step.Samples.Chunk(Common.BatchSize).Select(b => b.Select(i => samples[i].Labels.Select(l => l == TokenizedSample.IgnoreLabel ? 0 : 1).ToArray()).ToArray()).ToArray();
         Assert.Equal(2, batches.Length);
         var args = new List<string>
         {

@@ -1,3 +1,4 @@
+using TokenClean.Core.Samples;
 using TokenClean.Scoring.Models;
 using TokenClean.Training.State;
 
@@ -66,7 +67,7 @@ public sealed class ResumeTests
         Assert.Throws<InvalidOperationException>(() => trainer.Train(samples));
     }
 
-    private static (List<int[]> Order, Dictionary<string, float[]> Weights) Run(string baseDir, List<Ingest.Samples.TokenizedSample> samples, TrainingOptions options, string state, int? killAfter)
+    private static (List<int[]> Order, Dictionary<string, float[]> Weights) Run(string baseDir, List<Core.Samples.TokenizedSample> samples, TrainingOptions options, string state, int? killAfter)
     {
         using var model = CausalLm.Load(baseDir);
         using var trainer = new Trainer(model, options);

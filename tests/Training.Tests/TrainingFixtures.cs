@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using TokenClean.Core.Samples;
 using TokenClean.Ingest.Samples;
 using TokenClean.Scoring.Models;
 
@@ -33,10 +34,10 @@ internal static class TrainingFixtures
             for (var j = 0; j < n; j++)
             {
                 ids[j] = r.Next(vocab);
-                labels[j] = j >= n / 2 ? ids[j] : TokenizedSample.IgnoreIndex;
+                labels[j] = j >= n / 2 ? ids[j] : TokenizedSample.IgnoreLabel;
             }
 
-            list.Add(new TokenizedSample($"s{i}", ids, labels, n - (n / 2), truncated: false, renderedText: null));
+            list.Add(new TokenizedSample($"s{i}", ids, labels));
         }
 
         return list;
@@ -45,14 +46,14 @@ internal static class TrainingFixtures
     /// <summary>Mean per-token loss over the response positions of <paramref name="samples"/>.</summary>
     public static double MeanResponseLoss(CausalLm model, IReadOnlyList<TokenizedSample> samples)
     {
-        var losses = model.TokenLosses(samples.Select(s => s.InputIds).ToArray(), samples.Select(s => s.Labels.Select(l => l != TokenizedSample.IgnoreIndex).ToArray()).ToArray());
+        var losses = model.TokenLosses(samples.Select(s => s.InputIds).ToArray(), samples.Select(s => s.Labels.Select(l => l != TokenizedSample.IgnoreLabel).ToArray()).ToArray());
         double sum = 0;
         var n = 0;
         for (var i = 0; i < samples.Count; i++)
         {
             for (var j = 1; j < losses[i].Length; j++)
             {
-                if (samples[i].Labels[j] != TokenizedSample.IgnoreIndex)
+                if (samples[i].Labels[j] != TokenizedSample.IgnoreLabel)
                 {
                     sum += losses[i][j];
                     n++;

@@ -2,7 +2,7 @@ namespace TokenClean.Scoring.Selection;
 
 /// <summary>
 /// The one factory of selection policies, from plain values (what <c>serve</c>'s settings and <c>clean</c>'s options
-/// hold). Mode names: <see cref="Global"/>, <see cref="Window"/>, <see cref="PerSample"/>.
+/// hold). Mode names: <see cref="Global"/>, <see cref="Window"/>, <see cref="PerSample"/>, <see cref="Quantile"/>.
 /// </summary>
 public static class SelectionPolicies
 {
@@ -15,11 +15,14 @@ public static class SelectionPolicies
     /// <summary>Each sample ranked on its own (Rho-1 style).</summary>
     public const string PerSample = "per-sample";
 
+    /// <summary>Top k of everything so far, by a quantile sketch (<see cref="StreamingQuantilePolicy"/>): no windows.</summary>
+    public const string Quantile = "quantile";
+
     /// <summary>True when <paramref name="mode"/> is one of the mode names.</summary>
-    public static bool IsMode(string? mode) => mode is Global or Window or PerSample;
+    public static bool IsMode(string? mode) => mode is Global or Window or PerSample or Quantile;
 
     /// <summary>A new policy.</summary>
-    /// <param name="mode"><see cref="Global"/>, <see cref="Window"/> or <see cref="PerSample"/>.</param>
+    /// <param name="mode"><see cref="Global"/>, <see cref="Window"/>, <see cref="PerSample"/> or <see cref="Quantile"/>.</param>
     /// <param name="keepRatio">Fraction of response tokens to keep, in [0, 1].</param>
     /// <param name="windowSamples">Most samples per window (<see cref="Window"/> only).</param>
     /// <param name="windowTokens">Most candidate tokens per window; 0 = no token limit (<see cref="Window"/> only).</param>
@@ -30,6 +33,7 @@ public static class SelectionPolicies
         Global => WindowedSelectionPolicy.Global(keepRatio),
         Window => WindowedSelectionPolicy.Window(keepRatio, windowSamples, windowTokens > 0 ? windowTokens : long.MaxValue),
         PerSample => WindowedSelectionPolicy.PerSample(keepRatio),
-        _ => throw new ArgumentException($"unknown selection mode '{mode}': expected {Global}, {Window} or {PerSample}", nameof(mode)),
+        Quantile => StreamingQuantilePolicy.Create(keepRatio),
+        _ => throw new ArgumentException($"unknown selection mode '{mode}': expected {Global}, {Window}, {PerSample} or {Quantile}", nameof(mode)),
     };
 }

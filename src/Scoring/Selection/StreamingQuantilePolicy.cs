@@ -1,5 +1,5 @@
 using System.Globalization;
-using TokenClean.Scoring.Influence;
+using TokenClean.Core.Samples;
 
 namespace TokenClean.Scoring.Selection;
 

@@ -7,7 +7,7 @@ namespace TokenClean.Training.Data;
 /// <param name="Rejected">Records left out, by reason code (the Ingest rejection codes).</param>
 /// <param name="Examples">The first few rejections with their line or row ("line 7: empty_response: ...").</param>
 public sealed record TrainingData(
-    IReadOnlyList<Ingest.Samples.TokenizedSample> Samples,
+    IReadOnlyList<Core.Samples.TokenizedSample> Samples,
     string Format,
     int Read,
     IReadOnlyDictionary<string, int> Rejected,

@@ -1,4 +1,6 @@
 using Apache.Arrow;
+using TokenClean.Core.Rejections;
+using TokenClean.Core.Samples;
 using TokenClean.Ingest.Samples;
 using TokenClean.Ingest.Templates;
 using TokenClean.Ingest.Tokenization;
@@ -207,12 +209,12 @@ public static class TrainingDataReader
         var response = 0;
         for (var j = 0; j < n; j++)
         {
-            if (labels[j] != TokenizedSample.IgnoreIndex)
+            if (labels[j] != TokenizedSample.IgnoreLabel)
             {
                 response++;
             }
         }
 
-        return response == 0 ? null : new TokenizedSample(id, ids[..n], labels[..n], response, n < ids.Length, renderedText: null);
+        return response == 0 ? null : new TokenizedSample(id, ids[..n], labels[..n], truncated: n < ids.Length);
     }
 }

@@ -1,4 +1,4 @@
-using TokenClean.Scoring.Influence;
+using TokenClean.Core.Samples;
 using TokenClean.Scoring.Selection;
 
 namespace TokenClean.Scoring.Tests.Selection;
@@ -132,18 +132,18 @@ public sealed class StreamingQuantilePolicyTests
         {
             var length = rng.Next(200, 401);
             var ids = new int[length];
-            var mask = new bool[length];
+            var labels = new int[length];
             var influence = new float[length];
             var offset = Normal(rng) * 0.5;
             for (var j = 0; j < length; j++)
             {
                 ids[j] = 3 + (j % 97);
-                mask[j] = j >= 20;
+                labels[j] = j >= 20 ? ids[j] : TokenizedSample.IgnoreLabel;
                 var noise = Normal(rng);
-                influence[j] = mask[j] ? (float)(offset + (rng.NextDouble() < 0.05 ? 4 * noise : noise)) : float.NaN;
+                influence[j] = j >= 20 ? (float)(offset + (rng.NextDouble() < 0.05 ? 4 * noise : noise)) : float.NaN;
             }
 
-            var sample = new TokenizedSample("s" + i, ids, mask);
+            var sample = new TokenizedSample("s" + i, ids, labels);
             list.Add(new ScoredSample(sample, new float[length], new float[length], influence));
         }
 
