@@ -35,10 +35,6 @@ public sealed class FileDeadLetterSinkTests : IDisposable
         Assert.Contains("\"raw\":\"x3\"", lines[1], StringComparison.Ordinal);
     }
 
-    private static PipelineItem Rejected(long offset, byte[]? value = null)
-    {
-        var item = new PipelineItem(new InputRecord("in", 1, offset, 1, value ?? Encoding.UTF8.GetBytes("x" + offset), null));
-        item.Reject("malformed_json", "bad");
-        return item;
-    }
+    private static FinishedRecord Rejected(long offset, byte[]? value = null) =>
+        FinishedRecords.Rejected(TokenClean.Core.Sources.SourcePartition.Kafka("in", 1), offset, 1, value ?? Encoding.UTF8.GetBytes("x" + offset));
 }
