@@ -239,7 +239,7 @@ internal static class PipelineBench
         var references = new FixedReference(refModel);
         using var system = PipelineActorSystem.Create();
         var inlet = new GraphInlet(settings.Pipeline.TokenizeCapacity, depths);
-        var pipeline = PipelineCore.Start(system, settings, encoder, [baseModel], references, policy, generations.IsCurrent, metrics, depths, inlet.Source, batch =>
+        var pipeline = PipelineCore.Start(system, settings, record => Tokenize.Record(encoder, record), [baseModel], references, policy, generations.IsCurrent, metrics, depths, inlet.Source, batch =>
         {
             try
             {

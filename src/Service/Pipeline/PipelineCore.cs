@@ -2,7 +2,6 @@ using Akka;
 using Akka.Actor;
 using Akka.Streams;
 using Akka.Streams.Dsl;
-using TokenClean.Ingest.Samples;
 using TokenClean.Scoring;
 using TokenClean.Scoring.Selection;
 using TokenClean.Service.Observability;
@@ -41,7 +40,7 @@ internal sealed class PipelineCore
     /// <summary>Starts the scorers and runs the graph from <paramref name="source"/> to <paramref name="sink"/>.</summary>
     /// <param name="system">The actor system (the host's, or a test's).</param>
     /// <param name="settings">Pipeline capacities, batching and the scorer devices.</param>
-    /// <param name="encoder">The tokenize step.</param>
+    /// <param name="tokenize">The parse + tokenize step (serve: <see cref="Tokenize.Record"/>; clean: its line parser).</param>
     /// <param name="bases">The base model on each scorer device (owned by the caller, disposed after <see cref="Stop"/>).</param>
     /// <param name="references">Where each device's reference comes from (a fixed model, or the refresher).</param>
     /// <param name="policy">The selection policy.</param>
@@ -53,7 +52,7 @@ internal sealed class PipelineCore
     public static PipelineCore Start(
         ActorSystem system,
         ServeSettings settings,
-        SampleEncoder encoder,
+        Func<ConsumedRecord, TokenizedRecord> tokenize,
         IReadOnlyList<ITokenLossModel> bases,
         IReferenceModelProvider references,
         ISelectionPolicy policy,
@@ -86,14 +85,14 @@ internal sealed class PipelineCore
 
         var p = settings.Pipeline;
         var stages = new PipelineStages(
-            encoder,
+            tokenize,
             Math.Max(1, p.TokenizeParallelism),
             settings.Batching.MaxTokens,
-            Math.Max(1, Math.Min(p.BatcherCapacity, 4096)),
+            Math.Max(1, p.BatcherCapacity),
             TimeSpan.FromMilliseconds(settings.Batching.MaxDelayMs),
             isCurrent,
             pool,
-            devices.Count,
+            devices.Count * Math.Max(1, p.BatchCapacity),
             policy,
             (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, p.BatchCapacity)),
             depths);

@@ -2,7 +2,6 @@ using Akka;
 using Akka.Actor;
 using Akka.Streams;
 using Akka.Streams.Dsl;
-using TokenClean.Ingest.Samples;
 
 namespace TokenClean.Service.Pipeline;
 
@@ -28,9 +27,9 @@ internal static class PipelineGraph
         var selector = new WindowSelector(stages.Policy);
         var (kill, done) = source
             .ViaMaterialized(KillSwitches.Single<ConsumedRecord>(), Keep.Right)
-            .SelectAsync(stages.TokenizeParallelism, record => Task.Run(() => Tokenize.Record(stages.Encoder, record)))
+            .SelectAsync(stages.TokenizeParallelism, record => Task.Run(() => stages.Tokenize(record)))
             .Via(new TokenBudgetBatcher(stages.BatchTokens, stages.BatchRecords, stages.BatchDelay, stages.IsCurrent, depths))
-            .SelectAsync(stages.Devices, batch => Score(stages.Scorers, batch, depths))
+            .SelectAsync(stages.ScoreParallelism, batch => Score(stages.Scorers, batch, depths))
             .Select(batch =>
             {
                 depths.LeaveSelector();
@@ -66,26 +65,29 @@ internal static class PipelineGraph
 }
 
 /// <summary>The stages' settings and collaborators.</summary>
-/// <param name="Encoder">Parses and tokenizes one record.</param>
+/// <param name="Tokenize">Parses and tokenizes one record; never throws (a bad record becomes a rejection).</param>
 /// <param name="TokenizeParallelism">Records tokenized at once.</param>
 /// <param name="BatchTokens">Token budget of a batch.</param>
 /// <param name="BatchRecords">Most records in one batch.</param>
 /// <param name="BatchDelay">Longest a batch waits for more records; also how long a quiet input waits before the selection window is written.</param>
 /// <param name="IsCurrent">False for a record of an ended partition generation.</param>
 /// <param name="Scorers">The <see cref="ScorerPool"/>.</param>
-/// <param name="Devices">Scorers in the pool (batches scored at once).</param>
+/// <param name="ScoreParallelism">
+/// Batches asked of the pool at once: devices × BatchCapacity, so that a fast device runs ahead of a slow one while
+/// the ordered step waits for the slow one's batch (the pool queues what no free scorer takes).
+/// </param>
 /// <param name="Policy">The selection policy (one per graph).</param>
 /// <param name="SinkBuffer">Finished batches that may wait for the sink (a power of two).</param>
 /// <param name="Depths">Queue depths for /status and the backpressure bounds.</param>
 internal sealed record PipelineStages(
-    SampleEncoder Encoder,
+    Func<ConsumedRecord, TokenizedRecord> Tokenize,
     int TokenizeParallelism,
     long BatchTokens,
     int BatchRecords,
     TimeSpan BatchDelay,
     Func<ConsumedRecord, bool> IsCurrent,
     IActorRef Scorers,
-    int Devices,
+    int ScoreParallelism,
     Scoring.Selection.ISelectionPolicy Policy,
     int SinkBuffer,
     StageDepths Depths);

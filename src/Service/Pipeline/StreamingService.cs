@@ -187,7 +187,7 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _fatalStop.Token);
         var inlet = new GraphInlet(s.Pipeline.TokenizeCapacity, _depths);
         var pipeline = PipelineCore.Start(
-            _services.GetRequiredService<ActorSystem>(), s, encoder, bases.Models, references, policy, _generations.IsCurrent, _metrics, _depths, inlet.Source,
+            _services.GetRequiredService<ActorSystem>(), s, record => Tokenize.Record(encoder, record), bases.Models, references, policy, _generations.IsCurrent, _metrics, _depths, inlet.Source,
             batch =>
             {
                 try

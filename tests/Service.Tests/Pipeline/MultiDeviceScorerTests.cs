@@ -45,7 +45,7 @@ public sealed class MultiDeviceScorerTests : IDisposable
         using var system = PipelineActorSystem.Create();
         var inlet = new GraphInlet(settings.Pipeline.TokenizeCapacity, depths);
         var pipeline = PipelineCore.Start(
-            system, settings, encoder, [base0, base1], references, WindowSelector.CreatePolicy(settings.Selection), generations.IsCurrent, metrics, depths,
+            system, settings, record => Tokenize.Record(encoder, record), [base0, base1], references, WindowSelector.CreatePolicy(settings.Selection), generations.IsCurrent, metrics, depths,
             inlet.Source, writer.Write);
 
         var vocab = HfTokenizer.FromFile(StreamingAssets.BaseDir).VocabSize;

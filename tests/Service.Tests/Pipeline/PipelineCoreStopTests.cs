@@ -36,7 +36,7 @@ public sealed class PipelineCoreStopTests : IDisposable
         using var system = PipelineActorSystem.Create();
         var inlet = new GraphInlet(settings.Pipeline.TokenizeCapacity, depths);
         var pipeline = PipelineCore.Start(
-            system, settings, encoder, [model], references, WindowSelector.CreatePolicy(settings.Selection), generations.IsCurrent, metrics, depths, inlet.Source, writer.Write);
+            system, settings, record => Tokenize.Record(encoder, record), [model], references, WindowSelector.CreatePolicy(settings.Selection), generations.IsCurrent, metrics, depths, inlet.Source, writer.Write);
         var t0 = TokenClean.Core.Sources.SourcePartition.Kafka("t", 0);
         var generation = generations.Assign(t0);
         var vocab = HfTokenizer.FromFile(StreamingAssets.BaseDir).VocabSize;

@@ -34,7 +34,7 @@ internal sealed class ScorerActor : ReceiveActor
                 request.ReplyTo.Tell(new Status.Failure(e)); // never leave the asker waiting
             }
 
-            Sender.Tell(ScorerIdle.Instance);
+            Context.Parent.Tell(ScorerIdle.Instance); // the pool: the next batch may come
         });
         Receive<SwapReference>(swap =>
         {

@@ -8,11 +8,14 @@ namespace TokenClean.Service.Pipeline;
 /// larger record is a batch of its own) and at most <c>maxRecords</c> records, and closes a batch that has waited
 /// <c>maxDelay</c> since its first record. When the input goes quiet for <c>maxDelay</c> it emits one empty batch with
 /// <see cref="TokenBatch.FlushSelection"/>, so the selection stage writes its open window; the last batch at the end
-/// of the input flushes too. Records of an ended generation are dropped here (revoked while they waited).
+/// of the input flushes too. Records of an ended generation are dropped here (revoked while they waited). A
+/// <c>maxDelay</c> of zero or less turns time off: batches close by budget only and the selection is flushed at the
+/// end of the input only (<c>clean</c>, whose global selection must see the whole file).
 /// </summary>
 /// <remarks>
-/// GroupedWeightedWithin is close, but it neither drops stale records nor signals a quiet input. At most one closed
-/// batch waits for the scorers: the stage does not pull while one does, which is what bounds the tokenize step.
+/// GroupedWeightedWithin is close, but it neither drops stale records nor signals a quiet input. Closed batches wait
+/// for the scorers in a queue (one, two when a timer closed a batch while a record was on its way); the stage does
+/// not pull while one waits, which is what bounds the tokenize step.
 /// </remarks>
 internal sealed class TokenBudgetBatcher : GraphStage<FlowShape<TokenizedRecord, TokenBatch>>
 {
@@ -30,7 +33,7 @@ internal sealed class TokenBudgetBatcher : GraphStage<FlowShape<TokenizedRecord,
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRecords, 1);
         _maxTokens = maxTokens;
         _maxRecords = maxRecords;
-        _maxDelay = maxDelay > TimeSpan.Zero ? maxDelay : TimeSpan.FromMilliseconds(1);
+        _maxDelay = maxDelay;
         _isCurrent = isCurrent ?? (static _ => true);
         _depths = depths;
         Shape = new FlowShape<TokenizedRecord, TokenBatch>(_in, _out);
@@ -49,7 +52,7 @@ internal sealed class TokenBudgetBatcher : GraphStage<FlowShape<TokenizedRecord,
         private long _openStarted;
         private long _lastRecord;
         private bool _quietSent = true;
-        private TokenBatch? _ready;
+        private readonly Queue<TokenBatch> _ready = new();
         private bool _finishing;
         private bool _finalClosed;
 
@@ -57,20 +60,24 @@ internal sealed class TokenBudgetBatcher : GraphStage<FlowShape<TokenizedRecord,
             : base(stage.Shape)
         {
             _stage = stage;
-            _maxDelayMs = Math.Max(1, (long)stage._maxDelay.TotalMilliseconds);
+            _maxDelayMs = stage._maxDelay > TimeSpan.Zero ? Math.Max(1, (long)stage._maxDelay.TotalMilliseconds) : long.MaxValue;
             SetHandler(stage._in, onPush: OnPush, onUpstreamFinish: OnUpstreamFinish);
             SetHandler(stage._out, onPull: OnPull);
         }
 
         public override void PreStart()
         {
-            ScheduleRepeatedly("tick", TimeSpan.FromMilliseconds(Math.Max(1, _maxDelayMs / 2)));
+            if (_maxDelayMs != long.MaxValue)
+            {
+                ScheduleRepeatedly("tick", TimeSpan.FromMilliseconds(Math.Max(1, _maxDelayMs / 2)));
+            }
+
             Pull(_stage._in);
         }
 
         protected override void OnTimer(object timerKey)
         {
-            if (_ready is not null)
+            if (_ready.Count > 0)
             {
                 return; // the scorers are busy: a due batch is closed as soon as the waiting one leaves
             }
@@ -110,7 +117,7 @@ internal sealed class TokenBudgetBatcher : GraphStage<FlowShape<TokenizedRecord,
 
                 _open.Add(record);
                 _openTokens += record.Tokens;
-                if (_ready is null && Full)
+                if (_ready.Count == 0 && Full)
                 {
                     Close(flushSelection: false);
                 }
@@ -125,7 +132,7 @@ internal sealed class TokenBudgetBatcher : GraphStage<FlowShape<TokenizedRecord,
         private void OnUpstreamFinish()
         {
             _finishing = true;
-            if (_ready is null)
+            if (_ready.Count == 0)
             {
                 Close(flushSelection: true);
                 _finalClosed = true;
@@ -138,7 +145,7 @@ internal sealed class TokenBudgetBatcher : GraphStage<FlowShape<TokenizedRecord,
 
         private void Close(bool flushSelection)
         {
-            _ready = new TokenBatch(_open, _openTokens, flushSelection);
+            _ready.Enqueue(new TokenBatch(_open, _openTokens, flushSelection));
             _open = [];
             _openTokens = 0;
             _stage._depths?.SetBatcher(0);
@@ -148,11 +155,15 @@ internal sealed class TokenBudgetBatcher : GraphStage<FlowShape<TokenizedRecord,
         /// <summary>Pushes the waiting batch when the scorers want one, closes a batch that became due, and pulls when there is room.</summary>
         private void Emit()
         {
-            if (_ready is not null && IsAvailable(_stage._out))
+            if (_ready.Count > 0 && IsAvailable(_stage._out))
             {
-                Push(_stage._out, _ready);
-                _ready = null;
+                Push(_stage._out, _ready.Dequeue());
                 _stage._depths?.LeaveScorer();
+                if (_ready.Count > 0)
+                {
+                    return;
+                }
+
                 if (_finishing && !_finalClosed)
                 {
                     Close(flushSelection: true); // the rest of the input with the final flush
@@ -160,7 +171,7 @@ internal sealed class TokenBudgetBatcher : GraphStage<FlowShape<TokenizedRecord,
                     return;
                 }
 
-                if (Full || (_open.Count > 0 && Environment.TickCount64 - _openStarted >= _maxDelayMs))
+                if (Full || (_open.Count > 0 && _maxDelayMs != long.MaxValue && Environment.TickCount64 - _openStarted >= _maxDelayMs))
                 {
                     Close(flushSelection: false);
                 }
@@ -168,7 +179,7 @@ internal sealed class TokenBudgetBatcher : GraphStage<FlowShape<TokenizedRecord,
 
             if (_finishing)
             {
-                if (_ready is null && _finalClosed)
+                if (_ready.Count == 0 && _finalClosed)
                 {
                     CompleteStage();
                 }
@@ -176,7 +187,7 @@ internal sealed class TokenBudgetBatcher : GraphStage<FlowShape<TokenizedRecord,
                 return;
             }
 
-            if (_ready is null && !HasBeenPulled(_stage._in) && !IsClosed(_stage._in))
+            if (_ready.Count == 0 && !HasBeenPulled(_stage._in) && !IsClosed(_stage._in))
             {
                 Pull(_stage._in);
             }
