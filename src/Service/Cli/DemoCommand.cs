@@ -153,7 +153,15 @@ internal static class DemoCommand
         var deadLetters = Directory.Exists(lake) ? Directory.GetFiles(lake, "*.jsonl", SearchOption.AllDirectories) : [];
         if (deadLetters.Length > 0)
         {
-            Console.WriteLine($"  dead letters     {string.Join(", ", deadLetters.Select(Path.GetFileName))} (one JSON line per rejected sample, with its reason)");
+            var reasons = new SortedDictionary<string, int>(StringComparer.Ordinal);
+            foreach (var line in deadLetters.SelectMany(File.ReadLines))
+            {
+                using var doc = System.Text.Json.JsonDocument.Parse(line);
+                var reason = doc.RootElement.GetProperty("reason").GetString() ?? "?";
+                reasons[reason] = reasons.GetValueOrDefault(reason) + 1;
+            }
+
+            Console.WriteLine($"  dead letters     {string.Join(", ", reasons.Select(r => $"{r.Value} {r.Key}"))} in {string.Join(", ", deadLetters.Select(Path.GetFileName))}");
         }
     }
 
