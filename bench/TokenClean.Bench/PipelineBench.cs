@@ -1,3 +1,4 @@
+using TokenClean.Core.Samples;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -14,8 +15,6 @@ using TokenClean.Service.Observability;
 using TokenClean.Service.Pipeline;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Output;
-using TokenClean.Core.Samples;
-using TokenClean.Scoring.Selection;
 
 namespace TokenClean.Bench;
 
@@ -227,23 +226,43 @@ internal static class PipelineBench
         }
 
         var generations = new PartitionGenerations();
-        var tracker = new OffsetTracker();
+        var reports = new SinkReports();
+        var depths = new StageDepths();
         using var metrics = new PipelineMetrics();
-        var policy = SelectionPolicies.Create(settings.Selection.Mode, settings.Selection.KeepRatio, settings.Selection.WindowSamples, settings.Selection.WindowTokens);
+        var policy = settings.Selection.CreatePolicy();
         var lake = DataLakeSink.Open(
             new LakeOptions { Root = settings.Lake.Root!, Dataset = settings.Lake.Dataset, MaxFileAge = TimeSpan.FromSeconds(settings.Lake.MaxFileAgeSeconds) },
             new OutputMetadata("bench", "-", policy.Mode, settings.Selection.KeepRatio, "bench"));
-        using var writer = new LakeWriter(lake, new FileDeadLetterSink(settings.Lake.Root!, settings.Lake.Dataset), tracker, generations, metrics);
+        using var writer = new LakeSink(lake, new FileDeadLetterSink(settings.Lake.Root!, settings.Lake.Dataset), generations, reports, metrics, baseModel.Version);
         using var stop = new CancellationTokenSource();
         Exception? fatal = null;
         var references = new FixedReference(refModel);
-        var pipeline = new StreamingPipeline(settings, encoder, baseModel, references, writer, generations, metrics, policy, NullLogger.Instance, e =>
+        using var system = PipelineActorSystem.Create();
+        var inlet = new GraphInlet(settings.Pipeline.TokenizeCapacity, depths);
+        var pipeline = PipelineCore.Start(system, settings, record => Tokenize.Record(encoder, record), [baseModel], references, policy, generations.IsCurrent, metrics, depths, inlet.Source, batch =>
+        {
+            try
+            {
+                writer.Write(batch);
+            }
+            catch (Exception e)
+            {
+                fatal ??= e;
+                stop.Cancel();
+                throw;
+            }
+        });
+        writer.StartCommitTimer(e =>
         {
             fatal ??= e;
             stop.Cancel();
         });
-        var source = new KafkaSource(settings, pipeline, writer, tracker, generations, NullLogger.Instance);
-        var runner = new Thread(() => source.Run(stop.Token, TimeSpan.FromSeconds(120))) { Name = "bench source" };
+        var source = new PartitionOwner(settings, inlet, writer, reports, generations, NullLogger.Instance);
+        var runner = new Thread(() =>
+        {
+            source.Run(pipeline, stop.Token, TimeSpan.FromSeconds(120));
+            pipeline.Stop(TimeSpan.FromSeconds(120));
+        }) { Name = "bench source" };
         runner.Start();
         var first = Stopwatch.StartNew();
         var sw = new Stopwatch();
@@ -255,7 +274,7 @@ internal static class PipelineBench
         while (true)
         {
             var done = writer.Written + writer.DeadLettered;
-            if (!sw.IsRunning && (tracker.InFlight > 0 || done > 0))
+            if (!sw.IsRunning && (source.InFlight > 0 || done > 0))
             {
                 sw.Start();
                 cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
@@ -272,8 +291,8 @@ internal static class PipelineBench
             {
                 // Where the work waits: a full mailbox sits in front of the slowest stage; all empty = the source is.
                 nextDepths += 1000;
-                var depths = pipeline.QueueDepths();
-                Console.WriteLine(FormattableString.Invariant($"    t={sw.Elapsed.TotalSeconds:F1}s done={done} inflight={tracker.InFlight} held={source.Held} paused={source.Paused} pauses={source.PauseCount} ") + string.Join(' ', depths.Select(d => $"{d.Key}={d.Value}")));
+                var queues = depths.Snapshot();
+                Console.WriteLine(FormattableString.Invariant($"    t={sw.Elapsed.TotalSeconds:F1}s done={done} inflight={source.InFlight} held={source.Held} paused={source.Paused} pauses={source.PauseCount} ") + string.Join(' ', queues.Select(d => $"{d.Key}={d.Value}")));
             }
 
             Thread.Sleep(1);
@@ -306,7 +325,7 @@ internal static class PipelineBench
         CreateInput(cluster, lines);
         var settings = Settings(Path.GetTempPath());
         settings.Kafka.BootstrapServers = cluster.BootstrapServers;
-        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(KafkaSource.CreateConfig(settings)).Build();
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(KafkaConsumerSettings.Create(settings)).Build();
         consumer.Subscribe(Topic);
         var sw = new Stopwatch();
         var n = 0;

@@ -1,4 +1,7 @@
-using OutputRecord = TokenClean.Sink.Output.OutputRecord;
+using TokenClean.Core.Files;
+using TokenClean.Sink.Output;
+using TokenClean.Core.Samples;
+using TokenClean.Core.Rejections;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -6,17 +9,16 @@ using System.Text.Json;
 using System.Text.Unicode;
 using TokenClean.Scoring;
 using TokenClean.Scoring.Influence;
+using TokenClean.Core.Sources;
 using TokenClean.Scoring.Selection;
-using TokenClean.Core.Samples;
-using TokenClean.Core.Rejections;
-using TokenClean.Sink.Output;
-using TokenClean.Core.Files;
+using TokenClean.Service.Pipeline;
 
 namespace TokenClean.Service.Cleaning;
 
 /// <summary>
-/// One <c>tokenclean clean</c> run: read a JSON Lines file, dead-letter bad lines, score the rest in token-budget
-/// batches with base and reference, select, write the output records, print a summary.
+/// One <c>tokenclean clean</c> run: the pipeline core of serve (<see cref="PipelineCore"/>) with a file in and a file
+/// out: read a JSON Lines file, dead-letter bad lines, score the rest in token-budget batches with base and
+/// reference, select, write the output records, print a summary.
 /// </summary>
 /// <remarks>
 /// Seams (all injected by <c>CleanCommand</c>, replaced in tests): how a model directory becomes an
@@ -95,7 +97,7 @@ internal sealed class CleanRun
             try
             {
                 Directory.CreateDirectory(outputDirectory);
-                return Clean(options, scorer, inputPath, outputDirectory, outputPath, cancellationToken);
+                return Clean(options, baseModel, referenceModel, scorer, inputPath, outputDirectory, outputPath, cancellationToken);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -137,13 +139,13 @@ internal sealed class CleanRun
 
         if (!SelectionPolicies.IsMode(o.Selection))
         {
-            return $"--selection must be global, window or per-sample, got '{o.Selection}'";
+            return $"--selection must be global, window, quantile or per-sample, got '{o.Selection}'";
         }
 
         return o.WindowSamples < 1 ? "--window-samples must be at least 1" : null;
     }
 
-    private int Clean(CleanOptions o, InfluenceScorer scorer, string inputPath, string outputDirectory, string outputPath, CancellationToken ct)
+    private int Clean(CleanOptions o, ITokenLossModel baseModel, ITokenLossModel referenceModel, InfluenceScorer scorer, string inputPath, string outputDirectory, string outputPath, CancellationToken ct)
     {
         var policy = SelectionPolicies.Create(o.Selection, o.Keep, o.WindowSamples);
         var metadata = new OutputMetadata(
@@ -161,91 +163,77 @@ internal sealed class CleanRun
         using var writer = _createWriter(outputPath, metadata);
         summary.OutputPath = writer.Path; // the writer picks the extension of its format
         using var deadLetters = new DeadLetterWriter(summary.DeadLetterPath);
-        var reader = new Utf8LineReader(input);
-        var batch = new List<TokenizedSample>();
-        var batchTokens = 0;
-        var completed = new List<SelectedSample>();
-        var scoredAt = new Queue<DateTimeOffset>();
-        var progress = Stopwatch.StartNew();
-        var scoring = new Stopwatch();
-        long lineNumber = 0;
+        var sink = new FileRecordSink(writer, deadLetters, source, metadata, summary);
 
-        void ScoreBatch()
+        // The pipeline core with a file in and a file out: batches close by token budget only (no delay), and the
+        // selection is flushed once, at the end of the input, so global selection ranks the whole file.
+        var settings = new ServeSettings
         {
-            ct.ThrowIfCancellationRequested();
-            scoring.Start();
-            var scored = scorer.Score(batch);
-            scoring.Stop();
-            var now = DateTimeOffset.UtcNow;
-            summary.ScoredTokens += batchTokens;
-            foreach (var s in scored)
-            {
-                scoredAt.Enqueue(now);
-                policy.Add(s, completed);
-            }
-
-            batch.Clear();
-            batchTokens = 0;
-            WriteCompleted(writer, completed, scoredAt, metadata, summary);
-        }
-
-        while (reader.TryReadLine(out var line))
+            Batching = { MaxTokens = o.BatchTokens, MaxDelayMs = 0 },
+            Models = { MaxTokens = maxLength },
+            Pipeline = { BatcherCapacity = int.MaxValue },
+        };
+        var depths = new StageDepths();
+        var inlet = new GraphInlet(settings.Pipeline.TokenizeCapacity, depths);
+        var partition = SourcePartition.File(source);
+        var running = Stopwatch.StartNew();
+        using var system = PipelineActorSystem.Create();
+        var pipeline = PipelineCore.Start(
+            system, settings, record => ParseRecord(record, scorer, maxLength), [baseModel], new BorrowedReference(referenceModel), policy,
+            static _ => true, null, depths, inlet.Source, sink.Write);
+        try
         {
-            lineNumber++;
-            if (IsBlank(line))
+            var reader = new Utf8LineReader(input);
+            var progress = Stopwatch.StartNew();
+            long lineIndex = -1;
+            while (reader.TryReadLine(out var line))
             {
-                continue;
-            }
-
-            summary.Lines++;
-            SampleRejection? rejection;
-            string? sampleId = null;
-            var utf8 = Utf8.IsValid(line);
-            if (!utf8)
-            {
-                rejection = new SampleRejection(RejectionReason.InvalidUtf8, "the line is not valid UTF-8");
-            }
-            else
-            {
-                var parsed = _parseLine(Encoding.UTF8.GetString(line));
-                sampleId = parsed.SampleId;
-                rejection = parsed.Rejection ?? scorer.Validate(parsed.Sample!, maxLength);
-                if (rejection is null)
+                lineIndex++;
+                if (IsBlank(line))
                 {
-                    var sample = parsed.Sample!;
-                    if (batch.Count > 0 && batchTokens + sample.Length > o.BatchTokens)
+                    continue;
+                }
+
+                summary.Lines++;
+                var record = new ConsumedRecord(partition.At(lineIndex), 1, line.ToArray(), null);
+                while (!inlet.TryOffer(record))
+                {
+                    ct.ThrowIfCancellationRequested();
+                    if (pipeline.Completion.IsCompleted)
                     {
-                        ScoreBatch();
+                        pipeline.Completion.GetAwaiter().GetResult(); // a failed sink or scorer: its exception
+                        throw new InvalidOperationException("the pipeline stopped before the input ended");
                     }
 
-                    batch.Add(sample);
-                    batchTokens += sample.Length;
+                    Thread.Sleep(1);
+                }
+
+                if (progress.Elapsed.TotalSeconds >= o.ProgressSeconds)
+                {
+                    progress.Restart();
+                    _err.WriteLine(string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"clean: {summary.Lines} samples read ({reader.Position / 1048576.0:F1} MiB), {summary.Rejected} rejected, {summary.ScoredTokens} tokens scored, {(running.Elapsed.TotalSeconds > 0 ? summary.ScoredTokens / running.Elapsed.TotalSeconds : 0):F0} tokens/s"));
                 }
             }
 
-            if (rejection is not null)
+            inlet.Complete();
+            while (!pipeline.Completion.Wait(TimeSpan.FromMilliseconds(100)))
             {
-                deadLetters.Write(source, lineNumber, rejection, sampleId, line, utf8);
-                summary.Rejected++;
-            }
-
-            if (progress.Elapsed.TotalSeconds >= o.ProgressSeconds)
-            {
-                progress.Restart();
-                _err.WriteLine(string.Create(
-                    CultureInfo.InvariantCulture,
-                    $"clean: {summary.Lines} samples read ({reader.Position / 1048576.0:F1} MiB), {summary.Rejected} rejected, {summary.ScoredTokens} tokens scored, {(scoring.Elapsed.TotalSeconds > 0 ? summary.ScoredTokens / scoring.Elapsed.TotalSeconds : 0):F0} tokens/s"));
+                ct.ThrowIfCancellationRequested();
             }
         }
-
-        if (batch.Count > 0)
+        catch (AggregateException e)
         {
-            ScoreBatch();
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.GetBaseException()).Throw();
+            throw;
+        }
+        finally
+        {
+            pipeline.Stop(Timeout.InfiniteTimeSpan); // the models are disposed after this run: nothing may still use them
         }
 
-        policy.Flush(completed);
-        WriteCompleted(writer, completed, scoredAt, metadata, summary);
-        summary.ScoringSeconds = scoring.Elapsed.TotalSeconds;
+        summary.ScoringSeconds = running.Elapsed.TotalSeconds;
         writer.Commit();
         deadLetters.Commit();
         WriteManifest(Path.Combine(outputDirectory, Path.GetFileNameWithoutExtension(inputPath) + ".manifest.json"), inputPath, metadata, summary);
@@ -253,24 +241,20 @@ internal sealed class CleanRun
         return 0;
     }
 
-    private static void WriteCompleted(
-        IOutputRecordWriter writer, List<SelectedSample> completed, Queue<DateTimeOffset> scoredAt, OutputMetadata metadata, CleanSummary summary)
+    /// <summary>The tokenize step of clean: a line becomes a sample, or a rejection (bad UTF-8, bad sample, too long for the models).</summary>
+    private TokenizedRecord ParseRecord(ConsumedRecord record, InfluenceScorer scorer, int maxLength)
     {
-        foreach (var s in completed)
+        var line = record.Value!;
+        if (!Utf8.IsValid(line))
         {
-            var scored = s.Scored;
-            writer.Write(OutputRecord.From(s, source: null, metadata.BaseModel!, metadata.RefModelVersion!, scoredAt.Dequeue(), metadata.EmitLosses));
-            summary.Written++;
-            summary.ResponseTokens += scored.ResponseTokens;
-            summary.KeptTokens += s.KeptTokens;
-            if (!float.IsNaN(s.Threshold))
-            {
-                summary.ThresholdMin = float.IsNaN(summary.ThresholdMin) ? s.Threshold : Math.Min(summary.ThresholdMin, s.Threshold);
-                summary.ThresholdMax = float.IsNaN(summary.ThresholdMax) ? s.Threshold : Math.Max(summary.ThresholdMax, s.Threshold);
-            }
+            return new TokenizedRecord(record, null, null, new SampleRejection(RejectionReason.InvalidUtf8, "the line is not valid UTF-8"));
         }
 
-        completed.Clear();
+        var parsed = _parseLine(Encoding.UTF8.GetString(line));
+        var rejection = parsed.Rejection ?? scorer.Validate(parsed.Sample!, maxLength);
+        return rejection is null
+            ? new TokenizedRecord(record, parsed.SampleId, parsed.Sample, null)
+            : new TokenizedRecord(record, parsed.SampleId, null, rejection);
     }
 
     private static void WriteManifest(string path, string inputPath, OutputMetadata metadata, CleanSummary summary)

@@ -30,8 +30,8 @@ internal static class CleanCommand
         var emitLosses = new Option<bool>("--emit-losses") { Description = "Also write the per-token base_loss and ref_loss columns." };
         var batchTokens = new Option<int>("--batch-tokens") { Description = "Token budget of one forward pass (samples are batched up to it).", DefaultValueFactory = _ => 16384 };
         var maxLength = new Option<int?>("--max-length") { Description = "Longest sample accepted; longer ones are dead-lettered (default: the models' context length)." };
-        var selection = new Option<string>("--selection") { Description = "global (rank over the whole file), window (over --window-samples samples) or per-sample (Rho-1 style).", DefaultValueFactory = _ => "global" };
-        selection.AcceptOnlyFromAmong("global", "window", "per-sample");
+        var selection = new Option<string>("--selection") { Description = "global (rank over the whole file), window (over --window-samples samples), quantile (top k of everything so far, by a quantile sketch) or per-sample (Rho-1 style).", DefaultValueFactory = _ => "global" };
+        selection.AcceptOnlyFromAmong("global", "window", "quantile", "per-sample");
         var windowSamples = new Option<int>("--window-samples") { Description = "Samples per selection window with --selection window.", DefaultValueFactory = _ => 1024 };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer.json or a directory with it: enables text samples (chat messages, ShareGPT, prompt/response, Alpaca). Default: the --base directory when it has a tokenizer.json; without one, only pre-tokenized input is accepted." };
         var chatTemplate = new Option<string?>("--chat-template") { Description = "Chat template: the model's own (default) or chatml, llama3, llama2, tulu, alpaca." };

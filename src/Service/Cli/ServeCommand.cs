@@ -37,7 +37,7 @@ internal static class ServeCommand
         ("--devices", "Models:Devices", "Several scoring devices, one scorer each with its own base and reference models, e.g. cuda:0,cuda:1 (replaces --device)."),
         ("--max-length", "Models:MaxTokens", "Longest sample in tokens; longer ones are dead-lettered (default: the models' context)."),
         ("--keep", "Selection:KeepRatio", "Fraction of response tokens to keep (default 0.6)."),
-        ("--selection", "Selection:Mode", "window (global top-k over windows; default) or per-sample."),
+        ("--selection", "Selection:Mode", "window (global top-k over windows; default), quantile (top k of everything so far, no windows) or per-sample."),
         ("--window-samples", "Selection:WindowSamples", "Samples per selection window (default 1024)."),
         ("--window-tokens", "Selection:WindowTokens", "Response tokens per selection window (default 0 = no limit)."),
         ("--batch-tokens", "Batching:MaxTokens", "Token budget of one forward pass (default 16384)."),

@@ -31,15 +31,16 @@ internal sealed class FileDeadLetterSink : IDeadLetterSink
     public static string PathOf(string lakeRoot, string dataset, string topic, int partition) =>
         Path.Combine(lakeRoot, dataset, "dead-letters", $"{topic.Replace('/', '_').Replace('+', '_')}+{partition}.jsonl");
 
-    public void WriteDurably(IReadOnlyList<PipelineItem> items)
+    public void WriteDurably(IReadOnlyList<FinishedRecord> items)
     {
         ArgumentNullException.ThrowIfNull(items);
         var touched = new List<PartitionFile>();
         foreach (var item in items)
         {
             var r = item.Record;
-            var file = Open(r.Topic, r.Partition);
-            if (r.Offset <= file.LastOffset)
+            var (topic, partition, offset) = (r.Position.Source.Topic, r.Position.Source.Partition ?? 0, r.Position.Offset);
+            var file = Open(topic, partition);
+            if (offset <= file.LastOffset)
             {
                 continue; // written before a crash; the lake had not committed its offset yet
             }
@@ -48,9 +49,9 @@ internal sealed class FileDeadLetterSink : IDeadLetterSink
             using (var w = new Utf8JsonWriter(_buffer))
             {
                 w.WriteStartObject();
-                w.WriteString("topic", r.Topic);
-                w.WriteNumber("partition", r.Partition);
-                w.WriteNumber("offset", r.Offset);
+                w.WriteString("topic", topic);
+                w.WriteNumber("partition", partition);
+                w.WriteNumber("offset", offset);
                 var rejection = item.Rejection!;
                 w.WriteString("reason", rejection.Code);
                 if (rejection.LegacyCode is { } legacy)
@@ -83,7 +84,7 @@ internal sealed class FileDeadLetterSink : IDeadLetterSink
 
             file.Stream.Write(_buffer.WrittenSpan);
             file.Stream.WriteByte((byte)'\n');
-            file.LastOffset = r.Offset;
+            file.LastOffset = offset;
             if (!touched.Contains(file))
             {
                 touched.Add(file);

@@ -30,7 +30,7 @@ internal sealed class KafkaDeadLetterSink : IDeadLetterSink
         _topic = topic;
     }
 
-    public void WriteDurably(IReadOnlyList<PipelineItem> items)
+    public void WriteDurably(IReadOnlyList<FinishedRecord> items)
     {
         ArgumentNullException.ThrowIfNull(items);
         var failures = 0;
@@ -56,9 +56,9 @@ internal sealed class KafkaDeadLetterSink : IDeadLetterSink
             }
 
             headers.Add(DeadLetterHeaders.Message, Encoding.UTF8.GetBytes(rejection.Message));
-            headers.Add(DeadLetterHeaders.Topic, Encoding.UTF8.GetBytes(r.Topic));
-            headers.Add(DeadLetterHeaders.Partition, Encoding.UTF8.GetBytes(r.Partition.ToString(CultureInfo.InvariantCulture)));
-            headers.Add(DeadLetterHeaders.Offset, Encoding.UTF8.GetBytes(r.Offset.ToString(CultureInfo.InvariantCulture)));
+            headers.Add(DeadLetterHeaders.Topic, Encoding.UTF8.GetBytes(r.Position.Source.Topic));
+            headers.Add(DeadLetterHeaders.Partition, Encoding.UTF8.GetBytes((r.Position.Source.Partition ?? 0).ToString(CultureInfo.InvariantCulture)));
+            headers.Add(DeadLetterHeaders.Offset, Encoding.UTF8.GetBytes(r.Position.Offset.ToString(CultureInfo.InvariantCulture)));
             if (item.SampleId is not null)
             {
                 headers.Add(DeadLetterHeaders.SampleId, Encoding.UTF8.GetBytes(item.SampleId));

@@ -172,6 +172,9 @@ internal static class ServeHost
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger("TokenClean.Refresh"),
                 sp.GetRequiredService<PipelineMetrics>()).GetAwaiter().GetResult();
         });
+        // The actor system before the streaming service: hosted services stop in reverse order, so the service drains
+        // the pipeline while the actor system still runs, and the system stops after it.
+        builder.Services.AddPipelineActorSystem();
         builder.Services.AddSingleton<StreamingService>();
         builder.Services.AddSingleton<IPipelineStatus>(sp => sp.GetRequiredService<StreamingService>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StreamingService>());

@@ -166,13 +166,17 @@ internal sealed class ServeSettings
     {
         public double KeepRatio { get; set; } = 0.6;
 
-        /// <summary><c>window</c> (global top-k over windows) or <c>per-sample</c>.</summary>
+        /// <summary><c>window</c> (global top-k over windows), <c>quantile</c> (top k of everything so far) or <c>per-sample</c>.</summary>
         public string Mode { get; set; } = "window";
 
         public int WindowSamples { get; set; } = 1024;
 
         /// <summary>0 = no token limit on a window.</summary>
         public long WindowTokens { get; set; }
+
+        /// <summary>The policy these settings ask for, from the one factory.</summary>
+        public Scoring.Selection.ISelectionPolicy CreatePolicy() =>
+            Scoring.Selection.SelectionPolicies.Create(Mode, KeepRatio, WindowSamples, WindowTokens);
     }
 
     /// <summary>Dynamic batching.</summary>

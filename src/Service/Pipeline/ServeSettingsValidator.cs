@@ -107,9 +107,10 @@ internal sealed partial class ServeSettingsValidator : IValidateOptions<ServeSet
             e.Add(K + "Selection:KeepRatio must be in [0, 1], got " + s.Selection.KeepRatio.ToString(CultureInfo.InvariantCulture));
         }
 
-        if (s.Selection.Mode is not (SelectionPolicies.Window or SelectionPolicies.PerSample))
+        if (s.Selection.Mode is not (SelectionPolicies.Window or SelectionPolicies.Quantile or SelectionPolicies.PerSample))
         {
-            e.Add(K + $"Selection:Mode must be 'window' or 'per-sample', got '{s.Selection.Mode}'");
+            // 'global' needs the whole input before it can write anything: clean offers it, a stream cannot.
+            e.Add(K + $"Selection:Mode must be 'window', 'quantile' or 'per-sample', got '{s.Selection.Mode}'");
         }
 
         Positive(e, "Selection:WindowSamples", s.Selection.WindowSamples);

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -19,8 +20,9 @@ namespace TokenClean.Service.Pipeline;
 
 /// <summary>
 /// The hosted service behind <c>tokenclean serve</c>: loads tokenizer, template and base model, opens the lake and
-/// the dead-letter sink, builds the <see cref="StreamingPipeline"/> and runs the <see cref="KafkaSource"/> on a
-/// dedicated thread until the host stops it (SIGTERM, Ctrl-C) or a fatal error does.
+/// the dead-letter sink, starts the <see cref="PipelineCore"/> (scorer actors + the graph, in the host's actor
+/// system) between a <see cref="GraphInlet"/> and a <see cref="LakeSink"/>, and runs the <see cref="PartitionOwner"/>
+/// on a dedicated thread until the host stops it (SIGTERM, Ctrl-C) or a fatal error does.
 /// </summary>
 internal sealed class StreamingService : BackgroundService, IPipelineStatus
 {
@@ -32,11 +34,10 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
     private readonly ILogger<StreamingService> _log;
     private readonly CancellationTokenSource _fatalStop = new();
     private readonly PartitionGenerations _generations = new();
-    private readonly OffsetTracker _tracker = new();
+    private readonly StageDepths _depths = new();
     private volatile string _state = "starting";
-    private StreamingPipeline? _pipeline;
-    private KafkaSource? _source;
-    private LakeWriter? _writer;
+    private PartitionOwner? _source;
+    private LakeSink? _writer;
 
     public StreamingService(
         IOptions<ServeSettings> settings,
@@ -61,16 +62,16 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
     {
         var source = _source;
         var partitions = new List<PartitionStatus>();
-        foreach (var (topic, partition, generation) in _generations.Snapshot())
+        foreach (var (partition, generation) in _generations.Snapshot())
         {
-            partitions.Add(new PartitionStatus(topic, partition, generation, source?.CommittedOffset(topic, partition)));
+            partitions.Add(new PartitionStatus(partition.Topic, partition.Partition ?? 0, generation, source?.CommittedOffset(partition)));
         }
 
         return new PipelineStatusSnapshot(
             _state,
             partitions,
-            _pipeline?.QueueDepths() ?? new Dictionary<string, int>(),
-            _tracker.InFlight,
+            _depths.Snapshot(),
+            source?.InFlight ?? 0,
             source?.Held ?? 0,
             source?.Paused ?? false,
             _writer?.Written ?? 0,
@@ -136,7 +137,7 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
 
         var maxTokens = s.Models.MaxTokens > 0 ? Math.Min(s.Models.MaxTokens, baseModel.MaxSequenceLength) : baseModel.MaxSequenceLength;
         var encoder = new SampleEncoder(tokenizer, template, new SampleOptions { MaxTokens = maxTokens });
-        var policy = SelectionPolicies.Create(s.Selection.Mode, s.Selection.KeepRatio, s.Selection.WindowSamples, s.Selection.WindowTokens);
+        var policy = s.Selection.CreatePolicy();
         var metadata = new OutputMetadata(
             TokenizerLineage.FromPath(tokenizerPath),
             policy.Mode,
@@ -151,7 +152,7 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
                 Format = LakeFileFormatNames.TryParse(s.Lake.Format, out var format) ? format : LakeFileFormat.Stream,
                 Compression = ArrowCompressionNames.TryParse(s.Lake.Compression, out var compression) ? compression : ArrowCompression.None,
                 // Instances of a group share the dataset: temporary files are removed per partition on assignment
-                // (LakeWriter.Resume), never wholesale, or a starting instance would delete another's open files.
+                // (LakeSink.Resume), never wholesale, or a starting instance would delete another's open files.
                 RemoveTempFilesAtOpen = false,
             };
         var lake = DataLakeSink.Open(lakeOptions, metadata);
@@ -170,7 +171,8 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
                 },
                 metadata,
                 ServeHost.ConnectionProperties(s.Kafka.Properties));
-        using var writer = new LakeWriter(lake, deadLetters, _tracker, _generations, _metrics, () => ReopenLake(lakeOptions, metadata), _log)
+        var reports = new SinkReports();
+        using var writer = new LakeSink(lake, deadLetters, _generations, reports, _metrics, baseModel.Version, () => ReopenLake(lakeOptions, metadata), _log)
         {
             Output = output,
             LakeRows = s.Output.LakeRows,
@@ -182,20 +184,49 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
 
         _writer = writer;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _fatalStop.Token);
-        _pipeline = new StreamingPipeline(s, encoder, baseModel, references, writer, _generations, _metrics, policy, _log, Fatal, bases.Models);
-        _source = new KafkaSource(s, _pipeline, writer, _tracker, _generations, _log, _metrics);
+        var inlet = new GraphInlet(s.Pipeline.TokenizeCapacity, _depths);
+        var pipeline = PipelineCore.Start(
+            _services.GetRequiredService<ActorSystem>(), s, record => Tokenize.Record(encoder, record), bases.Models, references, policy, _generations.IsCurrent, _metrics, _depths, inlet.Source,
+            batch =>
+            {
+                try
+                {
+                    writer.Write(batch);
+                }
+                catch (Exception e)
+                {
+                    Fatal(e);
+                    throw;
+                }
+            });
+        _source = new PartitionOwner(s, inlet, writer, reports, _generations, _log, _metrics);
+        writer.StartCommitTimer(Fatal);
         _log.LogInformation(
             "Serving {Topics} from {Bootstrap} as group {Group} into {Lake}/{Dataset} (base {Base}, selection {Mode}, keep {Keep}, scorers on {Devices})",
             s.Kafka.Topics, s.Kafka.BootstrapServers, s.Kafka.GroupId, s.Lake.Root, s.Lake.Dataset, baseModel.Version, policy.Mode, s.Selection.KeepRatio, string.Join(",", devices));
         _state = "running";
         stop.Token.Register(() => _state = "draining");
-        var drained = _source.Run(stop.Token, TimeSpan.FromSeconds(s.Pipeline.ShutdownTimeoutSeconds));
-        if (!_pipeline.Stop(TimeSpan.FromSeconds(s.Pipeline.ShutdownTimeoutSeconds)))
+        bool drained;
+        try
         {
-            // A block delegate still runs (a batch being scored): disposing the models under it would be a use after free.
-            _log.LogWarning("A pipeline block is still running; waiting for it before releasing the models and the lake");
-            _pipeline.Stop(Timeout.InfiniteTimeSpan);
+            drained = _source.Run(pipeline, stop.Token, TimeSpan.FromSeconds(s.Pipeline.ShutdownTimeoutSeconds));
         }
+        finally
+        {
+            if (!pipeline.Stop(TimeSpan.FromSeconds(s.Pipeline.ShutdownTimeoutSeconds)))
+            {
+                // A scorer still runs a batch: disposing the models under it would be a use after free.
+                _log.LogWarning("A scorer is still running; waiting for it before releasing the models and the lake");
+                pipeline.Stop(Timeout.InfiniteTimeSpan);
+            }
+        }
+
+        if (pipeline.Completion.IsFaulted && pipeline.Completion.Exception!.GetBaseException() is not OperationCanceledException)
+        {
+            // A stage failed (a scorer's failure reply, a bug): the service stops with an error.
+            Fatal(pipeline.Completion.Exception!.GetBaseException());
+        }
+
         _log.LogInformation(
             "Stopped: {Written} rows written, {DeadLettered} dead-lettered, {Dropped} dropped after revocation; drained: {Drained}",
             writer.Written, writer.DeadLettered, writer.Dropped, drained);

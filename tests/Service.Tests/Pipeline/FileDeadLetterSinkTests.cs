@@ -1,6 +1,6 @@
+using TokenClean.Core.Rejections;
 using System.Text;
 using TokenClean.Service.Pipeline;
-using TokenClean.Core.Rejections;
 
 namespace TokenClean.Service.Tests.Pipeline;
 
@@ -50,10 +50,6 @@ public sealed class FileDeadLetterSinkTests : IDisposable
         Assert.False(lines[1].TryGetProperty("legacy_reason", out _)); // malformed_json was never renamed
     }
 
-    private static PipelineItem Rejected(long offset, byte[]? value = null, RejectionReason reason = RejectionReason.MalformedJson)
-    {
-        var item = new PipelineItem(new InputRecord("in", 1, offset, 1, value ?? Encoding.UTF8.GetBytes("x" + offset), null));
-        item.Reject(reason, "bad");
-        return item;
-    }
+    private static FinishedRecord Rejected(long offset, byte[]? value = null, RejectionReason reason = RejectionReason.MalformedJson) =>
+        FinishedRecords.Rejected(TokenClean.Core.Sources.SourcePartition.Kafka("in", 1), offset, 1, value ?? Encoding.UTF8.GetBytes("x" + offset), reason);
 }

@@ -17,7 +17,7 @@ public sealed class GroupProtocolSettingsTests
     {
         var settings = Settings();
         Assert.Equal("classic", settings.Kafka.GroupProtocol);
-        var config = KafkaSource.CreateConfig(settings);
+        var config = KafkaConsumerSettings.Create(settings);
         Assert.Equal(PartitionAssignmentStrategy.CooperativeSticky, config.PartitionAssignmentStrategy);
         Assert.Null(config.GroupProtocol);
         Assert.DoesNotContain(ServeSettingsValidator.Check(settings), e => e.Contains("Kafka:", StringComparison.Ordinal));
@@ -28,7 +28,7 @@ public sealed class GroupProtocolSettingsTests
     {
         var settings = Settings("consumer");
         Assert.DoesNotContain(ServeSettingsValidator.Check(settings), e => e.Contains("Kafka:", StringComparison.Ordinal));
-        var config = KafkaSource.CreateConfig(settings);
+        var config = KafkaConsumerSettings.Create(settings);
         Assert.Equal(GroupProtocol.Consumer, config.GroupProtocol);
         Assert.Null(config.PartitionAssignmentStrategy);
         Assert.Null(config.SessionTimeoutMs);
@@ -52,7 +52,7 @@ public sealed class GroupProtocolSettingsTests
 
         // The reason: librdkafka refuses the combination when the consumer is built.
         KafkaNative.EnsureLoaded();
-        var config = KafkaSource.CreateConfig(settings);
+        var config = KafkaConsumerSettings.Create(settings);
         var e = Assert.ThrowsAny<Exception>(() => new ConsumerBuilder<byte[]?, byte[]?>(config).Build().Dispose());
         Assert.Contains(key, e.Message, StringComparison.Ordinal);
 

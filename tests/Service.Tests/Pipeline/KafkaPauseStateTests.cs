@@ -7,7 +7,7 @@ namespace TokenClean.Service.Tests.Pipeline;
 /// <summary>
 /// The pause flag of a partition survives its removal from the assignment (librdkafka keeps it on the partition
 /// object): a partition paused under backpressure, then lost or revoked, comes back paused. The consumer loop
-/// therefore applies its pause state to every new assignment, resuming only partitions it had paused (<see cref="KafkaSource.ApplyPauseState"/>).
+/// therefore applies its pause state to every new assignment, resuming only partitions it had paused (<see cref="PauseControl.ApplyPauseState"/>).
 /// </summary>
 public sealed class KafkaPauseStateTests
 {
@@ -41,14 +41,14 @@ public sealed class KafkaPauseStateTests
         Assert.Null(consumer.Consume(TimeSpan.FromSeconds(2))); // the flag survived: nothing is fetched
 
         var flagged = new HashSet<TopicPartition> { tp };
-        KafkaSource.ApplyPauseState(consumer, paused: false, flagged);
+        PauseControl.ApplyPauseState(consumer, paused: false, flagged);
         var record = consumer.Consume(TimeSpan.FromSeconds(10));
         Assert.NotNull(record);
         Assert.Equal(1, record.Offset.Value);
         Assert.Empty(flagged);
 
         // A partition that is not paused is left alone: resuming it would restart its fetcher (records delivered twice).
-        KafkaSource.ApplyPauseState(consumer, paused: false, flagged);
+        PauseControl.ApplyPauseState(consumer, paused: false, flagged);
         for (var expected = 2L; expected < 10; expected++)
         {
             Assert.Equal(expected, consumer.Consume(TimeSpan.FromSeconds(10))?.Offset.Value);

@@ -1,5 +1,5 @@
 using System.Text;
-using Microsoft.Extensions.Logging.Abstractions;
+using TokenClean.Core.Sources;
 using TokenClean.Ingest.Samples;
 using TokenClean.Ingest.Templates;
 using TokenClean.Ingest.Tokenization;
@@ -9,7 +9,6 @@ using TokenClean.Service.Pipeline;
 using TokenClean.Service.Refresh;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Output;
-using TokenClean.Scoring.Selection;
 
 namespace TokenClean.Service.Tests.Pipeline;
 
@@ -39,35 +38,42 @@ public sealed class MultiDeviceScorerTests : IDisposable
         using var metrics = new PipelineMetrics();
         var generations = new PartitionGenerations();
         var tracker = new OffsetTracker();
+        var reports = new SinkReports();
+        var depths = new StageDepths();
         var lake = DataLakeSink.Open(new LakeOptions { Root = _root, Dataset = "cleaned" }, new OutputMetadata("t", "h", "per-sample", 0.6, "test"));
-        using var writer = new LakeWriter(lake, new FileDeadLetterSink(_root, "cleaned"), tracker, generations, metrics);
-        var pipeline = new StreamingPipeline(
-            settings, encoder, base0, references, writer, generations, metrics, SelectionPolicies.Create(settings.Selection.Mode, settings.Selection.KeepRatio, settings.Selection.WindowSamples, settings.Selection.WindowTokens), NullLogger.Instance,
-            e => throw new InvalidOperationException("fatal", e), [base0, base1]);
+        using var writer = new LakeSink(lake, new FileDeadLetterSink(_root, "cleaned"), generations, reports, metrics, base0.Version);
+        using var system = PipelineActorSystem.Create();
+        var inlet = new GraphInlet(settings.Pipeline.TokenizeCapacity, depths);
+        var pipeline = PipelineCore.Start(
+            system, settings, record => Tokenize.Record(encoder, record), [base0, base1], references, settings.Selection.CreatePolicy(), generations.IsCurrent, metrics, depths,
+            inlet.Source, writer.Write);
 
         var vocab = HfTokenizer.FromFile(StreamingAssets.BaseDir).VocabSize;
-        var offset = 0;
         foreach (var partition in new[] { 0, 1 })
         {
-            var generation = generations.Assign("t", partition);
-            offset = 0;
+            var p = SourcePartition.Kafka("t", partition);
+            var generation = generations.Assign(p);
+            var offset = 0;
             foreach (var line in SampleLines.Mixed(40, badEvery: 0, seed: 5 + partition, vocab))
             {
-                tracker.Consumed("t", partition, offset);
-                Assert.True(SpinWait.SpinUntil(() => pipeline.TryPost(new InputRecord("t", partition, offset, generation, Encoding.UTF8.GetBytes(line), null)), TimeSpan.FromSeconds(20)));
+                var record = new ConsumedRecord(p.At(offset), generation, Encoding.UTF8.GetBytes(line), null);
+                tracker.Consumed(record.Position);
+                Assert.True(SpinWait.SpinUntil(() => inlet.TryOffer(record), TimeSpan.FromSeconds(20)));
                 offset++;
             }
         }
 
-        pipeline.Complete();
+        inlet.Complete();
         await pipeline.Completion.WaitAsync(TimeSpan.FromSeconds(25));
+        Assert.True(pipeline.Stop(TimeSpan.FromSeconds(10)));
         writer.Flush();
+        reports.ApplyTo(tracker);
 
         Assert.True(base0.Calls > 0 && base1.Calls > 0, $"device 0 scored {base0.Calls} batches, device 1 {base1.Calls}");
         Assert.Equal(2, concurrency.Peak);
         Assert.Equal(base0.Calls, ref0.Calls); // each device pairs its own base with its own reference copy
         Assert.Equal(base1.Calls, ref1.Calls);
-        Assert.Equal([("t", 0, 40L), ("t", 1, 40L)], tracker.Committable().OrderBy(c => c.Partition));
+        Assert.Equal([SourcePartition.Kafka("t", 0).At(40), SourcePartition.Kafka("t", 1).At(40)], tracker.Committable().OrderBy(c => c.Source.Partition));
         var contents = LakeContents.Read(_root);
         Assert.Empty(contents.DeadLetters);
         ServeEndToEndTests.AssertExactlyOnce(contents.Offsets(), [40, 40]);

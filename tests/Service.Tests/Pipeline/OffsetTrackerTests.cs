@@ -1,3 +1,4 @@
+using TokenClean.Core.Sources;
 using TokenClean.Service.Pipeline;
 
 namespace TokenClean.Service.Tests.Pipeline;
@@ -10,16 +11,16 @@ public sealed class OffsetTrackerTests
         var t = new OffsetTracker();
         for (var o = 10; o < 15; o++)
         {
-            t.Consumed("in", 0, o);
+            t.Consumed(SourcePartition.Kafka("in", 0).At(o));
         }
 
-        t.Done("in", 0, 10);
-        t.Done("in", 0, 12);
-        t.Done("in", 0, 13);
-        Assert.Equal([("in", 0, 11L)], t.Committable());
+        t.Done(SourcePartition.Kafka("in", 0), 10);
+        t.Done(SourcePartition.Kafka("in", 0), 12);
+        t.Done(SourcePartition.Kafka("in", 0), 13);
+        Assert.Equal([SourcePartition.Kafka("in", 0).At(11)], t.Committable());
 
-        t.Done("in", 0, 11);
-        Assert.Equal([("in", 0, 14L)], t.Committable());
+        t.Done(SourcePartition.Kafka("in", 0), 11);
+        Assert.Equal([SourcePartition.Kafka("in", 0).At(14)], t.Committable());
         Assert.Equal(1, t.InFlight);
     }
 
@@ -27,8 +28,8 @@ public sealed class OffsetTrackerTests
     public void Committable_BeforeAnythingIsDone_IsTheFirstConsumedOffset()
     {
         var t = new OffsetTracker();
-        t.Consumed("in", 3, 100);
-        Assert.Equal([("in", 3, 100L)], t.Committable());
+        t.Consumed(SourcePartition.Kafka("in", 3).At(100));
+        Assert.Equal([SourcePartition.Kafka("in", 3).At(100)], t.Committable());
     }
 
     [Fact]
@@ -36,44 +37,44 @@ public sealed class OffsetTrackerTests
     {
         // A partition whose lake is ahead of the group: nothing may ever be consumed to carry the commit.
         var t = new OffsetTracker();
-        t.Start("in", 1, 302);
-        Assert.Equal([("in", 1, 302L)], t.Committable());
+        t.Start(SourcePartition.Kafka("in", 1), 302);
+        Assert.Equal([SourcePartition.Kafka("in", 1).At(302)], t.Committable());
 
-        Assert.Throws<InvalidOperationException>(() => t.Consumed("in", 1, 301));
-        t.Consumed("in", 1, 302);
-        t.Done("in", 1, 302);
-        Assert.Equal([("in", 1, 303L)], t.Committable());
+        Assert.Throws<InvalidOperationException>(() => t.Consumed(SourcePartition.Kafka("in", 1).At(301)));
+        t.Consumed(SourcePartition.Kafka("in", 1).At(302));
+        t.Done(SourcePartition.Kafka("in", 1), 302);
+        Assert.Equal([SourcePartition.Kafka("in", 1).At(303)], t.Committable());
     }
 
     [Fact]
     public void Consumed_SkippingOffsets_DoesNotWaitForRecordsThatDoNotExist()
     {
         var t = new OffsetTracker();
-        t.Consumed("in", 0, 0);
-        t.Consumed("in", 0, 5); // 1..4 compacted away
-        t.Done("in", 0, 0);
-        Assert.Equal([("in", 0, 5L)], t.Committable());
-        t.Done("in", 0, 5);
-        Assert.Equal([("in", 0, 6L)], t.Committable());
+        t.Consumed(SourcePartition.Kafka("in", 0).At(0));
+        t.Consumed(SourcePartition.Kafka("in", 0).At(5)); // 1..4 compacted away
+        t.Done(SourcePartition.Kafka("in", 0), 0);
+        Assert.Equal([SourcePartition.Kafka("in", 0).At(5)], t.Committable());
+        t.Done(SourcePartition.Kafka("in", 0), 5);
+        Assert.Equal([SourcePartition.Kafka("in", 0).At(6)], t.Committable());
     }
 
     [Fact]
     public void Consumed_GoingBackwards_Throws()
     {
         var t = new OffsetTracker();
-        t.Consumed("in", 0, 7);
-        Assert.Throws<InvalidOperationException>(() => t.Consumed("in", 0, 7));
+        t.Consumed(SourcePartition.Kafka("in", 0).At(7));
+        Assert.Throws<InvalidOperationException>(() => t.Consumed(SourcePartition.Kafka("in", 0).At(7)));
     }
 
     [Fact]
     public void Revoke_ForgetsThePartitionAndIgnoresLateCompletions()
     {
         var t = new OffsetTracker();
-        t.Consumed("in", 0, 0);
-        t.Consumed("in", 1, 0);
-        t.Revoke("in", 1);
-        t.Done("in", 1, 0);
-        Assert.Equal([("in", 0, 0L)], t.Committable());
+        t.Consumed(SourcePartition.Kafka("in", 0).At(0));
+        t.Consumed(SourcePartition.Kafka("in", 1).At(0));
+        t.Revoke(SourcePartition.Kafka("in", 1));
+        t.Done(SourcePartition.Kafka("in", 1), 0);
+        Assert.Equal([SourcePartition.Kafka("in", 0).At(0)], t.Committable());
     }
 
     [Fact]
@@ -83,13 +84,13 @@ public sealed class OffsetTrackerTests
         const int n = 10_000;
         for (var o = 0; o < n; o++)
         {
-            t.Consumed("in", 0, o);
+            t.Consumed(SourcePartition.Kafka("in", 0).At(o));
         }
 
         var order = Enumerable.Range(0, n).ToArray();
         new Random(42).Shuffle(order);
-        Parallel.ForEach(order, o => t.Done("in", 0, o));
-        Assert.Equal([("in", 0, (long)n)], t.Committable());
+        Parallel.ForEach(order, o => t.Done(SourcePartition.Kafka("in", 0), o));
+        Assert.Equal([SourcePartition.Kafka("in", 0).At(n)], t.Committable());
         Assert.Equal(0, t.InFlight);
     }
 }

@@ -1,8 +1,8 @@
+using TokenClean.Core.Sources;
 using TokenClean.Service.Observability;
 using TokenClean.Service.Pipeline;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Output;
-using TokenClean.Core.Sources;
 
 namespace TokenClean.Service.Tests.Pipeline;
 
@@ -35,12 +35,12 @@ public sealed class SharedLakeTests : IDisposable
     }
 
     [Fact]
-    public void LakeWriterResume_AnotherInstanceCommittedFilesSinceOpen_ResumesAfterThem()
+    public void LakeSinkResume_AnotherInstanceCommittedFilesSinceOpen_ResumesAfterThem()
     {
         using var metrics = new PipelineMetrics();
         var lake = DataLakeSink.Open(Options(), Metadata);
-        using var writer = new LakeWriter(lake, new FileDeadLetterSink(_root, "cleaned"), new OffsetTracker(), new PartitionGenerations(), metrics);
-        Assert.Equal(0, writer.Resume("t", 1));
+        using var writer = new LakeSink(lake, new FileDeadLetterSink(_root, "cleaned"), new PartitionGenerations(), new SinkReports(), metrics, "base");
+        Assert.Equal(0, writer.Resume(TokenClean.Core.Sources.SourcePartition.Kafka("t", 1)));
 
         // Another instance owned partition 1 meanwhile and committed offsets 0..9 to the lake (not necessarily to Kafka).
         using (var other = DataLakeSink.Open(Options(), Metadata))
@@ -53,7 +53,7 @@ public sealed class SharedLakeTests : IDisposable
             other.Flush();
         }
 
-        Assert.Equal(10, writer.Resume("t", 1));
+        Assert.Equal(10, writer.Resume(TokenClean.Core.Sources.SourcePartition.Kafka("t", 1)));
         Assert.False(lake.Append(SourcePartition.Kafka("t", 1), 5, Record(5)).Accepted);
     }
 

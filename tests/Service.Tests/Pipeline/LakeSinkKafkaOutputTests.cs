@@ -1,4 +1,6 @@
+using TokenClean.Core.Samples;
 using Confluent.Kafka;
+using TokenClean.Core.Sources;
 using TokenClean.Ingest.Kafka;
 using TokenClean.Scoring.Influence;
 using TokenClean.Scoring.Selection;
@@ -7,15 +9,14 @@ using TokenClean.Service.Pipeline;
 using TokenClean.Sink.Kafka;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Output;
-using TokenClean.Core.Samples;
 
 namespace TokenClean.Service.Tests.Pipeline;
 
 /// <summary>
-/// <see cref="LakeWriter.Output"/>: a batch's rows are acknowledged by the output topic before the lake is given
+/// <see cref="LakeSink.Output"/>: a batch's rows are acknowledged by the output topic before the lake is given
 /// their offsets, so an offset becomes durable (committable) only when both hold it.
 /// </summary>
-public sealed class LakeWriterKafkaOutputTests : IDisposable
+public sealed class LakeSinkKafkaOutputTests : IDisposable
 {
     private static readonly OutputMetadata Metadata = new("t", "h", "window", 0.6, "test");
     private readonly string _root = Path.Combine(Path.GetTempPath(), "tc-lake-out-" + Guid.NewGuid().ToString("N"));
@@ -32,16 +33,18 @@ public sealed class LakeWriterKafkaOutputTests : IDisposable
     {
         using var cluster = KafkaMockCluster.Start();
         cluster.CreateTopic("out", 1);
-        var (writer, tracker, items) = Create(cluster);
+        var (writer, tracker, reports, items) = Create(cluster);
         using (writer)
         {
-            writer.Write(items, "base");
+            writer.Write(items);
 
             // Already in the topic while the lake file is still open and nothing is durable yet.
             Assert.Equal(1, EndOffset(cluster.BootstrapServers));
-            Assert.Equal([("t", 0, 0L)], tracker.Committable());
+            reports.ApplyTo(tracker);
+            Assert.Equal([T0.At(0)], tracker.Committable());
             writer.Flush();
-            Assert.Equal([("t", 0, 3L)], tracker.Committable());
+            reports.ApplyTo(tracker);
+            Assert.Equal([T0.At(3)], tracker.Committable());
         }
     }
 
@@ -51,42 +54,40 @@ public sealed class LakeWriterKafkaOutputTests : IDisposable
         using var cluster = KafkaMockCluster.Start();
         cluster.CreateTopic("out", 1);
         cluster.PushRequestErrors(0, 10, 10, 10, 10, 10); // Produce → MESSAGE_TOO_LARGE: a permanent delivery failure
-        var (writer, tracker, items) = Create(cluster);
+        var (writer, tracker, reports, items) = Create(cluster);
         using (writer)
         {
-            Assert.ThrowsAny<KafkaException>(() => writer.Write(items, "base"));
+            Assert.ThrowsAny<KafkaException>(() => writer.Write(items));
             writer.Flush();
-            Assert.Equal([("t", 0, 0L)], tracker.Committable());
+            reports.ApplyTo(tracker);
+            Assert.Equal([T0.At(0)], tracker.Committable());
             Assert.Empty(Directory.GetFiles(Path.Combine(_root, "cleaned"), "*.arrow", SearchOption.AllDirectories));
         }
     }
 
-    private (LakeWriter Writer, OffsetTracker Tracker, List<PipelineItem> Items) Create(KafkaMockCluster cluster)
+    private static readonly SourcePartition T0 = SourcePartition.Kafka("t", 0);
+
+    private (LakeSink Writer, OffsetTracker Tracker, SinkReports Reports, List<FinishedRecord> Items) Create(KafkaMockCluster cluster)
     {
         var generations = new PartitionGenerations();
         var tracker = new OffsetTracker();
+        var reports = new SinkReports();
         var lake = DataLakeSink.Open(new LakeOptions { Root = _root, Dataset = "cleaned", MaxFileAge = TimeSpan.FromHours(1) }, Metadata);
-        var writer = new LakeWriter(lake, new FileDeadLetterSink(_root, "cleaned"), tracker, generations, _metrics)
+        var writer = new LakeSink(lake, new FileDeadLetterSink(_root, "cleaned"), generations, reports, _metrics, "base")
         {
             Output = KafkaArrowSink.Create(cluster.BootstrapServers, new KafkaArrowSinkOptions { Topic = "out" }, Metadata),
         };
-        var generation = generations.Assign("t", 0);
-        var items = new List<PipelineItem>();
+        var generation = generations.Assign(T0);
+        var items = new List<FinishedRecord>();
         for (var offset = 0; offset < 3; offset++)
         {
-            tracker.Consumed("t", 0, offset);
+            tracker.Consumed(T0.At(offset));
             var sample = new TokenizedSample($"s{offset}", [1, 2, 3, 4], [-100, -100, 3, 4]);
             var scored = new ScoredSample(sample, [float.NaN, float.NaN, 1, 2], [float.NaN, float.NaN, 0.5f, 0.5f], [float.NaN, float.NaN, 0.5f, 1.5f]);
-            items.Add(new PipelineItem(new InputRecord("t", 0, offset, generation, [1], null))
-            {
-                Sample = sample,
-                Scored = scored,
-                Selected = new SelectedSample(scored, [-100, -100, -100, 4], 1, 1f),
-                ReferenceVersion = "ref",
-            });
+            items.Add(FinishedRecords.Selected(T0, offset, generation, new SelectedSample(scored, [-100, -100, -100, 4], 1, 1f)));
         }
 
-        return (writer, tracker, items);
+        return (writer, tracker, reports, items);
     }
 
     private static long EndOffset(string bootstrap) => KafkaProbe.EndOffsets(bootstrap, "out", 1)[0];

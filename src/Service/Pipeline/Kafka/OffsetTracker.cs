@@ -1,3 +1,5 @@
+using TokenClean.Core.Sources;
+
 namespace TokenClean.Service.Pipeline;
 
 /// <summary>
@@ -6,30 +8,30 @@ namespace TokenClean.Service.Pipeline;
 /// so a finished record beyond an unfinished one is held back until the gap closes — invariant 1 of
 /// docs/ARCHITECTURE.md: never commit an offset whose record might still be lost.
 /// </summary>
-/// <remarks>Thread-safe: consumed and done notifications may come from different pipeline blocks.</remarks>
+/// <remarks>Written by the partition owner on the consumer thread only; the lock serves readers of <see cref="InFlight"/> (/status).</remarks>
 public sealed class OffsetTracker
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<(string Topic, int Partition), PartitionState> _partitions = [];
+    private readonly Dictionary<SourcePartition, PartitionState> _partitions = [];
 
     /// <summary>
     /// Starts (or restarts) a partition at <paramref name="offset"/>, the first offset to be consumed: committable at
     /// once, before any record arrives.
     /// </summary>
-    public void Start(string topic, int partition, long offset)
+    public void Start(SourcePartition partition, long offset)
     {
         lock (_gate)
         {
-            _partitions[(topic, partition)] = new PartitionState(offset);
+            _partitions[partition] = new PartitionState(offset);
         }
     }
 
-    /// <summary>Records that <paramref name="offset"/> was handed to the pipeline. Offsets per partition must increase.</summary>
-    public void Consumed(string topic, int partition, long offset)
+    /// <summary>Records that <paramref name="position"/> was handed to the pipeline. Offsets per partition must increase.</summary>
+    public void Consumed(SourceOffset position)
     {
+        var (key, offset) = position;
         lock (_gate)
         {
-            var key = (topic, partition);
             if (!_partitions.TryGetValue(key, out var state))
             {
                 state = new PartitionState(offset);
@@ -39,7 +41,7 @@ public sealed class OffsetTracker
             if (offset < state.NextExpected)
             {
                 throw new InvalidOperationException(
-                    $"{topic}[{partition}]: offset {offset} consumed after {state.NextExpected - 1}; offsets must increase");
+                    $"{key}: offset {offset} consumed after {state.NextExpected - 1}; offsets must increase");
             }
 
             // Offsets skipped by Kafka (compaction, transaction markers) have no record to wait for.
@@ -54,12 +56,12 @@ public sealed class OffsetTracker
     }
 
     /// <summary>Records that the output for <paramref name="offset"/> is durable.</summary>
-    public void Done(string topic, int partition, long offset)
+    public void Done(SourcePartition partition, long offset)
     {
         lock (_gate)
         {
             // A partition revoked meanwhile: its work is abandoned and will be redone by the new owner.
-            if (!_partitions.TryGetValue((topic, partition), out var state) || !state.InFlight.Remove(offset))
+            if (!_partitions.TryGetValue(partition, out var state) || !state.InFlight.Remove(offset))
             {
                 return;
             }
@@ -72,15 +74,15 @@ public sealed class OffsetTracker
         }
     }
 
-    /// <summary>Per partition, the offset to commit (the next record to read after a restart).</summary>
-    public IReadOnlyList<(string Topic, int Partition, long Offset)> Committable()
+    /// <summary>Per partition, the position to commit: the next record to read after a restart.</summary>
+    public IReadOnlyList<SourceOffset> Committable()
     {
         lock (_gate)
         {
-            var result = new List<(string, int, long)>(_partitions.Count);
-            foreach (var ((topic, partition), state) in _partitions)
+            var result = new List<SourceOffset>(_partitions.Count);
+            foreach (var (partition, state) in _partitions)
             {
-                result.Add((topic, partition, state.Committable));
+                result.Add(partition.At(state.Committable));
             }
 
             return result;
@@ -106,11 +108,11 @@ public sealed class OffsetTracker
     }
 
     /// <summary>Forgets a partition (revoked or lost): its unfinished records are not ours to commit any more.</summary>
-    public void Revoke(string topic, int partition)
+    public void Revoke(SourcePartition partition)
     {
         lock (_gate)
         {
-            _partitions.Remove((topic, partition));
+            _partitions.Remove(partition);
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Text;
-using Microsoft.Extensions.Logging.Abstractions;
 using TokenClean.Ingest.Samples;
 using TokenClean.Ingest.Templates;
 using TokenClean.Ingest.Tokenization;
@@ -8,16 +7,15 @@ using TokenClean.Service.Observability;
 using TokenClean.Service.Pipeline;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Output;
-using TokenClean.Scoring.Selection;
 
 namespace TokenClean.Service.Tests.Pipeline;
 
 /// <summary>
-/// The service disposes the models and the lake after the pipeline: <see cref="StreamingPipeline.Stop"/> must not
+/// The service disposes the models and the lake after the pipeline: <see cref="PipelineCore.Stop"/> must not
 /// return while a block still runs. (Before it existed, a fatal lake error left the scorer running batches on a
 /// disposed model: ObjectDisposedException, and native garbage from a freed libtorch module.)
 /// </summary>
-public sealed class StreamingPipelineStopTests : IDisposable
+public sealed class PipelineCoreStopTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "tc-pipeline-stop-" + Guid.NewGuid().ToString("N"));
 
@@ -31,16 +29,21 @@ public sealed class StreamingPipelineStopTests : IDisposable
         using var model = new SlowLossModel(TimeSpan.FromMilliseconds(300));
         using var metrics = new PipelineMetrics();
         var generations = new PartitionGenerations();
+        var depths = new StageDepths();
         var lake = DataLakeSink.Open(new LakeOptions { Root = _root, Dataset = "cleaned" }, new OutputMetadata("t", "h", "window", 0.6, "test"));
-        using var writer = new LakeWriter(lake, new FileDeadLetterSink(_root, "cleaned"), new OffsetTracker(), generations, metrics);
+        using var writer = new LakeSink(lake, new FileDeadLetterSink(_root, "cleaned"), generations, new SinkReports(), metrics, model.Version);
         var references = new TokenClean.Service.Refresh.FixedReferenceModel(model, null);
-        var pipeline = new StreamingPipeline(settings, encoder, model, references, writer, generations, metrics, SelectionPolicies.Create(settings.Selection.Mode, settings.Selection.KeepRatio, settings.Selection.WindowSamples, settings.Selection.WindowTokens), NullLogger.Instance, _ => { });
-        var generation = generations.Assign("t", 0);
+        using var system = PipelineActorSystem.Create();
+        var inlet = new GraphInlet(settings.Pipeline.TokenizeCapacity, depths);
+        var pipeline = PipelineCore.Start(
+            system, settings, record => Tokenize.Record(encoder, record), [model], references, settings.Selection.CreatePolicy(), generations.IsCurrent, metrics, depths, inlet.Source, writer.Write);
+        var t0 = TokenClean.Core.Sources.SourcePartition.Kafka("t", 0);
+        var generation = generations.Assign(t0);
         var vocab = HfTokenizer.FromFile(StreamingAssets.BaseDir).VocabSize;
         var offset = 0;
         foreach (var line in SampleLines.Mixed(60, badEvery: 0, seed: 4, vocab))
         {
-            Assert.True(pipeline.TryPost(new InputRecord("t", 0, offset++, generation, Encoding.UTF8.GetBytes(line), null)));
+            Assert.True(inlet.TryOffer(new ConsumedRecord(t0.At(offset++), generation, Encoding.UTF8.GetBytes(line), null)));
         }
 
         Assert.True(model.Entered.Wait(TimeSpan.FromSeconds(20)), "no batch reached the scorer");
