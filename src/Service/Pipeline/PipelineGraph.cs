@@ -27,7 +27,9 @@ internal static class PipelineGraph
         var selector = new WindowSelector(stages.Policy);
         var (kill, done) = source
             .ViaMaterialized(KillSwitches.Single<ConsumedRecord>(), Keep.Right)
-            .SelectAsync(stages.TokenizeParallelism, record => Task.Run(() => stages.Tokenize(record)))
+            .Batch(TokenizeChunk, record => new List<ConsumedRecord> { record }, static (chunk, record) => { chunk.Add(record); return chunk; })
+            .SelectAsync(stages.TokenizeParallelism, chunk => Task.Run(() => TokenizeAll(stages.Tokenize, chunk)))
+            .SelectMany(static chunk => chunk)
             .Via(new TokenBudgetBatcher(stages.BatchTokens, stages.BatchRecords, stages.BatchDelay, stages.IsCurrent, depths))
             .SelectAsync(stages.ScoreParallelism, batch => Score(stages.Scorers, batch, depths))
             .Select(batch =>
@@ -52,6 +54,24 @@ internal static class PipelineGraph
                 static (k, d) => (k, d))
             .Run(materializer);
         return (kill, done);
+    }
+
+    /// <summary>
+    /// Records tokenized by one task at most. While the tokenizers are busy the records waiting for them are gathered
+    /// (Batch adds no delay: it only aggregates under backpressure), so a task and a hand-back to the graph serve a
+    /// chunk instead of each record; one per record cost ~25% more CPU per sample than TPL Dataflow's loop.
+    /// </summary>
+    private const int TokenizeChunk = 64;
+
+    private static TokenizedRecord[] TokenizeAll(Func<ConsumedRecord, TokenizedRecord> tokenize, List<ConsumedRecord> chunk)
+    {
+        var result = new TokenizedRecord[chunk.Count];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = tokenize(chunk[i]);
+        }
+
+        return result;
     }
 
     private static async Task<ScoredBatch> Score(IActorRef scorers, TokenBatch batch, StageDepths depths)
