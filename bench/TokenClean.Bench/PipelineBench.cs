@@ -1,9 +1,12 @@
-using TokenClean.Core.Samples;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
+using TokenClean.Core.Samples;
+using TokenClean.Embedded.Kafka;
+using TokenClean.Embedded.Models;
+using TokenClean.Embedded.Tokenizers;
 using TokenClean.Ingest.Kafka;
 using TokenClean.Ingest.Samples;
 using TokenClean.Ingest.Templates;

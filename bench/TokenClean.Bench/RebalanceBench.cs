@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Confluent.Kafka;
+using TokenClean.Embedded.Kafka;
 using TokenClean.Ingest.Kafka;
 
 namespace TokenClean.Bench;

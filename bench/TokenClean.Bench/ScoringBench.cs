@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using TokenClean.Embedded.Models;
 using TokenClean.Scoring;
 using TokenClean.Scoring.Models;
 using TorchSharp;

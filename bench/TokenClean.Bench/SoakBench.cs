@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
+using TokenClean.Embedded.Kafka;
 using TokenClean.Ingest.Kafka;
 using TokenClean.Sink.Lake;
 

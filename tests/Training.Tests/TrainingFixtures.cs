@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using TokenClean.Core.Samples;
+using TokenClean.Embedded.Models;
 using TokenClean.Ingest.Samples;
 using TokenClean.Scoring.Models;
 

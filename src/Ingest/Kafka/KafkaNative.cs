@@ -34,6 +34,7 @@ public static partial class KafkaNative
     public const int MinimumVersion = 0x02100000;
 
     private static readonly Lock Gate = new();
+    private static readonly HashSet<Assembly> ResolvedAssemblies = [];
     private static IntPtr _handle;
     private static string? _path;
     private static ExceptionDispatchInfo? _failure;
@@ -93,12 +94,32 @@ public static partial class KafkaNative
         }
     }
 
+    /// <summary>
+    /// Loads librdkafka (<see cref="EnsureLoaded"/>) and resolves the <c>librdkafka</c> P/Invokes of
+    /// <paramref name="assembly"/> to the same file, so that another assembly's direct calls (the embedded mock
+    /// cluster's) reach the library Confluent.Kafka runs on. Once per assembly; later calls do nothing.
+    /// </summary>
+    public static void ResolveImportsOf(Assembly assembly)
+    {
+        ArgumentNullException.ThrowIfNull(assembly);
+        EnsureLoaded();
+        lock (Gate)
+        {
+            if (ResolvedAssemblies.Add(assembly))
+            {
+                NativeLibrary.SetDllImportResolver(assembly, Resolve);
+            }
+        }
+    }
+
     private static string LoadOnce()
     {
         var (path, handle) = Load();
         _handle = handle;
         NativeLibrary.SetDllImportResolver(typeof(Library).Assembly, Resolve);
         NativeLibrary.SetDllImportResolver(typeof(KafkaNative).Assembly, Resolve);
+        ResolvedAssemblies.Add(typeof(Library).Assembly);
+        ResolvedAssemblies.Add(typeof(KafkaNative).Assembly);
         // Initialises Confluent.Kafka through the resolver. If a Kafka client was created before (Confluent then
         // probed by itself, possibly into a system librdkafka), it is initialised already and the check below fails.
         Library.Load();

@@ -1,5 +1,6 @@
 using System.Text;
 using Confluent.Kafka;
+using TokenClean.Embedded.Kafka;
 using TokenClean.Ingest.Kafka;
 
 namespace TokenClean.Ingest.Tests.Kafka;

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using TokenClean.Embedded.Kafka;
 using TokenClean.Ingest.Kafka;
 
 namespace TokenClean.Ingest.Tests.Kafka;

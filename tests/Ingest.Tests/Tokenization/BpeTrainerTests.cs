@@ -1,4 +1,5 @@
 using System.Text.Json;
+using TokenClean.Embedded.Tokenizers;
 using TokenClean.Ingest.Tokenization;
 
 namespace TokenClean.Ingest.Tests.Tokenization;

@@ -1,3 +1,4 @@
+using TokenClean.Embedded.Models;
 using TokenClean.Scoring.Models;
 
 namespace TokenClean.Scoring.Tests.Models;

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
+using TokenClean.Cli;
 using TokenClean.Scoring;
-using TokenClean.Service.Cli;
 using TokenClean.Tests.Shared;
 
 namespace TokenClean.Service.Tests.Cli;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
-using TokenClean.Service.Cli;
-using TokenClean.Service.Demo;
+using TokenClean.Cli;
+using TokenClean.Embedded;
 using TokenClean.Tests.Oracles;
 
 namespace TokenClean.Service.Tests.Cli;

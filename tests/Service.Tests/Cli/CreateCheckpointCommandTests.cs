@@ -1,5 +1,5 @@
+using TokenClean.Cli;
 using TokenClean.Scoring.Models;
-using TokenClean.Service.Cli;
 
 namespace TokenClean.Service.Tests.Cli;
 

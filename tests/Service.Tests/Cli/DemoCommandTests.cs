@@ -1,4 +1,4 @@
-using TokenClean.Service.Cli;
+using TokenClean.Cli;
 using TokenClean.Tests.Oracles;
 
 namespace TokenClean.Service.Tests.Cli;

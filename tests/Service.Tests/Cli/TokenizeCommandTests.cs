@@ -1,4 +1,4 @@
-using TokenClean.Service.Cli;
+using TokenClean.Cli;
 
 namespace TokenClean.Service.Tests.Cli;
 

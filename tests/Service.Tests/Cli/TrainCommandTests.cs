@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
+using TokenClean.Cli;
+using TokenClean.Embedded;
+using TokenClean.Embedded.Models;
 using TokenClean.Scoring.Models;
-using TokenClean.Service.Cli;
-using TokenClean.Service.Demo;
 using TokenClean.Service.Refresh;
 using TokenClean.Service.Tests.Refresh;
 using TokenClean.Tests.Oracles;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Confluent.Kafka;
+using TokenClean.Cli;
 using TokenClean.Ingest.Kafka;
-using TokenClean.Service.Cli;
 using TokenClean.Service.Pipeline;
 
 namespace TokenClean.Service.Tests.Pipeline;

@@ -1,6 +1,7 @@
-using TokenClean.Core.Samples;
 using Confluent.Kafka;
+using TokenClean.Core.Samples;
 using TokenClean.Core.Sources;
+using TokenClean.Embedded.Kafka;
 using TokenClean.Ingest.Kafka;
 using TokenClean.Scoring.Influence;
 using TokenClean.Scoring.Selection;

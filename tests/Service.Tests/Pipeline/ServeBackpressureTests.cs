@@ -1,9 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
+using TokenClean.Embedded.Kafka;
 using TokenClean.Ingest.Kafka;
 using TokenClean.Ingest.Tokenization;
 using TokenClean.Service.Refresh;
-using Xunit.Abstractions;
 using TokenClean.Tests.Shared;
+using Xunit.Abstractions;
 
 namespace TokenClean.Service.Tests.Pipeline;
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using TokenClean.Service.Cli;
+using TokenClean.Cli;
 
 namespace TokenClean.Service.Tests.Pipeline;
 

@@ -1,10 +1,11 @@
-using TokenClean.Tests.Oracles;
 using System.Text.Json;
+using TokenClean.Cli;
+using TokenClean.Embedded.Kafka;
 using TokenClean.Ingest.Kafka;
 using TokenClean.Ingest.Samples;
 using TokenClean.Ingest.Templates;
 using TokenClean.Ingest.Tokenization;
-using TokenClean.Service.Cli;
+using TokenClean.Tests.Oracles;
 using TokenClean.Tests.Shared;
 
 namespace TokenClean.Service.Tests.Pipeline;

@@ -1,3 +1,5 @@
+using TokenClean.Embedded.Kafka;
+using TokenClean.Embedded.Models;
 using TokenClean.Ingest.Kafka;
 using TokenClean.Ingest.Tokenization;
 using TokenClean.Scoring.Models;

@@ -1,3 +1,5 @@
+using TokenClean.Embedded.Models;
+using TokenClean.Embedded.Tokenizers;
 using TokenClean.Ingest.Tokenization;
 using TokenClean.Scoring.Models;
 

@@ -1,3 +1,4 @@
+using TokenClean.Embedded.Models;
 using TokenClean.Scoring;
 using TokenClean.Scoring.Checkpoints;
 using TokenClean.Scoring.Models;

@@ -1,15 +1,16 @@
-using TokenClean.Tests.Oracles;
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
+using TokenClean.Core.Sources;
+using TokenClean.Embedded.Kafka;
 using TokenClean.Ingest.Kafka;
 using TokenClean.Sink.Arrow;
 using TokenClean.Sink.Kafka;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Tests.Output;
 using TokenClean.Sink.Tests.Support;
+using TokenClean.Tests.Oracles;
 using TokenClean.Tests.Shared;
-using TokenClean.Core.Sources;
 
 namespace TokenClean.Sink.Tests.Kafka;
 

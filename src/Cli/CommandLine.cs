@@ -1,6 +1,6 @@
 using System.CommandLine;
 
-namespace TokenClean.Service.Cli;
+namespace TokenClean.Cli;
 
 /// <summary>The <c>tokenclean</c> command tree. Each command lives in its own file under Cli/.</summary>
 internal static class CommandLine

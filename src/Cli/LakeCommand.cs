@@ -1,12 +1,12 @@
-using TokenClean.Core.Samples;
 using System.CommandLine;
 using System.Globalization;
+using TokenClean.Core.Samples;
 using TokenClean.Sink.Arrow;
 using TokenClean.Sink.Lake;
 using TokenClean.Sink.Output;
 using TokenClean.Sink.Parquet;
 
-namespace TokenClean.Service.Cli;
+namespace TokenClean.Cli;
 
 /// <summary>
 /// <c>tokenclean lake</c>: look at a data lake (<c>scan</c>: committed files and the next offset per source) and

@@ -9,7 +9,7 @@ using TokenClean.Training.Checkpoints;
 using TokenClean.Training.Data;
 using TokenClean.Training.State;
 
-namespace TokenClean.Service.Cli;
+namespace TokenClean.Cli;
 
 /// <summary>
 /// <c>tokenclean train</c>: fine-tunes a base checkpoint (LoRA or full) on JSONL samples, pre-tokenized samples or the

@@ -1,3 +1,3 @@
-using TokenClean.Service.Cli;
+using TokenClean.Cli;
 
 return await CommandLine.Build().Parse(args).InvokeAsync().ConfigureAwait(false);

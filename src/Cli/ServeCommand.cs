@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using TokenClean.Service.Pipeline;
 
-namespace TokenClean.Service.Cli;
+namespace TokenClean.Cli;
 
 /// <summary>
 /// <c>tokenclean serve</c>: the streaming service. Consumes samples from Kafka, tokenizes, scores, selects and writes

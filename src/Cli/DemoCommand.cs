@@ -4,11 +4,12 @@ using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using TokenClean.Embedded;
+using TokenClean.Embedded.Kafka;
 using TokenClean.Ingest.Kafka;
-using TokenClean.Service.Demo;
 using TokenClean.Service.Pipeline;
 
-namespace TokenClean.Service.Cli;
+namespace TokenClean.Cli;
 
 /// <summary>
 /// <c>tokenclean demo</c>: the embedded default run, through the same pipeline core as <c>serve</c>. Needs no external

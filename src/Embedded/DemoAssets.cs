@@ -1,8 +1,10 @@
 using System.Text.Json;
+using TokenClean.Embedded.Models;
+using TokenClean.Embedded.Tokenizers;
 using TokenClean.Ingest.Tokenization;
 using TokenClean.Scoring.Models;
 
-namespace TokenClean.Service.Demo;
+namespace TokenClean.Embedded;
 
 /// <summary>
 /// Self-made models for the embedded demo and the end-to-end tests: nothing can be downloaded here, so the demo
@@ -10,7 +12,7 @@ namespace TokenClean.Service.Demo;
 /// vocabulary, and derives a reference from it (base + noise; a stand-in for a fine-tuned checkpoint).
 /// Deterministic: the same samples give the same files.
 /// </summary>
-internal static class DemoAssets
+public static class DemoAssets
 {
     /// <summary>Special tokens of the chatml template the demo uses.</summary>
     public static readonly string[] SpecialTokens = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"];

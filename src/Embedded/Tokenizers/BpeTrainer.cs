@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace TokenClean.Ingest.Tokenization;
+namespace TokenClean.Embedded.Tokenizers;
 
 /// <summary>
 /// Trains a small byte-level BPE vocabulary and writes it as a Hugging Face <c>tokenizer.json</c> (Qwen-style:

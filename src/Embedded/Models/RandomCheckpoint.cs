@@ -1,8 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using TokenClean.Scoring;
 using TokenClean.Scoring.Checkpoints;
+using TokenClean.Scoring.Models;
 
-namespace TokenClean.Scoring.Models;
+namespace TokenClean.Embedded.Models;
 
 /// <summary>
 /// Makes small random HF-format checkpoints (config.json + model.safetensors) for tests and demos, and

@@ -1,10 +1,10 @@
 using System.CommandLine;
-using TokenClean.Sink.Arrow;
-using TokenClean.Sink.Output;
 using TokenClean.Scoring;
 using TokenClean.Service.Cleaning;
+using TokenClean.Sink.Arrow;
+using TokenClean.Sink.Output;
 
-namespace TokenClean.Service.Cli;
+namespace TokenClean.Cli;
 
 /// <summary>
 /// <c>tokenclean clean</c>: fixed-model token cleaning of one file. Scores every response token with

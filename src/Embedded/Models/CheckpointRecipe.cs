@@ -1,4 +1,7 @@
-namespace TokenClean.Scoring.Models;
+using TokenClean.Scoring;
+using TokenClean.Scoring.Models;
+
+namespace TokenClean.Embedded.Models;
 
 /// <summary>
 /// The shape of a random checkpoint: which architecture variant and how big. Variants: llama (Llama 2 style),

@@ -1,7 +1,8 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using TokenClean.Ingest.Kafka;
 
-namespace TokenClean.Ingest.Kafka;
+namespace TokenClean.Embedded.Kafka;
 
 /// <summary>
 /// An in-process Kafka cluster speaking the real Kafka protocol on loopback: librdkafka's mock cluster
@@ -37,7 +38,7 @@ public sealed partial class KafkaMockCluster : IDisposable
     public static KafkaMockCluster Start(int brokers = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(brokers, 1);
-        KafkaNative.EnsureLoaded();
+        KafkaNative.ResolveImportsOf(typeof(KafkaMockCluster).Assembly);
         var conf = rd_kafka_conf_new();
         var errstr = new byte[512];
         // The owner handle has no bootstrap servers on purpose; keep it from warning about that.

@@ -3,7 +3,7 @@ using Confluent.Kafka;
 using TokenClean.Ingest.Kafka;
 using TokenClean.Scoring;
 
-namespace TokenClean.Service.Cli;
+namespace TokenClean.Cli;
 
 /// <summary><c>tokenclean info</c>: versions of the native engines this build runs on, and what the scorer can use here.</summary>
 internal static class InfoCommand

@@ -4,7 +4,7 @@ using System.Text;
 using TokenClean.Ingest.Json;
 using TokenClean.Ingest.Tokenization;
 
-namespace TokenClean.Service.Cli;
+namespace TokenClean.Cli;
 
 /// <summary>
 /// <c>tokenclean tokenize --tokenizer PATH [--add-special-tokens]</c>: JSON Lines of strings on stdin, one JSON array

@@ -1,9 +1,10 @@
 using System.CommandLine;
+using TokenClean.Embedded.Models;
 using TokenClean.Scoring;
 using TokenClean.Scoring.Checkpoints;
 using TokenClean.Scoring.Models;
 
-namespace TokenClean.Service.Cli;
+namespace TokenClean.Cli;
 
 /// <summary>
 /// <c>tokenclean create-checkpoint</c>: a small random HF-format checkpoint (config.json + model.safetensors) of
