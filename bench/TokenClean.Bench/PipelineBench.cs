@@ -72,6 +72,14 @@ internal static class PipelineBench
 
             // (b) the pipeline with a scorer that does no model work.
             NoWorkPart(root, encoder, tokenizer.VocabSize, noWorkSamples, Option(args, "--peers", 1) != 0, Option(args, "--tokenizers", 0));
+
+            // (c) simulated devices: does the pipeline keep several devices busy at once?
+            var devices = Option(args, "--devices", 0);
+            if (devices > 0)
+            {
+                DevicesPart(root, encoder, tokenizer.VocabSize, Option(args, "--device-samples", 4000), devices, Option(args, "--device-us-per-ktok", 2000));
+            }
+
             return 0;
         }
         finally
@@ -131,6 +139,24 @@ internal static class PipelineBench
         Console.WriteLine(FormattableString.Invariant($"(b) pipeline settings: {settings.Pipeline.TokenizeParallelism} tokenizer(s), mailboxes {settings.Pipeline.TokenizeCapacity}/{settings.Pipeline.BatcherCapacity} records, batches of {settings.Batching.MaxTokens} tokens, selection window {settings.Selection.WindowSamples} samples"));
         var r = ThroughPipeline(settings, encoder, zero, zero, noWork);
         Console.WriteLine(FormattableString.Invariant($"(b) no-work scorer: {r.Samples} samples, {r.Tokens} tokens in {r.Seconds:F2} s = {r.Samples / r.Seconds:F0} samples/s, {r.Tokens / r.Seconds:F0} tokens/s (target >= 10000 samples/s)"));
+    }
+
+    /// <summary>(c): the same samples with 1 and with <paramref name="devices"/> simulated devices (a blocking call per batch).</summary>
+    private static void DevicesPart(string root, SampleEncoder encoder, int vocabSize, int count, int devices, int microsecondsPer1kTokens)
+    {
+        var lines = ChatSampleLines.Create(count, seed: 3);
+        foreach (var n in new[] { 1, devices })
+        {
+            var models = new List<ITokenLossModel>();
+            for (var d = 0; d < n; d++)
+            {
+                models.Add(new SimulatedDeviceLossModel("device-" + d, vocabSize, 1 << 15, microsecondsPer1kTokens));
+            }
+
+            var settings = Settings(Path.Combine(root, "lake-c" + n));
+            var r = ThroughPipeline(settings, encoder, models[0], new SimulatedDeviceLossModel("ref", vocabSize, 1 << 15, microsecondsPer1kTokens), lines, models);
+            Console.WriteLine(FormattableString.Invariant($"(c) {n} simulated device(s), {microsecondsPer1kTokens} us per 1k tokens per model call: {r.Samples} samples in {r.Seconds:F2} s = {r.Samples / r.Seconds:F0} samples/s, {r.Tokens / r.Seconds:F0} tokens/s"));
+        }
     }
 
     /// <summary>A BPE tokenizer trained on the benchmark's text and a random base + perturbed reference checkpoint.</summary>
@@ -217,7 +243,7 @@ internal static class PipelineBench
     /// Produces the lines into a fresh mock cluster, then runs the serve pipeline on them in this process. The time is
     /// from the first record consumed to the last row written (the group join before it is not the pipeline's throughput).
     /// </summary>
-    private static (long Samples, long Tokens, double Seconds) ThroughPipeline(ServeSettings settings, SampleEncoder encoder, ITokenLossModel baseModel, ITokenLossModel refModel, List<string> lines)
+    private static (long Samples, long Tokens, double Seconds) ThroughPipeline(ServeSettings settings, SampleEncoder encoder, ITokenLossModel baseModel, ITokenLossModel refModel, List<string> lines, IReadOnlyList<ITokenLossModel>? deviceBases = null)
     {
         using var cluster = KafkaMockCluster.Start();
         CreateInput(cluster, lines);
@@ -239,10 +265,10 @@ internal static class PipelineBench
         using var writer = new LakeSink(lake, new FileDeadLetterSink(settings.Lake.Root!, settings.Lake.Dataset), generations, reports, metrics, baseModel.Version);
         using var stop = new CancellationTokenSource();
         Exception? fatal = null;
-        var references = new FixedReference(refModel);
+        var references = new FixedReference(refModel, deviceBases?.Count ?? 1);
         using var system = PipelineActorSystem.Create();
         var inlet = new GraphInlet(settings.Pipeline.TokenizeCapacity, depths);
-        var pipeline = PipelineCore.Start(system, settings, record => Tokenize.Record(encoder, record), [baseModel], references, policy, generations.IsCurrent, metrics, depths, inlet.Source, batch =>
+        var pipeline = PipelineCore.Start(system, settings, record => Tokenize.Record(encoder, record), deviceBases ?? [baseModel], references, policy, generations.IsCurrent, metrics, depths, inlet.Source, batch =>
         {
             try
             {

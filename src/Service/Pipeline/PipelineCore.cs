@@ -92,6 +92,7 @@ internal sealed class PipelineCore
             TimeSpan.FromMilliseconds(settings.Batching.MaxDelayMs),
             isCurrent,
             pool,
+            devices.Count,
             devices.Count * Math.Max(1, p.BatchCapacity),
             policy,
             (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, p.BatchCapacity)),

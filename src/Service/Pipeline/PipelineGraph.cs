@@ -30,7 +30,7 @@ internal static class PipelineGraph
             .Batch(TokenizeChunk, record => new List<ConsumedRecord> { record }, static (chunk, record) => { chunk.Add(record); return chunk; })
             .SelectAsync(stages.TokenizeParallelism, chunk => Task.Run(() => TokenizeAll(stages.Tokenize, chunk)))
             .SelectMany(static chunk => chunk)
-            .Via(new TokenBudgetBatcher(stages.BatchTokens, stages.BatchRecords, stages.BatchDelay, stages.IsCurrent, depths))
+            .Via(new TokenBudgetBatcher(stages.BatchTokens, stages.BatchRecords, stages.BatchDelay, stages.IsCurrent, depths, () => depths.Scoring < stages.Devices))
             .SelectAsync(stages.ScoreParallelism, batch => Score(stages.Scorers, batch, depths))
             .Select(batch =>
             {
@@ -76,9 +76,24 @@ internal static class PipelineGraph
 
     private static async Task<ScoredBatch> Score(IActorRef scorers, TokenBatch batch, StageDepths depths)
     {
-        var scored = batch.Records.Count == 0
-            ? new ScoredBatch([], batch.FlushSelection)
-            : await scorers.Ask<ScoredBatch>(batch, Timeout.InfiniteTimeSpan).ConfigureAwait(false); // a Status.Failure reply throws here
+        ScoredBatch scored;
+        if (batch.Records.Count == 0)
+        {
+            scored = new ScoredBatch([], batch.FlushSelection);
+        }
+        else
+        {
+            depths.EnterScoring();
+            try
+            {
+                scored = await scorers.Ask<ScoredBatch>(batch, Timeout.InfiniteTimeSpan).ConfigureAwait(false); // a Status.Failure reply throws here
+            }
+            finally
+            {
+                depths.LeaveScoring();
+            }
+        }
+
         depths.EnterSelector();
         return scored;
     }
@@ -92,6 +107,7 @@ internal static class PipelineGraph
 /// <param name="BatchDelay">Longest a batch waits for more records; also how long a quiet input waits before the selection window is written.</param>
 /// <param name="IsCurrent">False for a record of an ended partition generation.</param>
 /// <param name="Scorers">The <see cref="ScorerPool"/>.</param>
+/// <param name="Devices">Scorer devices: a batch due by its delay closes only while one of them could start it.</param>
 /// <param name="ScoreParallelism">
 /// Batches asked of the pool at once: devices × BatchCapacity, so that a fast device runs ahead of a slow one while
 /// the ordered step waits for the slow one's batch (the pool queues what no free scorer takes).
@@ -107,6 +123,7 @@ internal sealed record PipelineStages(
     TimeSpan BatchDelay,
     Func<ConsumedRecord, bool> IsCurrent,
     IActorRef Scorers,
+    int Devices,
     int ScoreParallelism,
     Scoring.Selection.ISelectionPolicy Policy,
     int SinkBuffer,

@@ -11,6 +11,7 @@ internal sealed class StageDepths
     private int _scorer;
     private int _selector;
     private int _sink;
+    private int _scoring;
 
     /// <summary>Records handed to the graph and not yet taken by the batcher (the source's admission bound).</summary>
     public int Tokenize => Volatile.Read(ref _tokenize);
@@ -26,6 +27,13 @@ internal sealed class StageDepths
     public void EnterScorer() => Interlocked.Increment(ref _scorer);
 
     public void LeaveScorer() => Interlocked.Decrement(ref _scorer);
+
+    /// <summary>Batches handed to the scorer pool and not yet answered (queued in the pool or being scored).</summary>
+    public int Scoring => Volatile.Read(ref _scoring);
+
+    public void EnterScoring() => Interlocked.Increment(ref _scoring);
+
+    public void LeaveScoring() => Interlocked.Decrement(ref _scoring);
 
     /// <summary>Scored batches waiting for the selection stage.</summary>
     public void EnterSelector() => Interlocked.Increment(ref _selector);

@@ -6,7 +6,9 @@ namespace TokenClean.Service.Pipeline;
 /// <summary>
 /// The batch step: groups tokenized records, in order, into batches of at most <c>maxTokens</c> tokens (a single
 /// larger record is a batch of its own) and at most <c>maxRecords</c> records, and closes a batch that has waited
-/// <c>maxDelay</c> since its first record. When the input goes quiet for <c>maxDelay</c> it emits one empty batch with
+/// <c>maxDelay</c> since its first record, if a scorer could start it now (<c>scorerFree</c>): while every device is
+/// busy a partial batch would only wait in the pool, so it keeps filling up to the budget instead (smaller batches
+/// score fewer tokens per second). When the input goes quiet for <c>maxDelay</c> it emits one empty batch with
 /// <see cref="TokenBatch.FlushSelection"/>, so the selection stage writes its open window; the last batch at the end
 /// of the input flushes too. Records of an ended generation are dropped here (revoked while they waited). A
 /// <c>maxDelay</c> of zero or less turns time off: batches close by budget only and the selection is flushed at the
@@ -26,8 +28,9 @@ internal sealed class TokenBudgetBatcher : GraphStage<FlowShape<TokenizedRecord,
     private readonly TimeSpan _maxDelay;
     private readonly Func<ConsumedRecord, bool> _isCurrent;
     private readonly StageDepths? _depths;
+    private readonly Func<bool> _scorerFree;
 
-    public TokenBudgetBatcher(long maxTokens, int maxRecords, TimeSpan maxDelay, Func<ConsumedRecord, bool>? isCurrent = null, StageDepths? depths = null)
+    public TokenBudgetBatcher(long maxTokens, int maxRecords, TimeSpan maxDelay, Func<ConsumedRecord, bool>? isCurrent = null, StageDepths? depths = null, Func<bool>? scorerFree = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxTokens, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRecords, 1);
@@ -36,6 +39,7 @@ internal sealed class TokenBudgetBatcher : GraphStage<FlowShape<TokenizedRecord,
         _maxDelay = maxDelay;
         _isCurrent = isCurrent ?? (static _ => true);
         _depths = depths;
+        _scorerFree = scorerFree ?? (static () => true);
         Shape = new FlowShape<TokenizedRecord, TokenBatch>(_in, _out);
     }
 
@@ -83,7 +87,7 @@ internal sealed class TokenBudgetBatcher : GraphStage<FlowShape<TokenizedRecord,
             }
 
             var now = Environment.TickCount64;
-            if (_open.Count > 0 && now - _openStarted >= _maxDelayMs)
+            if (_open.Count > 0 && now - _openStarted >= _maxDelayMs && _stage._scorerFree())
             {
                 Close(flushSelection: false);
             }
@@ -171,7 +175,7 @@ internal sealed class TokenBudgetBatcher : GraphStage<FlowShape<TokenizedRecord,
                     return;
                 }
 
-                if (Full || (_open.Count > 0 && _maxDelayMs != long.MaxValue && Environment.TickCount64 - _openStarted >= _maxDelayMs))
+                if (Full || (_open.Count > 0 && _maxDelayMs != long.MaxValue && Environment.TickCount64 - _openStarted >= _maxDelayMs && _stage._scorerFree()))
                 {
                     Close(flushSelection: false);
                 }

@@ -55,6 +55,28 @@ public sealed class TokenBudgetBatcherTests() : TestKit(PipelineActorSystem.Conf
     }
 
     [Fact]
+    public void Batch_DueWhileEveryScorerIsBusy_KeepsFillingAndClosesOnceAScorerIsFree()
+    {
+        var free = false;
+        var (source, sink) = this.SourceProbe<TokenizedRecord>()
+            .Via(new TokenBudgetBatcher(1_000, 100, TimeSpan.FromMilliseconds(100), scorerFree: () => Volatile.Read(ref free)))
+            .ToMaterialized(this.SinkProbe<TokenBatch>(), Keep.Both)
+            .Run(Sys.Materializer());
+        sink.Request(10);
+        source.SendNext(Record(0, 10));
+        sink.ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // due, but no scorer could start it: a partial batch would only queue
+        source.SendNext(Record(1, 10)); // so it keeps filling
+
+        Volatile.Write(ref free, true);
+        var batch = sink.ExpectNext(TimeSpan.FromSeconds(2));
+        Assert.Equal([0L, 1L], batch.Records.Select(r => r.Record.Position.Offset));
+        Assert.False(batch.FlushSelection);
+        source.SendComplete();
+        Assert.True(sink.ExpectNext(TimeSpan.FromSeconds(2)).FlushSelection);
+        sink.ExpectComplete();
+    }
+
+    [Fact]
     public void Batch_RecordOfAnEndedGeneration_IsDroppedBeforeScoring()
     {
         var batches = Run(new TokenBudgetBatcher(1_000, 100, TimeSpan.FromSeconds(30), r => r.Generation == 2), Record(0, 5, generation: 1), Record(1, 5, generation: 2));
