@@ -61,6 +61,13 @@ public sealed class AtomicFile : IDisposable
         file.Commit();
     }
 
+    /// <summary>Flushes a file that another writer wrote and closed (TorchSharp, a safetensors writer) to the device.</summary>
+    public static void FlushToDisk(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+        file.Flush(flushToDisk: true);
+    }
+
     /// <summary>
     /// Renames a temporary file, already fsync'd by its writer, to its final name and fsyncs the directory.
     /// </summary>

@@ -1,3 +1,4 @@
+using TokenClean.Core.Files;
 using System.Text.Json;
 using TokenClean.Scoring.Checkpoints;
 using TorchSharp;
@@ -63,19 +64,19 @@ public static class CheckpointPublisher
                 {
                     var to = Path.Combine(tmp, name);
                     File.Copy(from, to);
-                    DurableFiles.FsyncFile(to);
+                    AtomicFile.FlushToDisk(to);
                 }
             }
 
             var json = JsonSerializer.Serialize(info ?? new Dictionary<string, object?>(), new JsonSerializerOptions { WriteIndented = true });
             WriteDurably(Path.Combine(tmp, "tokenclean_training.json"), json);
-            DurableFiles.FsyncDirectory(tmp);
+            DirectorySync.Fsync(tmp);
 
             // The marker comes last: its presence means every other file is complete and on disk.
             WriteDurably(Path.Combine(tmp, MarkerFileName), json);
-            DurableFiles.FsyncDirectory(tmp);
+            DirectorySync.Fsync(tmp);
             Directory.Move(tmp, target);
-            DurableFiles.FsyncDirectory(parent);
+            DirectorySync.Fsync(parent);
         }
         catch
         {
@@ -98,7 +99,7 @@ public static class CheckpointPublisher
     private static void WriteDurably(string path, string text)
     {
         File.WriteAllText(path, text);
-        DurableFiles.FsyncFile(path);
+        AtomicFile.FlushToDisk(path);
     }
 
     private static void WriteWeights(string baseDirectory, string path, IReadOnlyDictionary<string, Tensor> weights)

@@ -1,3 +1,4 @@
+using TokenClean.Core.Files;
 using System.Globalization;
 using System.Text.Json;
 using TokenClean.Scoring.Checkpoints;
@@ -46,16 +47,16 @@ public static class TrainerStateStore
 
         SafetensorsWriter.Write(Path.Combine(tmp, TensorsFile), items);
         File.WriteAllText(Path.Combine(tmp, StateFile), JsonSerializer.Serialize(state, new JsonSerializerOptions { WriteIndented = true }));
-        DurableFiles.FsyncFile(Path.Combine(tmp, StateFile));
-        DurableFiles.FsyncDirectory(tmp);
+        AtomicFile.FlushToDisk(Path.Combine(tmp, StateFile));
+        DirectorySync.Fsync(tmp);
         if (Directory.Exists(final))
         {
             Directory.Delete(final, recursive: true);
         }
 
         Directory.Move(tmp, final);
-        DurableFiles.FsyncDirectory(directory);
-        DurableFiles.WriteTextAtomically(Path.Combine(directory, LatestFile), name);
+        DirectorySync.Fsync(directory);
+        AtomicFile.Write(Path.Combine(directory, LatestFile), stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(name)));
         foreach (var old in Directory.EnumerateDirectories(directory, "step-*"))
         {
             if (!string.Equals(Path.GetFileName(old), name, StringComparison.Ordinal))
