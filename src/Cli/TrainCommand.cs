@@ -83,7 +83,7 @@ internal static class TrainCommand
                 MaxLength = parse.GetValue(maxLength),
                 Seed = parse.GetValue(seed),
                 WeightDecay = parse.GetValue(weightDecay),
-                DType = parse.GetValue(dtype) == "bf16" ? DType.BFloat16 : DType.Float32,
+                DType = DTypes.ParseCompute(parse.GetValue(dtype)) ?? DType.Float32, // AcceptOnlyFromAmong admits fp32 and bf16 only
             };
             var run = new Run(parse.GetValue(baseDir)!, parse.GetValue(data)!, outDir, parse.GetValue(stateDir) ?? DefaultStateDirectory(outDir), parse.GetValue(saveEvery), parse.GetValue(template));
             return Task.FromResult(Execute(run, options, parse.InvocationConfiguration.Output, err, ct));
