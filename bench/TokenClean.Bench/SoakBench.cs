@@ -30,13 +30,16 @@ internal static class SoakBench
             using var cluster = KafkaMockCluster.Start();
             cluster.CreateTopic(Topic, 4);
             var lake = Path.Combine(root, "lake");
-            using var child = StartServe(cluster.BootstrapServers, lake, baseDir, refDir);
+            var http = "http://127.0.0.1:" + FreePort().ToString(CultureInfo.InvariantCulture);
+            using var child = StartServe(cluster.BootstrapServers, lake, baseDir, refDir, http);
+            using var client = new HttpClient { BaseAddress = new Uri(http), Timeout = TimeSpan.FromSeconds(5) };
+            var previous = (T: 0.0, Tokens: 0L);
             using var stopFeeding = new CancellationTokenSource();
             long fed = 0;
             var feeder = new Thread(() => Feed(cluster.BootstrapServers, rate, stopFeeding.Token, ref fed)) { Name = "soak feeder" };
             feeder.Start();
             Console.WriteLine(FormattableString.Invariant($"serve pid {child.Id}: {rate} samples/s of ~1 KB chat for {minutes} min; RSS every {every} s, warm-up {warmup} s"));
-            Console.WriteLine("   t_s  rss_mb  fed  processed");
+            Console.WriteLine("   t_s  rss_mb      fed  processed  batches/s  tokens/batch  samples/s");
             var samples = new List<(double T, double RssMb)>();
             var sw = Stopwatch.StartNew();
             while (sw.Elapsed < TimeSpan.FromMinutes(minutes))
@@ -50,9 +53,16 @@ internal static class SoakBench
 
                 var rss = RssMb(child.Id);
                 samples.Add((sw.Elapsed.TotalSeconds, rss));
-                Console.WriteLine(FormattableString.Invariant($"{sw.Elapsed.TotalSeconds,6:F0} {rss,7:F1} {Interlocked.Read(ref fed),8} {Processed(lake),8}"));
+                var (tokens, fill, served) = ScoringStatus(client);
+                var perBatch = fill * BatchTokens;
+                var batchesPerSecond = perBatch > 0 ? (tokens - previous.Tokens) / perBatch / (sw.Elapsed.TotalSeconds - previous.T) : 0;
+                previous = (sw.Elapsed.TotalSeconds, tokens);
+                Console.WriteLine(FormattableString.Invariant($"{sw.Elapsed.TotalSeconds,6:F0} {rss,7:F1} {Interlocked.Read(ref fed),8} {Processed(lake),10} {batchesPerSecond,10:F1} {perBatch,13:F0} {served,10:F1}"));
             }
 
+            var cpuSeconds = CpuSeconds(child.Id);
+            var processedAtEnd = Processed(lake);
+            Console.WriteLine(FormattableString.Invariant($"serve used {cpuSeconds:F1} CPU-s in {sw.Elapsed.TotalSeconds:F0} s ({cpuSeconds / sw.Elapsed.TotalSeconds:F2} cores busy), {1000 * cpuSeconds / Math.Max(1, processedAtEnd):F2} CPU-ms per sample in the lake"));
             stopFeeding.Cancel();
             feeder.Join();
             Process.Start("kill", ["-TERM", child.Id.ToString(CultureInfo.InvariantCulture)])!.WaitForExit();
@@ -87,13 +97,41 @@ internal static class SoakBench
         Console.WriteLine(FormattableString.Invariant($"fed {fed} samples, lake holds {processed} offsets; serve exit code after SIGTERM: {exit}"));
     }
 
-    private static ChildProcess StartServe(string bootstrap, string lake, string baseDir, string refDir)
+    /// <summary>serve's default batch token budget (TokenClean:Batching:MaxTokens): the batch-fill figure's denominator.</summary>
+    private const int BatchTokens = 16384;
+
+    /// <summary>Tokens scored so far, the mean fill of recent batches and samples/s, from serve's /status (zeros when it does not answer).</summary>
+    private static (long Tokens, double Fill, double SamplesPerSecond) ScoringStatus(HttpClient client)
+    {
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(client.GetStringAsync("/status").GetAwaiter().GetResult());
+            var root = doc.RootElement;
+            var tokens = root.GetProperty("totals").GetProperty("tokensScored").GetInt64();
+            var fill = root.GetProperty("batchFill").GetProperty("mean") is { ValueKind: System.Text.Json.JsonValueKind.Number } m ? m.GetDouble() : 0;
+            var rate = root.GetProperty("throughput").GetProperty("samplesPerSecond").GetDouble();
+            return (tokens, fill, rate);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return (0, 0, 0);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static ChildProcess StartServe(string bootstrap, string lake, string baseDir, string refDir, string http)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[]
         {
             Path.Combine(AppContext.BaseDirectory, "tokenclean.dll"), "serve", "--kafka", bootstrap, "--topics", Topic, "--group", "soak",
-            "--lake", lake, "--base", baseDir, "--ref", refDir, "--chat-template", "chatml",
+            "--lake", lake, "--base", baseDir, "--ref", refDir, "--chat-template", "chatml", "--http", http,
         })
         {
             psi.ArgumentList.Add(a);
@@ -123,6 +161,14 @@ internal static class SoakBench
         }
 
         producer.Flush(TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>User + system CPU time a process has used, in seconds (/proc/PID/stat, clock ticks of 1/100 s).</summary>
+    internal static double CpuSeconds(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
     }
 
     /// <summary>VmRSS of a process in MB.</summary>

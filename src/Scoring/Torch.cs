@@ -104,15 +104,22 @@ public static class Torch
         }
     }
 
-    /// <summary>Applies the default thread count (one per core) unless <see cref="NumThreads"/> was set.</summary>
+    /// <summary>
+    /// Applies the default thread count unless <see cref="NumThreads"/> was set: <c>OMP_NUM_THREADS</c> when it is
+    /// a positive integer (as PyTorch does), otherwise one per core available to this process.
+    /// </summary>
     public static void ApplyDefaultThreads()
     {
         EnsureLoaded();
         if (Interlocked.CompareExchange(ref _threadsChosen, 1, 0) == 0)
         {
-            torch.set_num_threads(Environment.ProcessorCount);
+            torch.set_num_threads(DefaultThreads(Environment.GetEnvironmentVariable("OMP_NUM_THREADS"), Environment.ProcessorCount));
         }
     }
+
+    /// <summary>The default intra-op thread count: <paramref name="ompNumThreads"/> when it is a positive integer, else <paramref name="cores"/>.</summary>
+    public static int DefaultThreads(string? ompNumThreads, int cores) =>
+        int.TryParse(ompNumThreads, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : cores;
 
     /// <summary>Devices this process can compute on: "cpu", then "cuda:N" for each visible GPU (CUDA package only).</summary>
     public static IReadOnlyList<string> Devices()

@@ -50,4 +50,16 @@ public sealed class TorchLoadingTests
         var ex = Assert.Throws<TorchException>(() => Torch.CheckDevice("cuda:0"));
         Assert.Contains("CUDA is not available", ex.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(null, 2, 2)]
+    [InlineData("", 4, 4)]
+    [InlineData("1", 2, 1)]
+    [InlineData("3", 2, 3)]
+    [InlineData("0", 2, 2)]
+    [InlineData("-1", 2, 2)]
+    [InlineData("two", 2, 2)]
+    [InlineData(" 1", 2, 2)]
+    public void DefaultThreads_FollowOmpNumThreads_OnlyWhenItIsAPositiveInteger(string? omp, int cores, int expected) =>
+        Assert.Equal(expected, Torch.DefaultThreads(omp, cores));
 }
