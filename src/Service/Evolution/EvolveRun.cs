@@ -336,7 +336,9 @@ internal sealed class EvolveRun
         TrainingData samples;
         try
         {
-            samples = TrainingDataReader.Read(data, o.BaseModel, o.ChatTemplate, o.Training.MaxLength);
+            // The warm-up set's text goes through the same tokenizer as the input (a --tokenizer folder, else the base's).
+            var tokenizerDirectory = o.Tokenizer is { } tk && Directory.Exists(tk) ? tk : o.BaseModel;
+            samples = TrainingDataReader.Read(data, tokenizerDirectory, o.ChatTemplate, o.Training.MaxLength);
         }
         catch (Exception e) when (e is FileNotFoundException or TrainingException or Ingest.Tokenization.TokenizerLoadException or ArgumentException or InvalidDataException)
         {
