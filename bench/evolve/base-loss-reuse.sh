@@ -25,7 +25,7 @@ with open(sys.argv[1], "w") as f:
         ids = [random.randrange(4096) for _ in range(prompt + random.randint(48, 160))]
         f.write(json.dumps({"id": f"s{i}", "input_ids": ids, "labels": [-100] * prompt + ids[prompt:]}) + "\n")
 PY
-COMMON=(--input "$WORK/input.jsonl" --base "$WORK/base" --ref "$WORK/ref" --chunks 2 --lora-rank 8 --max-steps 4 --batch-size 4 --save-every 0)
+COMMON=(--input "$WORK/input.jsonl" --base "$WORK/base" --ref "$WORK/ref" --chunks 2 --lora-rank 8 --max-steps 2 --batch-size 2 --save-every 0)
 rm -rf "$WORK/A" "$WORK/B" "$WORK/C"
 run() { local name=$1; shift; local t0=$(date +%s.%N); "$TC" evolve "${COMMON[@]}" --out "$WORK/$name" "$@" > "$WORK/$name.stdout" 2> "$WORK/$name.stderr"; local t1=$(date +%s.%N); echo "$name $(echo "$t1 - $t0" | bc)" >> "$WORK/walls"; }
 rm -f "$WORK/walls"
