@@ -26,12 +26,13 @@ internal static class CleanCommand
         var baseDir = new Option<string>("--base") { Description = "Base model: a Hugging Face checkpoint directory (config.json + *.safetensors).", Required = true };
         var refDir = new Option<string>("--ref") { Description = "Reference model: a Hugging Face checkpoint directory with the same tokenizer.", Required = true };
         var output = new Option<string>("--out") { Description = "Output directory: <input-name>.jsonl, <input-name>.manifest.json, dead-letters.jsonl.", Required = true };
-        var keep = new Option<double>("--keep") { Description = "Fraction of response tokens to keep (0..1).", DefaultValueFactory = _ => 0.6 };
+        var shared = new SelectionOptionSet();
         var emitLosses = new Option<bool>("--emit-losses") { Description = "Also write the per-token base_loss and ref_loss columns." };
         var batchTokens = new Option<int>("--batch-tokens") { Description = "Token budget of one forward pass (samples are batched up to it).", DefaultValueFactory = _ => 16384 };
         var maxLength = new Option<int?>("--max-length") { Description = "Longest sample accepted; longer ones are dead-lettered (default: the models' context length)." };
-        var selection = new Option<string>("--selection") { Description = "global (rank over the whole file), window (over --window-samples samples), quantile (top k of everything so far, by a quantile sketch) or per-sample (Rho-1 style).", DefaultValueFactory = _ => "global" };
-        selection.AcceptOnlyFromAmong("global", "window", "quantile", "per-sample");
+        var selection = new Option<string>("--selection") { Description = "global (rank over the whole file), window (over --window-samples samples), quantile (top k of everything so far, by a quantile sketch), per-sample (Rho-1 style) or threshold (influence >= --threshold).", DefaultValueFactory = _ => "global" };
+        selection.AcceptOnlyFromAmong("global", "window", "quantile", "per-sample", "threshold");
+        var baseLosses = new Option<string?>("--base-losses") { Description = "A base-loss store directory (e.g. an evolve run's OUT/base-losses): records whose base losses it holds for this base skip the base forward pass; new ones are added." };
         var windowSamples = new Option<int>("--window-samples") { Description = "Samples per selection window with --selection window.", DefaultValueFactory = _ => 1024 };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer.json or a directory with it: enables text samples (chat messages, ShareGPT, prompt/response, Alpaca). Default: the --base directory when it has a tokenizer.json; without one, only pre-tokenized input is accepted." };
         var chatTemplate = new Option<string?>("--chat-template") { Description = "Chat template: the model's own (default) or chatml, llama3, llama2, tulu, alpaca." };
@@ -44,9 +45,10 @@ internal static class CleanCommand
 
         var command = new Command("clean", "Score a file with base and reference models and keep the most informative response tokens.")
         {
-            input, baseDir, refDir, output, keep, emitLosses, batchTokens, maxLength, selection, windowSamples,
-            tokenizer, chatTemplate, format, compression, dtype,
+            input, baseDir, refDir, output, emitLosses, batchTokens, maxLength, selection, windowSamples,
+            tokenizer, chatTemplate, format, compression, dtype, baseLosses,
         };
+        shared.AddTo(command);
         command.SetAction((parse, ct) => Task.FromResult(new CleanRun(
             loadModel ?? (dir => ModelLoading.Load(dir, DTypes.ParseCompute(parse.GetValue(dtype)) ?? DType.Float32)),
             parseLine ?? ChooseParser(parse.GetValue(tokenizer), parse.GetValue(baseDir)!, parse.GetValue(chatTemplate), parse.GetValue(maxLength)),
@@ -59,7 +61,11 @@ internal static class CleanCommand
                 BaseModel = parse.GetValue(baseDir)!,
                 ReferenceModel = parse.GetValue(refDir)!,
                 OutputDirectory = parse.GetValue(output)!,
-                Keep = parse.GetValue(keep),
+                Keep = parse.GetValue(shared.Keep),
+                Threshold = parse.GetValue(shared.Threshold),
+                MinKeptPerSample = parse.GetValue(shared.MinKept),
+                SoftWeightTemperature = shared.Temperature(parse),
+                BaseLosses = parse.GetValue(baseLosses),
                 EmitLosses = parse.GetValue(emitLosses),
                 BatchTokens = parse.GetValue(batchTokens),
                 MaxLength = parse.GetValue(maxLength),
@@ -72,7 +78,7 @@ internal static class CleanCommand
     }
 
     /// <summary>Text samples when a tokenizer is given or the base model has one; pre-tokenized JSON otherwise.</summary>
-    private static Func<string, ParsedLine> ChooseParser(string? tokenizerPath, string baseDir, string? template, int? maxLength)
+    internal static Func<string, ParsedLine> ChooseParser(string? tokenizerPath, string baseDir, string? template, int? maxLength)
     {
         var path = tokenizerPath ?? (File.Exists(Path.Combine(baseDir, "tokenizer.json")) ? baseDir : null);
         return path is null
@@ -80,7 +86,7 @@ internal static class CleanCommand
             : TextLineParser.Load(path, template, maxLength ?? int.MaxValue).Parse;
     }
 
-    private static Func<string, OutputMetadata, IOutputRecordWriter> ChooseWriter(string format, string compressionName)
+    internal static Func<string, OutputMetadata, IOutputRecordWriter> ChooseWriter(string format, string compressionName)
     {
         _ = ArrowCompressionNames.TryParse(compressionName, out var compression); // validated by AcceptOnlyFromAmong
         return format switch

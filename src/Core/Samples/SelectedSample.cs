@@ -25,4 +25,10 @@ public sealed class SelectedSample
 
     /// <summary>Influence of the last token kept in this sample's selection group (NaN when the group kept none).</summary>
     public float Threshold { get; }
+
+    /// <summary>
+    /// Optional per-token training weights (the <c>soft_weight</c> column) for trainers that weight instead of mask;
+    /// null unless the selection was asked for them. Same length as <see cref="Labels"/>; 0 at prompt positions.
+    /// </summary>
+    public float[]? SoftWeights { get; init; }
 }

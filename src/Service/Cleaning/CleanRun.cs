@@ -8,6 +8,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
 using TokenClean.Scoring;
+using TokenClean.Scoring.BaseLosses;
 using TokenClean.Scoring.Influence;
 using TokenClean.Core.Sources;
 using TokenClean.Scoring.Selection;
@@ -28,6 +29,9 @@ namespace TokenClean.Service.Cleaning;
 /// </remarks>
 internal sealed class CleanRun
 {
+    /// <summary>What <see cref="RunWith"/> did: the exit code, and the summary when the output was committed.</summary>
+    internal sealed record CleanResult(int ExitCode, CleanSummary? Summary);
+
     private readonly Func<string, ITokenLossModel> _loadModel;
     private readonly Func<string, ParsedLine> _parseLine;
     private readonly Func<string, OutputMetadata, IOutputRecordWriter> _createWriter;
@@ -57,14 +61,6 @@ internal sealed class CleanRun
             return Fail(2, usage);
         }
 
-        var inputPath = Path.GetFullPath(options.Input);
-        var outputDirectory = Path.GetFullPath(options.OutputDirectory);
-        var outputPath = Path.Combine(outputDirectory, Path.GetFileNameWithoutExtension(inputPath) + ".jsonl");
-        if (string.Equals(outputPath, inputPath, StringComparison.Ordinal))
-        {
-            return Fail(2, $"the output {outputPath} would overwrite the input: choose another --out directory");
-        }
-
         ITokenLossModel? baseModel = null;
         ITokenLossModel? referenceModel = null;
         try
@@ -79,39 +75,96 @@ internal sealed class CleanRun
                 return Fail(2, $"cannot load a model: {e.Message}");
             }
 
-            InfluenceScorer scorer;
-            try
+            StoredBaseLossModel? stored = null;
+            if (options.BaseLosses is not null)
             {
-                scorer = new InfluenceScorer(baseModel, referenceModel);
-            }
-            catch (ArgumentException e)
-            {
-                return Fail(2, e.Message);
-            }
-
-            if (options.MaxLength > scorer.MaxSequenceLength)
-            {
-                return Fail(2, $"--max-length {options.MaxLength} exceeds the models' context length {scorer.MaxSequenceLength}");
+                try
+                {
+                    stored = OpenBaseLosses(options.BaseLosses, options.BaseModel, baseModel);
+                }
+                catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+                {
+                    return Fail(2, $"cannot open the base-loss store '{options.BaseLosses}': {e.Message}");
+                }
             }
 
-            try
+            var result = RunWith(options, stored ?? baseModel, referenceModel, cancellationToken);
+            if (stored is not null)
             {
-                Directory.CreateDirectory(outputDirectory);
-                return Clean(options, baseModel, referenceModel, scorer, inputPath, outputDirectory, outputPath, cancellationToken);
+                _err.WriteLine(string.Create(CultureInfo.InvariantCulture, $"clean: base losses: {stored.Reused} records reused from {stored.Store.Directory}, {stored.Computed} computed"));
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return Fail(1, e.Message);
-            }
-            catch (OperationCanceledException)
-            {
-                return Fail(1, "cancelled; no output was committed");
-            }
+
+            return result.ExitCode;
         }
         finally
         {
             referenceModel?.Dispose();
             baseModel?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The base-loss store of <paramref name="baseDirectory"/>'s checkpoint (as <paramref name="baseModel"/> computes it)
+    /// under <paramref name="root"/>, in front of that model.
+    /// </summary>
+    internal static StoredBaseLossModel OpenBaseLosses(string root, string baseDirectory, ITokenLossModel baseModel)
+    {
+        var dtype = baseModel is TokenClean.Scoring.Models.CausalLm lm ? lm.DType : DType.Float32;
+        return new StoredBaseLossModel(baseModel, BaseLossStore.Open(root, BaseModelIdentity.Of(baseDirectory, dtype)));
+    }
+
+    /// <summary>
+    /// One clean with models the caller owns (the seam <c>evolve</c> scores its chunks through): the same checks,
+    /// pipeline, output and summary as <see cref="Execute"/>. A <see cref="StoredBaseLossModel"/> base is flushed
+    /// once the output is committed.
+    /// </summary>
+    internal CleanResult RunWith(CleanOptions options, ITokenLossModel baseModel, ITokenLossModel referenceModel, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var usage = CheckOptions(options);
+        if (usage is not null)
+        {
+            return new CleanResult(Fail(2, usage), null);
+        }
+
+        var inputPath = Path.GetFullPath(options.Input);
+        var outputDirectory = Path.GetFullPath(options.OutputDirectory);
+        var name = options.OutputName ?? Path.GetFileNameWithoutExtension(inputPath);
+        var outputPath = Path.Combine(outputDirectory, name + ".jsonl");
+        if (string.Equals(outputPath, inputPath, StringComparison.Ordinal))
+        {
+            return new CleanResult(Fail(2, $"the output {outputPath} would overwrite the input: choose another --out directory"), null);
+        }
+
+        InfluenceScorer scorer;
+        try
+        {
+            scorer = new InfluenceScorer(baseModel, referenceModel);
+        }
+        catch (ArgumentException e)
+        {
+            return new CleanResult(Fail(2, e.Message), null);
+        }
+
+        if (options.MaxLength > scorer.MaxSequenceLength)
+        {
+            return new CleanResult(Fail(2, $"--max-length {options.MaxLength} exceeds the models' context length {scorer.MaxSequenceLength}"), null);
+        }
+
+        try
+        {
+            Directory.CreateDirectory(outputDirectory);
+            var summary = Clean(options, baseModel, referenceModel, scorer, inputPath, outputDirectory, outputPath, name, cancellationToken);
+            (baseModel as StoredBaseLossModel)?.Store.Flush();
+            return new CleanResult(0, summary);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new CleanResult(Fail(1, e.Message), null);
+        }
+        catch (OperationCanceledException)
+        {
+            return new CleanResult(Fail(1, "cancelled; no output was committed"), null);
         }
     }
 
@@ -139,25 +192,48 @@ internal sealed class CleanRun
 
         if (!SelectionPolicies.IsMode(o.Selection))
         {
-            return $"--selection must be global, window, quantile or per-sample, got '{o.Selection}'";
+            return $"--selection must be global, window, quantile, per-sample or threshold, got '{o.Selection}'";
+        }
+
+        if (o.Selection == SelectionPolicies.Threshold && o.Threshold is not { } t)
+        {
+            return "--selection threshold needs --threshold T";
+        }
+
+        if (o.Threshold is { } threshold && !double.IsFinite(threshold))
+        {
+            return "--threshold must be a finite number";
+        }
+
+        if (o.MinKeptPerSample < 0)
+        {
+            return "--min-kept-per-sample must be 0 or more";
+        }
+
+        if (o.SoftWeightTemperature is { } tau && !(tau > 0 && double.IsFinite(tau)))
+        {
+            return "--soft-temperature must be a positive number";
         }
 
         return o.WindowSamples < 1 ? "--window-samples must be at least 1" : null;
     }
 
-    private int Clean(CleanOptions o, ITokenLossModel baseModel, ITokenLossModel referenceModel, InfluenceScorer scorer, string inputPath, string outputDirectory, string outputPath, CancellationToken ct)
+    private CleanSummary Clean(CleanOptions o, ITokenLossModel baseModel, ITokenLossModel referenceModel, InfluenceScorer scorer, string inputPath, string outputDirectory, string outputPath, string name, CancellationToken ct)
     {
-        var policy = SelectionPolicies.Create(o.Selection, o.Keep, o.WindowSamples);
+        var policy = SelectionPolicies.Create(o.SelectionOptions);
         var metadata = new OutputMetadata(
-            TokenizerLineage.FromPath(o.Tokenizer), policy.Mode, o.Keep, typeof(CleanRun).Assembly.GetName().Version?.ToString() ?? "unknown")
+            TokenizerLineage.FromPath(o.Tokenizer), policy.Mode, policy.KeepRatio, typeof(CleanRun).Assembly.GetName().Version?.ToString() ?? "unknown")
         {
             BaseModel = scorer.BaseVersion,
             RefModelVersion = scorer.ReferenceVersion,
             EmitLosses = o.EmitLosses,
+            SoftWeights = o.SoftWeightTemperature is not null,
+            SoftWeightMap = o.SoftWeightTemperature is { } tau ? SoftWeightMapName(tau) : null,
         };
         var maxLength = o.MaxLength ?? scorer.MaxSequenceLength;
         var source = Path.GetFileName(inputPath);
-        var summary = new CleanSummary { OutputPath = outputPath, DeadLetterPath = Path.Combine(outputDirectory, "dead-letters.jsonl") };
+        var deadLetterName = o.OutputName is null ? "dead-letters.jsonl" : o.OutputName + ".dead-letters.jsonl";
+        var summary = new CleanSummary { OutputPath = outputPath, DeadLetterPath = Path.Combine(outputDirectory, deadLetterName) };
 
         using var input = new FileStream(inputPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         using var writer = _createWriter(outputPath, metadata);
@@ -186,12 +262,25 @@ internal sealed class CleanRun
             var reader = new Utf8LineReader(input);
             var progress = Stopwatch.StartNew();
             long lineIndex = -1;
+            long recordIndex = -1;
+            var end = o.RecordCount is { } count ? o.FirstRecord + count : long.MaxValue;
             while (reader.TryReadLine(out var line))
             {
                 lineIndex++;
                 if (IsBlank(line))
                 {
                     continue;
+                }
+
+                recordIndex++;
+                if (recordIndex < o.FirstRecord)
+                {
+                    continue;
+                }
+
+                if (recordIndex >= end)
+                {
+                    break;
                 }
 
                 summary.Lines++;
@@ -236,10 +325,14 @@ internal sealed class CleanRun
         summary.ScoringSeconds = running.Elapsed.TotalSeconds;
         writer.Commit();
         deadLetters.Commit();
-        WriteManifest(Path.Combine(outputDirectory, Path.GetFileNameWithoutExtension(inputPath) + ".manifest.json"), inputPath, metadata, summary);
+        WriteManifest(Path.Combine(outputDirectory, name + ".manifest.json"), inputPath, metadata, summary);
         PrintSummary(inputPath, metadata, summary);
-        return 0;
+        return summary;
     }
+
+    /// <summary>How the soft-weight map is named in the schema metadata and manifest.</summary>
+    internal static string SoftWeightMapName(double temperature) =>
+        string.Create(CultureInfo.InvariantCulture, $"sigmoid((influence - threshold) / {temperature:R})");
 
     /// <summary>The tokenize step of clean: a line becomes a sample, or a rejection (bad UTF-8, bad sample, too long for the models).</summary>
     private TokenizedRecord ParseRecord(ConsumedRecord record, InfluenceScorer scorer, int maxLength)
@@ -267,7 +360,14 @@ internal sealed class CleanRun
             w.WriteString("output", summary.OutputPath);
             w.WriteString("dead_letters", summary.DeadLetterPath);
             w.WriteString("selection_mode", metadata.SelectionMode);
-            w.WriteNumber("keep_ratio", metadata.KeepRatio);
+            if (double.IsFinite(metadata.KeepRatio))
+            {
+                w.WriteNumber("keep_ratio", metadata.KeepRatio);
+            }
+            else
+            {
+                w.WriteNull("keep_ratio"); // threshold selection has no ratio
+            }
             w.WriteString("base_model", metadata.BaseModel);
             w.WriteString("ref_model_version", metadata.RefModelVersion);
             w.WriteString("tokenizer_id", metadata.TokenizerId);
@@ -278,6 +378,12 @@ internal sealed class CleanRun
             w.WriteNumber("samples_rejected", summary.Rejected);
             w.WriteNumber("response_tokens", summary.ResponseTokens);
             w.WriteNumber("kept_tokens", summary.KeptTokens);
+            WriteFloat(w, "mean_influence", (float)summary.MeanInfluence);
+            WriteFloat(w, "mean_kept_influence", (float)summary.MeanKeptInfluence);
+            if (metadata.SoftWeightMap is not null)
+            {
+                w.WriteString("soft_weight_map", metadata.SoftWeightMap);
+            }
             WriteFloat(w, "threshold_min", summary.ThresholdMin);
             WriteFloat(w, "threshold_max", summary.ThresholdMax);
             w.WriteNumber("scored_tokens", summary.ScoredTokens);

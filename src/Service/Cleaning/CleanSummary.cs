@@ -13,6 +13,16 @@ internal sealed record CleanSummary
 
     public long KeptTokens { get; set; }
 
+    /// <summary>Sum of the influence of every scored response token (for the mean).</summary>
+    public double InfluenceSum { get; set; }
+
+    /// <summary>Sum of the influence of the kept tokens.</summary>
+    public double KeptInfluenceSum { get; set; }
+
+    public double MeanInfluence => ResponseTokens == 0 ? double.NaN : InfluenceSum / ResponseTokens;
+
+    public double MeanKeptInfluence => KeptTokens == 0 ? double.NaN : KeptInfluenceSum / KeptTokens;
+
     /// <summary>Every token fed to the models (prompt included).</summary>
     public long ScoredTokens { get; set; }
 

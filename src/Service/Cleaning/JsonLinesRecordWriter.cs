@@ -15,6 +15,7 @@ internal sealed class JsonLinesRecordWriter : IOutputRecordWriter
     private readonly AtomicFile _file;
     private readonly Utf8JsonWriter _json;
     private readonly bool _emitLosses;
+    private readonly bool _softWeights;
 
     public JsonLinesRecordWriter(string path, OutputMetadata metadata)
     {
@@ -22,6 +23,7 @@ internal sealed class JsonLinesRecordWriter : IOutputRecordWriter
         _file = new AtomicFile(path);
         _json = new Utf8JsonWriter(_file.Stream);
         _emitLosses = metadata.EmitLosses;
+        _softWeights = metadata.SoftWeights;
     }
 
     public string Path => _file.FinalPath;
@@ -65,6 +67,11 @@ internal sealed class JsonLinesRecordWriter : IOutputRecordWriter
         {
             WriteFloats(w, "base_loss", (record.BaseLoss ?? ReadOnlyMemory<float>.Empty).Span);
             WriteFloats(w, "ref_loss", (record.RefLoss ?? ReadOnlyMemory<float>.Empty).Span);
+        }
+
+        if (_softWeights)
+        {
+            WriteFloats(w, OutputSchema.SoftWeightName, (record.SoftWeights ?? ReadOnlyMemory<float>.Empty).Span);
         }
 
         w.WriteEndObject();

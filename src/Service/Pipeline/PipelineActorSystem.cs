@@ -23,6 +23,7 @@ internal static class PipelineActorSystem
           coordinated-shutdown.run-by-clr-shutdown-hook = off
           log-dead-letters = off
           log-dead-letters-during-shutdown = off
+          loglevel = WARNING
           stdout-loglevel = WARNING
         }
         tokenclean {

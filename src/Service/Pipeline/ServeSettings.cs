@@ -174,9 +174,30 @@ internal sealed class ServeSettings
         /// <summary>0 = no token limit on a window.</summary>
         public long WindowTokens { get; set; }
 
+        /// <summary>The influence threshold of Mode <c>threshold</c>.</summary>
+        public double? Threshold { get; set; }
+
+        /// <summary>Every sample keeps at least this many of its best tokens (0 = off).</summary>
+        public int MinKeptPerSample { get; set; }
+
+        /// <summary>Write the <c>soft_weight</c> column (docs/SCORING.md).</summary>
+        public bool SoftWeights { get; set; }
+
+        /// <summary>τ (nats) of the soft weights.</summary>
+        public double SoftWeightTemperature { get; set; } = 1.0;
+
         /// <summary>The policy these settings ask for, from the one factory.</summary>
         public Scoring.Selection.ISelectionPolicy CreatePolicy() =>
-            Scoring.Selection.SelectionPolicies.Create(Mode, KeepRatio, WindowSamples, WindowTokens);
+            Scoring.Selection.SelectionPolicies.Create(new Scoring.Selection.SelectionOptions
+            {
+                Mode = Mode,
+                KeepRatio = KeepRatio,
+                WindowSamples = WindowSamples,
+                WindowTokens = WindowTokens,
+                Threshold = Threshold,
+                MinKeptPerSample = MinKeptPerSample,
+                SoftWeightTemperature = SoftWeights ? SoftWeightTemperature : null,
+            });
     }
 
     /// <summary>Dynamic batching.</summary>

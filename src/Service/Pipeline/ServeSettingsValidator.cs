@@ -107,10 +107,30 @@ internal sealed partial class ServeSettingsValidator : IValidateOptions<ServeSet
             e.Add(K + "Selection:KeepRatio must be in [0, 1], got " + s.Selection.KeepRatio.ToString(CultureInfo.InvariantCulture));
         }
 
-        if (s.Selection.Mode is not (SelectionPolicies.Window or SelectionPolicies.Quantile or SelectionPolicies.PerSample))
+        if (s.Selection.Mode is not (SelectionPolicies.Window or SelectionPolicies.Quantile or SelectionPolicies.PerSample or SelectionPolicies.Threshold))
         {
             // 'global' needs the whole input before it can write anything: clean offers it, a stream cannot.
-            e.Add(K + $"Selection:Mode must be 'window', 'quantile' or 'per-sample', got '{s.Selection.Mode}'");
+            e.Add(K + $"Selection:Mode must be 'window', 'quantile', 'per-sample' or 'threshold', got '{s.Selection.Mode}'");
+        }
+
+        if (s.Selection.Mode == SelectionPolicies.Threshold && s.Selection.Threshold is null)
+        {
+            e.Add(K + "Selection:Threshold is required with Selection:Mode 'threshold'");
+        }
+
+        if (s.Selection.Threshold is { } threshold && !double.IsFinite(threshold))
+        {
+            e.Add(K + "Selection:Threshold must be a finite number");
+        }
+
+        if (s.Selection.MinKeptPerSample < 0)
+        {
+            e.Add(K + "Selection:MinKeptPerSample must be 0 (off) or positive");
+        }
+
+        if (!(s.Selection.SoftWeightTemperature > 0 && double.IsFinite(s.Selection.SoftWeightTemperature)))
+        {
+            e.Add(K + "Selection:SoftWeightTemperature must be a positive number");
         }
 
         Positive(e, "Selection:WindowSamples", s.Selection.WindowSamples);

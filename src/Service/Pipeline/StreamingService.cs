@@ -141,8 +141,12 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
         var metadata = new OutputMetadata(
             TokenizerLineage.FromPath(tokenizerPath),
             policy.Mode,
-            s.Selection.KeepRatio,
-            typeof(StreamingService).Assembly.GetName().Version?.ToString() ?? "unknown");
+            policy.KeepRatio,
+            typeof(StreamingService).Assembly.GetName().Version?.ToString() ?? "unknown")
+        {
+            SoftWeights = s.Selection.SoftWeights,
+            SoftWeightMap = s.Selection.SoftWeights ? Cleaning.CleanRun.SoftWeightMapName(s.Selection.SoftWeightTemperature) : null,
+        };
         var lakeOptions = new LakeOptions
             {
                 Root = s.Lake.Root!,

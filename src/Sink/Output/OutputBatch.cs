@@ -26,6 +26,7 @@ public sealed class OutputBatch
     private readonly PrimitiveColumn<long> _scoredAt;
     private readonly ListColumn<float>? _baseLoss;
     private readonly ListColumn<float>? _refLoss;
+    private readonly ListColumn<float>? _softWeight;
 
     /// <param name="schema">From <see cref="OutputSchema.Create"/>; with the loss columns, every record must carry its losses.</param>
     public OutputBatch(Schema schema)
@@ -48,6 +49,11 @@ public sealed class OutputBatch
         {
             _baseLoss = Builder.Column<ListColumn<float>>(OutputSchema.BaseLoss);
             _refLoss = Builder.Column<ListColumn<float>>(OutputSchema.RefLoss);
+        }
+
+        if (OutputSchema.SoftWeightIndex(schema) is var w and >= 0)
+        {
+            _softWeight = Builder.Column<ListColumn<float>>(w);
         }
     }
 
@@ -78,6 +84,16 @@ public sealed class OutputBatch
             refLoss = (record.RefLoss ?? throw new ArgumentException($"sample '{record.SampleId}' has no reference losses for the ref_loss column", nameof(record))).Span;
         }
 
+        ReadOnlySpan<float> softWeight = default;
+        if (_softWeight is not null)
+        {
+            softWeight = (record.SoftWeights ?? throw new ArgumentException($"sample '{record.SampleId}' has no soft weights for the soft_weight column", nameof(record))).Span;
+            if (softWeight.Length != n)
+            {
+                throw new ArgumentException($"sample '{record.SampleId}': soft_weight has {softWeight.Length} entries for {n} tokens", nameof(record));
+            }
+        }
+
         _sampleId.Append(record.SampleId);
         _sourceTopic.Append(record.SourceTopic);
         _sourcePartition.Append(record.SourcePartition);
@@ -96,6 +112,8 @@ public sealed class OutputBatch
             _baseLoss.Append(baseLoss);
             _refLoss!.Append(refLoss);
         }
+
+        _softWeight?.Append(softWeight);
     }
 
     public void Clear() => Builder.Clear();

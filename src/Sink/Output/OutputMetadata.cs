@@ -29,6 +29,15 @@ public sealed record OutputMetadata(
     /// <summary>True when records carry the per-token <c>base_loss</c> and <c>ref_loss</c> columns too.</summary>
     public bool EmitLosses { get; init; }
 
+    /// <summary>
+    /// True when records carry the per-token <c>soft_weight</c> column (the selection's soft weights,
+    /// <see cref="SoftWeightMap"/> says which map).
+    /// </summary>
+    public bool SoftWeights { get; init; }
+
+    /// <summary>The soft-weight map, recorded in the schema metadata when <see cref="SoftWeights"/> is on.</summary>
+    public string? SoftWeightMap { get; init; }
+
     /// <summary>The base model of a whole run (clean's manifest); null where rows name it (serve).</summary>
     public string? BaseModel { get; init; }
 
@@ -36,13 +45,22 @@ public sealed record OutputMetadata(
     public string? RefModelVersion { get; init; }
 
     /// <summary>The schema metadata entries (Arrow <c>custom_metadata</c>).</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> ToKeyValues() =>
-    [
-        new("tokenclean.schema_version", SchemaVersion),
-        new("tokenclean.tokenizer_id", TokenizerId),
-        new("tokenclean.tokenizer_hash", TokenizerHash),
-        new("tokenclean.selection_mode", SelectionMode),
-        new("tokenclean.keep_ratio", KeepRatio.ToString("R", System.Globalization.CultureInfo.InvariantCulture)),
-        new("tokenclean.software_version", SoftwareVersion),
-    ];
+    public IReadOnlyList<KeyValuePair<string, string>> ToKeyValues()
+    {
+        List<KeyValuePair<string, string>> entries =
+        [
+            new("tokenclean.schema_version", SchemaVersion),
+            new("tokenclean.tokenizer_id", TokenizerId),
+            new("tokenclean.tokenizer_hash", TokenizerHash),
+            new("tokenclean.selection_mode", SelectionMode),
+            new("tokenclean.keep_ratio", KeepRatio.ToString("R", System.Globalization.CultureInfo.InvariantCulture)),
+            new("tokenclean.software_version", SoftwareVersion),
+        ];
+        if (SoftWeights)
+        {
+            entries.Add(new("tokenclean.soft_weight_map", SoftWeightMap ?? "unspecified"));
+        }
+
+        return entries;
+    }
 }

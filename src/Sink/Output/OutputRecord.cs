@@ -56,6 +56,9 @@ public sealed class OutputRecord
     /// <summary>Per-token loss under the reference model, like <see cref="BaseLoss"/> (column <c>ref_loss</c>).</summary>
     public ReadOnlyMemory<float>? RefLoss { get; init; }
 
+    /// <summary>Per-token training weights from the selection (column <c>soft_weight</c>); null when not asked for.</summary>
+    public ReadOnlyMemory<float>? SoftWeights { get; init; }
+
     /// <summary>
     /// The row of a selected sample: the one mapping from the pipeline's result to the output record, used by every
     /// command (serve's lake and output topic, clean's files).
@@ -89,6 +92,7 @@ public sealed class OutputRecord
             ScoredAt = scoredAt,
             BaseLoss = withLosses ? scored.BaseLoss : (ReadOnlyMemory<float>?)null, // a bare null would become an empty memory
             RefLoss = withLosses ? scored.ReferenceLoss : (ReadOnlyMemory<float>?)null,
+            SoftWeights = selected.SoftWeights is { } w ? w : (ReadOnlyMemory<float>?)null,
         };
     }
 }

@@ -25,7 +25,13 @@ public static class OutputSchema
 
     public const int RefLoss = 14;
 
-    /// <summary>The output schema with <paramref name="metadata"/>; <paramref name="withLosses"/> adds <c>base_loss</c> and <c>ref_loss</c> (<c>clean --emit-losses</c>).</summary>
+    /// <summary>Name of the optional per-token soft-weight column (list&lt;float32&gt;), last in the schema when present.</summary>
+    public const string SoftWeightName = "soft_weight";
+
+    /// <summary>
+    /// The output schema with <paramref name="metadata"/>; <paramref name="withLosses"/> adds <c>base_loss</c> and
+    /// <c>ref_loss</c> (<c>clean --emit-losses</c>); <see cref="OutputMetadata.SoftWeights"/> adds <c>soft_weight</c> after them.
+    /// </summary>
     public static Schema Create(OutputMetadata metadata, bool withLosses = false)
     {
         ArgumentNullException.ThrowIfNull(metadata);
@@ -50,6 +56,11 @@ public static class OutputSchema
                 .Field(new Field("ref_loss", new ListType(FloatType.Default), nullable: false));
         }
 
+        if (metadata.SoftWeights)
+        {
+            builder.Field(new Field(SoftWeightName, new ListType(FloatType.Default), nullable: false));
+        }
+
         foreach (var (key, value) in metadata.ToKeyValues())
         {
             builder.Metadata(key, value);
@@ -62,6 +73,13 @@ public static class OutputSchema
     public static bool HasLosses(Schema schema)
     {
         ArgumentNullException.ThrowIfNull(schema);
-        return schema.FieldsList.Count > RefLoss;
+        return schema.FieldsList.Count > RefLoss && schema.FieldsList[BaseLoss].Name == "base_loss";
+    }
+
+    /// <summary>Index of the <c>soft_weight</c> column, or -1 when the schema has none.</summary>
+    public static int SoftWeightIndex(Schema schema)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        return schema.GetFieldIndex(SoftWeightName);
     }
 }

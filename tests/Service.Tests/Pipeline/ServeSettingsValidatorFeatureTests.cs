@@ -55,4 +55,18 @@ public sealed class ServeSettingsValidatorFeatureTests
             ServeSettingsValidator.Check(new ServeSettings { Output = { LakeRows = false, Topic = "cleaned" } }),
             e => e.Contains("Output:", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Check_ThresholdSelectionWithoutAThreshold_NamesTheKey_AndTheOptionsReachTheOneFactory()
+    {
+        var errors = ServeSettingsValidator.Check(new ServeSettings { Selection = { Mode = "threshold" } });
+        Assert.Contains(errors, e => e.StartsWith("TokenClean:Selection:Threshold is required", StringComparison.Ordinal));
+        Assert.Contains(
+            ServeSettingsValidator.Check(new ServeSettings { Selection = { MinKeptPerSample = -1, SoftWeightTemperature = 0 } }),
+            e => e.StartsWith("TokenClean:Selection:MinKeptPerSample", StringComparison.Ordinal));
+
+        var settings = new ServeSettings { Selection = { Mode = "threshold", Threshold = 0.5, MinKeptPerSample = 2, SoftWeights = true, SoftWeightTemperature = 0.25 } };
+        Assert.DoesNotContain(ServeSettingsValidator.Check(settings), e => e.Contains("Selection:", StringComparison.Ordinal));
+        Assert.Equal("threshold(0.5)+min-kept(2)+soft-weights(tau=0.25)", settings.Selection.CreatePolicy().Mode);
+    }
 }

@@ -32,11 +32,32 @@ internal sealed class FileRecordSink(IOutputRecordWriter writer, DeadLetterWrite
             summary.ScoredTokens += scored.Sample.Length;
             summary.ResponseTokens += scored.ResponseTokens;
             summary.KeptTokens += selected.KeptTokens;
+            AddInfluence(scored.Influence, selected.Labels, summary);
             if (!float.IsNaN(selected.Threshold))
             {
                 summary.ThresholdMin = float.IsNaN(summary.ThresholdMin) ? selected.Threshold : Math.Min(summary.ThresholdMin, selected.Threshold);
                 summary.ThresholdMax = float.IsNaN(summary.ThresholdMax) ? selected.Threshold : Math.Max(summary.ThresholdMax, selected.Threshold);
             }
         }
+    }
+
+    private static void AddInfluence(float[] influence, int[] labels, CleanSummary summary)
+    {
+        double all = 0, kept = 0;
+        for (var j = 0; j < influence.Length; j++)
+        {
+            var s = influence[j];
+            if (float.IsFinite(s))
+            {
+                all += s;
+                if (labels[j] != Core.Samples.TokenizedSample.IgnoreLabel)
+                {
+                    kept += s;
+                }
+            }
+        }
+
+        summary.InfluenceSum += all;
+        summary.KeptInfluenceSum += kept;
     }
 }
