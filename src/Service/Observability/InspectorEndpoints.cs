@@ -9,7 +9,8 @@ namespace TokenClean.Service.Observability;
 
 /// <summary>
 /// The token inspector's JSON for the status page: <c>GET /inspect/files</c>, <c>GET /inspect/sample?id=</c> (or
-/// <c>?file=&amp;row=</c>) and <c>GET /inspect/extremes?file=&amp;count=</c>. Without a lake every one answers 404.
+/// <c>?file=&amp;row=</c>) and <c>GET /inspect/extremes?file=&amp;count=</c>. Without a lake, files answers
+/// <c>available: false</c> and the others 404.
 /// </summary>
 public static class InspectorEndpoints
 {
@@ -24,7 +25,10 @@ public static class InspectorEndpoints
     public static IEndpointRouteBuilder MapTokenCleanInspector(this IEndpointRouteBuilder endpoints, LakeInspector? inspector)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapGet("/inspect/files", () => Answer(inspector, i => new { root = i.Root, files = i.Files() }));
+        // 200 even without a lake: the page asks on load and hides the inspector when it is not available.
+        endpoints.MapGet("/inspect/files", () => inspector is null
+            ? Results.Json(new { available = false, root = (string?)null, files = Array.Empty<LakeFileSummary>() }, Json)
+            : Answer(inspector, i => new { available = true, root = (string?)i.Root, files = i.Files() }));
         endpoints.MapGet("/inspect/sample", (string? id, string? file, int? row) => Answer(inspector, i =>
             id is { Length: > 0 } ? i.Find(id) ?? throw new FileNotFoundException($"no sample '{id}' in the lake")
             : file is not null && row is { } r ? i.Sample(file, r)

@@ -27,8 +27,8 @@ public sealed class StatusPageBrowserTests
         // Nothing streamed yet.
         await Expect(page, "#health", "healthy");
         await Expect(page, "#totals", "0 written");
-        Assert.Contains("no scored tokens yet", await page.InnerTextAsync("#histogram"), StringComparison.Ordinal);
-        Assert.Contains("no reference version seen yet", await page.InnerTextAsync("#ref-history"), StringComparison.Ordinal);
+        Assert.Contains("no scored tokens yet", await page.TextContentAsync("#histogram"), StringComparison.Ordinal);
+        Assert.Contains("no reference version seen yet", await page.TextContentAsync("#ref-history"), StringComparison.Ordinal);
 
         // A batch streams through: scored, selected, written; a refresh is refused, another accepted; a dead letter.
         metrics.RegisterQueue("tokenize", () => 7);
@@ -92,7 +92,7 @@ public sealed class StatusPageBrowserTests
             await Expect(page, "#health", "healthy");
             await Expect(page, "#totals", "0 written");
             await Expect(page, "#ref-version", "none");
-            Assert.Contains("no scored tokens yet", await page.InnerTextAsync("#histogram"), StringComparison.Ordinal);
+            Assert.Contains("no scored tokens yet", await page.TextContentAsync("#histogram"), StringComparison.Ordinal);
         }
 
         // While the server was down, the browser itself logs each refused poll; nothing else may have gone wrong.
