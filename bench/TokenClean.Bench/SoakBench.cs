@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
+using TokenClean.Core.Progress;
 using TokenClean.Embedded.Kafka;
 using TokenClean.Ingest.Kafka;
 using TokenClean.Sink.Lake;
@@ -39,8 +40,11 @@ internal static class SoakBench
             Console.WriteLine("   t_s  rss_mb  fed  processed");
             var samples = new List<(double T, double RssMb)>();
             var sw = Stopwatch.StartNew();
+            // stderr: a bar over the soak's length on a terminal, a line every 30 s in a log; stdout keeps the table.
+            var progress = new TerminalProgress("soak", (long)(minutes * 60), new TerminalProgressOptions { Unit = "s", PlainInterval = TimeSpan.FromSeconds(30) });
             while (sw.Elapsed < TimeSpan.FromMinutes(minutes))
             {
+                progress.Update((long)sw.Elapsed.TotalSeconds, () => FormattableString.Invariant($"{Interlocked.Read(ref fed)} samples fed"));
                 Thread.Sleep(TimeSpan.FromSeconds(every));
                 if (child.HasExited)
                 {
@@ -50,9 +54,10 @@ internal static class SoakBench
 
                 var rss = RssMb(child.Id);
                 samples.Add((sw.Elapsed.TotalSeconds, rss));
-                Console.WriteLine(FormattableString.Invariant($"{sw.Elapsed.TotalSeconds,6:F0} {rss,7:F1} {Interlocked.Read(ref fed),8} {Processed(lake),8}"));
+                progress.WriteLine(FormattableString.Invariant($"{sw.Elapsed.TotalSeconds,6:F0} {rss,7:F1} {Interlocked.Read(ref fed),8} {Processed(lake),8}"), Console.Out);
             }
 
+            progress.Finish();
             stopFeeding.Cancel();
             feeder.Join();
             Process.Start("kill", ["-TERM", child.Id.ToString(CultureInfo.InvariantCulture)])!.WaitForExit();

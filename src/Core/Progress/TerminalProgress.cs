@@ -25,6 +25,7 @@ public sealed class TerminalProgress
     private Func<string>? _detail;
     private long _lastRender;
     private bool _finished;
+    private string? _drawn;
 
     /// <param name="label">What runs (<c>clean</c>, <c>train</c>): the start of every line.</param>
     /// <param name="total">Units of the whole work; 0 or less = unknown (no bar, no ETA).</param>
@@ -85,6 +86,30 @@ public sealed class TerminalProgress
 
             Interlocked.Exchange(ref _lastRender, now);
             Render(now, final: false);
+        }
+    }
+
+    /// <summary>
+    /// Prints <paramref name="line"/> to <paramref name="to"/> (null = the progress output) without tearing the bar:
+    /// on a terminal the bar is erased, the line printed, and the bar drawn again under it.
+    /// </summary>
+    public void WriteLine(string line, TextWriter? to = null)
+    {
+        lock (_gate)
+        {
+            if (Interactive && _drawn is not null && !_finished)
+            {
+                _output.Write("\r\u001b[2K");
+                _output.Flush();
+            }
+
+            (to ?? _output).WriteLine(line);
+            (to ?? _output).Flush();
+            if (Interactive && _drawn is not null && !_finished)
+            {
+                _output.Write(_drawn);
+                _output.Flush();
+            }
         }
     }
 
@@ -177,6 +202,7 @@ public sealed class TerminalProgress
         // \r + erase line: the bar stays on one line; the final state ends it with a newline.
         _output.Write("\r\u001b[2K" + line + (final ? "\n" : ""));
         _output.Flush();
+        _drawn = final ? null : line;
     }
 
     private static int ConsoleColumns()

@@ -62,6 +62,32 @@ public sealed class TerminalProgressTests
     }
 
     [Fact]
+    public void WriteLine_OnATerminal_ErasesTheBarPrintsTheLineAndRedrawsTheBar()
+    {
+        var time = new ManualTime(T0);
+        var output = new StringWriter();
+        var table = new StringWriter();
+        var progress = new TerminalProgress("soak", 10, new TerminalProgressOptions { Unit = "s", Output = output, Interactive = true, Time = time, Columns = 200 });
+        time.Advance(TimeSpan.FromSeconds(1));
+        progress.Update(1);
+        var bar = output.ToString();
+
+        progress.WriteLine("     1   312.0", table);
+
+        Assert.Equal("     1   312.0" + Environment.NewLine, table.ToString());
+        Assert.Equal(bar + "\r\u001b[2K" + bar["\r\u001b[2K".Length..], output.ToString());
+    }
+
+    [Fact]
+    public void WriteLine_NotATerminal_PrintsTheLineOnly()
+    {
+        var output = new StringWriter();
+        var progress = new TerminalProgress("soak", 10, new TerminalProgressOptions { Output = output, Interactive = false });
+        progress.WriteLine("a table row");
+        Assert.Equal("a table row" + Environment.NewLine, output.ToString());
+    }
+
+    [Fact]
     public void Interactive_NarrowTerminal_CutsTheLineToFit()
     {
         var time = new ManualTime(T0);
