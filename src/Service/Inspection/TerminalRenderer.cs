@@ -88,9 +88,11 @@ public static class TerminalRenderer
             return "\u001b[90m";
         }
 
-        var (r, g, b) = InfluenceColors.Rgb(token.Role, InfluenceColors.Strength(x, threshold, scale));
+        var strength = InfluenceColors.Strength(x, threshold, scale);
+        var (r, g, b) = InfluenceColors.Rgb(token.Role, strength);
+        // Black text on the bright greens, white on the dark ones (as on the page).
         return token.Role == TokenRole.Kept
-            ? string.Create(CultureInfo.InvariantCulture, $"\u001b[30;48;2;{r};{g};{b}m")
+            ? string.Create(CultureInfo.InvariantCulture, $"\u001b[{(strength < 0.35f ? 97 : 30)};48;2;{r};{g};{b}m")
             : string.Create(CultureInfo.InvariantCulture, $"\u001b[9;38;2;{r};{g};{b}m");
     }
 

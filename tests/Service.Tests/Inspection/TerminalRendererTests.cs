@@ -29,7 +29,7 @@ public sealed class TerminalRendererTests
         // Scale = 2 (largest distance from 0.5): "yes" and " um" are at full strength, "." at none.
         Assert.Contains("\u001b[30;48;2;40;200;90myes\u001b[0m", text, StringComparison.Ordinal);
         Assert.Contains("\u001b[9;38;2;235;70;70m um\u001b[0m", text, StringComparison.Ordinal);
-        Assert.Contains("\u001b[30;48;2;24;64;32m.\u001b[0m", text, StringComparison.Ordinal);
+        Assert.Contains("\u001b[97;48;2;24;64;32m.\u001b[0m", text, StringComparison.Ordinal); // white text on the dark green
     }
 
     [Fact]
