@@ -16,8 +16,9 @@ die() { printf '\033[31m[tokenclean] error:\033[0m %s\n' "$*" >&2; exit 1; }
 # package, see src/Ingest/Kafka/KafkaNative.cs); python3-torch: the independent plain-PyTorch references of the
 # scoring tests (run in their own process: Debian's libtorch 1.13 cannot share one with TorchSharp's 2.10) and
 # test-data generators; nodejs/npm: the oracles; docker-compose (1.29): validates docker-compose.yml offline,
-# without a Docker engine. The scoring engine itself (TorchSharp + libtorch 2.10) comes from NuGet with the restore.
-APT_PACKAGES=(kcat python3-torch docker-compose)
+# without a Docker engine; chromium: the browser the status page's tests drive through Playwright (its executable,
+# never a downloaded browser; the tests fail on CI without it). The scoring engine itself (TorchSharp + libtorch 2.10) comes from NuGet with the restore.
+APT_PACKAGES=(kcat python3-torch docker-compose chromium)
 
 missing_apt() {
   local p

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
+using TokenClean.Core.Progress;
 using TokenClean.Embedded.Kafka;
 using TokenClean.Ingest.Kafka;
 using TokenClean.Sink.Lake;
@@ -42,8 +43,11 @@ internal static class SoakBench
             Console.WriteLine("   t_s  rss_mb      fed  processed  batches/s  tokens/batch  samples/s");
             var samples = new List<(double T, double RssMb)>();
             var sw = Stopwatch.StartNew();
+            // stderr: a bar over the soak's length on a terminal, a line every 30 s in a log; stdout keeps the table.
+            var progress = new TerminalProgress("soak", (long)(minutes * 60), new TerminalProgressOptions { Unit = "s", PlainInterval = TimeSpan.FromSeconds(30) });
             while (sw.Elapsed < TimeSpan.FromMinutes(minutes))
             {
+                progress.Update((long)sw.Elapsed.TotalSeconds, () => FormattableString.Invariant($"{Interlocked.Read(ref fed)} samples fed"));
                 Thread.Sleep(TimeSpan.FromSeconds(every));
                 if (child.HasExited)
                 {
@@ -57,9 +61,10 @@ internal static class SoakBench
                 var perBatch = fill * BatchTokens;
                 var batchesPerSecond = perBatch > 0 ? (tokens - previous.Tokens) / perBatch / (sw.Elapsed.TotalSeconds - previous.T) : 0;
                 previous = (sw.Elapsed.TotalSeconds, tokens);
-                Console.WriteLine(FormattableString.Invariant($"{sw.Elapsed.TotalSeconds,6:F0} {rss,7:F1} {Interlocked.Read(ref fed),8} {Processed(lake),10} {batchesPerSecond,10:F1} {perBatch,13:F0} {served,10:F1}"));
+                progress.WriteLine(FormattableString.Invariant($"{sw.Elapsed.TotalSeconds,6:F0} {rss,7:F1} {Interlocked.Read(ref fed),8} {Processed(lake),10} {batchesPerSecond,10:F1} {perBatch,13:F0} {served,10:F1}"), Console.Out);
             }
 
+            progress.Finish();
             var cpuSeconds = CpuSeconds(child.Id);
             var processedAtEnd = Processed(lake);
             Console.WriteLine(FormattableString.Invariant($"serve used {cpuSeconds:F1} CPU-s in {sw.Elapsed.TotalSeconds:F0} s ({cpuSeconds / sw.Elapsed.TotalSeconds:F2} cores busy), {1000 * cpuSeconds / Math.Max(1, processedAtEnd):F2} CPU-ms per sample in the lake"));

@@ -144,6 +144,7 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
             policy.KeepRatio,
             typeof(StreamingService).Assembly.GetName().Version?.ToString() ?? "unknown")
         {
+            EmitLosses = s.Lake.EmitLosses,
             SoftWeights = s.Selection.SoftWeights,
             SoftWeightMap = s.Selection.SoftWeights ? Cleaning.CleanRun.SoftWeightMapName(s.Selection.SoftWeightTemperature) : null,
         };
@@ -180,6 +181,7 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
         {
             Output = output,
             LakeRows = s.Output.LakeRows,
+            EmitLosses = s.Lake.EmitLosses,
         };
         if (output is not null)
         {
