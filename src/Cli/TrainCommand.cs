@@ -22,69 +22,28 @@ internal static class TrainCommand
 {
     public static Command Create()
     {
-        var d = new TrainingOptions();
         var baseDir = new Option<string>("--base") { Description = "Base model: a Hugging Face checkpoint directory (config.json + *.safetensors, tokenizer files).", Required = true };
         var data = new Option<string>("--data") { Description = "Training data: JSON Lines (chat messages, ShareGPT, prompt/response, Alpaca; or input_ids + labels), or tokenclean's cleaned .arrow/.parquet output (a file or a directory of them).", Required = true };
         var output = new Option<string>("--out") { Description = "Directory to write the trained checkpoint to (must not exist).", Required = true };
-        var full = new Option<bool>("--full") { Description = "Full fine-tuning (every parameter) instead of LoRA." };
-        var rank = new Option<int?>("--lora-rank") { Description = $"LoRA rank (default {d.LoraRank})." };
-        var alpha = new Option<double>("--lora-alpha") { Description = "LoRA alpha: the adapter is scaled by alpha / rank.", DefaultValueFactory = _ => d.LoraAlpha };
-        var dropout = new Option<double>("--lora-dropout") { Description = "Dropout on the adapters' input while training.", DefaultValueFactory = _ => d.LoraDropout };
-        var targets = new Option<string>("--lora-targets") { Description = "Comma-separated projection names that get adapters (GPT-2: c_attn,c_proj,c_fc).", DefaultValueFactory = _ => string.Join(',', d.LoraTargets) };
-        var epochs = new Option<int?>("--epochs") { Description = $"Passes over the data (default {d.Epochs})." };
-        var maxSteps = new Option<int?>("--max-steps") { Description = "Optimizer steps to run instead of whole epochs." };
-        var lr = new Option<double>("--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => d.LearningRate };
-        var warmup = new Option<double>("--warmup-ratio") { Description = "Fraction of the steps warming up linearly from 0; then linear decay to 0.", DefaultValueFactory = _ => d.WarmupRatio };
-        var accum = new Option<int>("--grad-accum") { Description = "Micro-batches per optimizer step.", DefaultValueFactory = _ => d.GradientAccumulation };
-        var clip = new Option<double>("--max-grad-norm") { Description = "Clip the global gradient norm (0 = off).", DefaultValueFactory = _ => d.MaxGradNorm };
-        var batch = new Option<int>("--batch-size") { Description = "Samples per micro-batch.", DefaultValueFactory = _ => d.BatchSize };
-        var maxLength = new Option<int>("--max-length") { Description = "Longer samples are cut to this many tokens.", DefaultValueFactory = _ => d.MaxLength };
-        var seed = new Option<long>("--seed") { Description = "Seed of the sample order, adapter initialisation and dropout.", DefaultValueFactory = _ => d.Seed };
-        var weightDecay = new Option<double>("--weight-decay") { Description = "AdamW weight decay.", DefaultValueFactory = _ => d.WeightDecay };
-        var dtype = new Option<string>("--dtype") { Description = "fp32 (exact) or bf16 (bf16 weights and activations, fp32 master weights and moments).", DefaultValueFactory = _ => "fp32" };
-        dtype.AcceptOnlyFromAmong("fp32", "bf16");
+        var training = new TrainingFlags();
         var saveEvery = new Option<int>("--save-every") { Description = "Save the resumable state every N optimizer steps (0 = only at the end).", DefaultValueFactory = _ => 100 };
         var stateDir = new Option<string?>("--state-dir") { Description = "Where the resumable state lives (default: .NAME.train-state next to --out, hidden so a refresher watching the parent skips it)." };
         var template = new Option<string?>("--chat-template") { Description = "Chat template for text samples: the model's own (default) or chatml, llama3, llama2, tulu, alpaca." };
 
-        var command = new Command("train", "Fine-tune a checkpoint (LoRA or full) and write a complete HF-format checkpoint.")
-        {
-            baseDir, data, output, full, rank, alpha, dropout, targets, epochs, maxSteps, lr, warmup, accum, clip, batch,
-            maxLength, seed, weightDecay, dtype, saveEvery, stateDir, template,
-        };
+        var command = new Command("train", "Fine-tune a checkpoint (LoRA or full) and write a complete HF-format checkpoint.") { baseDir, data, output };
+        training.AddTo(command);
+        command.Options.Add(saveEvery);
+        command.Options.Add(stateDir);
+        command.Options.Add(template);
         command.SetAction((parse, ct) =>
         {
             var err = parse.InvocationConfiguration.Error;
             var outDir = parse.GetValue(output)!;
-            if (parse.GetValue(full) && parse.GetValue(rank) is not null)
+            if (training.Read(parse, out var error) is not { } options)
             {
-                return Task.FromResult(Fail(err, "--full and --lora-rank exclude each other"));
+                return Task.FromResult(Fail(err, error));
             }
 
-            if (parse.GetValue(epochs) is not null && parse.GetValue(maxSteps) is not null)
-            {
-                return Task.FromResult(Fail(err, "--epochs and --max-steps exclude each other"));
-            }
-
-            var options = new TrainingOptions
-            {
-                Mode = parse.GetValue(full) ? FineTuneMode.Full : FineTuneMode.Lora,
-                LoraRank = parse.GetValue(rank) ?? d.LoraRank,
-                LoraAlpha = parse.GetValue(alpha),
-                LoraDropout = parse.GetValue(dropout),
-                LoraTargets = parse.GetValue(targets)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                Epochs = parse.GetValue(epochs) ?? d.Epochs,
-                MaxSteps = parse.GetValue(maxSteps),
-                LearningRate = parse.GetValue(lr),
-                WarmupRatio = parse.GetValue(warmup),
-                GradientAccumulation = parse.GetValue(accum),
-                MaxGradNorm = parse.GetValue(clip),
-                BatchSize = parse.GetValue(batch),
-                MaxLength = parse.GetValue(maxLength),
-                Seed = parse.GetValue(seed),
-                WeightDecay = parse.GetValue(weightDecay),
-                DType = DTypes.ParseCompute(parse.GetValue(dtype)) ?? DType.Float32, // AcceptOnlyFromAmong admits fp32 and bf16 only
-            };
             var run = new Run(parse.GetValue(baseDir)!, parse.GetValue(data)!, outDir, parse.GetValue(stateDir) ?? DefaultStateDirectory(outDir), parse.GetValue(saveEvery), parse.GetValue(template));
             return Task.FromResult(Execute(run, options, parse.InvocationConfiguration.Output, err, ct));
         });
