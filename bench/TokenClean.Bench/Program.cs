@@ -11,6 +11,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.Ordi
     ["pipeline"] = PipelineBench.Run,
     ["soak"] = SoakBench.Run,
     ["rebalance"] = RebalanceBench.Run,
+    ["train"] = TrainingBench.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

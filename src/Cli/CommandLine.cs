@@ -20,6 +20,7 @@ internal static class CommandLine
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvolveCommand.Create());
+        root.Subcommands.Add(TrainerCommand.Create());
         return root;
     }
 }

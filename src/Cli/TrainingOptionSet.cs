@@ -11,6 +11,7 @@ namespace TokenClean.Cli;
 internal sealed class TrainingOptionSet
 {
     private readonly TrainingOptions _d = new();
+    private bool _withSaveEvery = true;
 
     public TrainingOptionSet()
     {
@@ -68,12 +69,21 @@ internal sealed class TrainingOptionSet
 
     public Option<int> SaveEvery { get; }
 
-    /// <summary>Adds every option to <paramref name="command"/>.</summary>
-    public void AddTo(Command command)
+    /// <summary>
+    /// Adds every option to <paramref name="command"/>; <c>--save-every</c> only with <paramref name="withSaveEvery"/>
+    /// (the streaming trainer publishes whole versions and keeps no mid-run state).
+    /// </summary>
+    public void AddTo(Command command, bool withSaveEvery = true)
     {
-        foreach (var option in new Option[] { Full, Rank, Alpha, Dropout, Targets, Epochs, MaxSteps, Lr, Warmup, Accum, Clip, Batch, MaxLength, Seed, WeightDecay, DType, SaveEvery })
+        _withSaveEvery = withSaveEvery;
+        foreach (var option in new Option[] { Full, Rank, Alpha, Dropout, Targets, Epochs, MaxSteps, Lr, Warmup, Accum, Clip, Batch, MaxLength, Seed, WeightDecay, DType })
         {
             command.Options.Add(option);
+        }
+
+        if (withSaveEvery)
+        {
+            command.Options.Add(SaveEvery);
         }
     }
 
@@ -92,7 +102,7 @@ internal sealed class TrainingOptionSet
             return null;
         }
 
-        if (parse.GetValue(SaveEvery) < 0)
+        if (_withSaveEvery && parse.GetValue(SaveEvery) < 0)
         {
             error = $"--save-every must be >= 0, not {parse.GetValue(SaveEvery)}";
             return null;

@@ -7,6 +7,9 @@ namespace TokenClean.Service.Refresh;
 /// <param name="Path">The checkpoint directory, absolute.</param>
 public sealed record VersionAnnouncement(string Version, string Path)
 {
+    /// <summary>The message a trainer sends: <c>{"version": "...", "path": "..."}</c>, what <see cref="TryParse"/> reads.</summary>
+    public string ToJson() => JsonSerializer.Serialize(new Dictionary<string, string>(StringComparer.Ordinal) { ["version"] = Version, ["path"] = Path });
+
     /// <summary>
     /// Parses <c>{"version": "...", "path": "..."}</c>. A missing path means <c>&lt;root&gt;/&lt;version&gt;</c>, a
     /// relative one is taken relative to <paramref name="root"/>, a missing version is the path's directory name.

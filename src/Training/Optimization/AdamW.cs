@@ -80,10 +80,14 @@ public sealed class AdamW : IDisposable
             }
 
             var s = _slots[i];
-            s.Master.mul_(1 - (learningRate * _weightDecay));
+            if (_weightDecay != 0)
+            {
+                s.Master.mul_(1 - (learningRate * _weightDecay)); // with no decay a multiply by 1: a pass over the weights saved
+            }
+
             s.M.mul_(_beta1).add_(g, alpha: 1 - _beta1);
             s.V.mul_(_beta2).addcmul_(g, g, value: 1 - _beta2);
-            var denom = (s.V.sqrt() / bc2Sqrt).add_(_eps);
+            using var denom = s.V.sqrt().div_(bc2Sqrt).add_(_eps); // one temporary instead of two, freed at once
             s.Master.addcdiv_(s.M, denom, value: -learningRate / bc1);
             if (!s.SharesParameter)
             {
