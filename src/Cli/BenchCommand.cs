@@ -19,9 +19,12 @@ internal static class BenchCommand
         var quick = new Option<bool>("--quick") { Description = "One seed, one setting (noise 0.3, keep 0.6): under 10 minutes on two cores." };
         var seeds = new Option<int?>("--seeds") { Description = "Number of seeds (1, 2, ... N); default 3 (1 with --quick)." };
         var output = new Option<string>("--out") { Description = "Where the table (results.md), the CSV files, the plot and the work files go.", DefaultValueFactory = _ => "bench-out" };
+        var calibrate = new Option<bool>("--calibrate") { Description = "Only pre-train θ0 and fine-tune the reference (seed 1) and measure them: checks the world is learnable without looking at any method." };
+        var refLr = new Option<double?>("--ref-lr") { Description = "Calibration: the reference's learning rate instead of the fixed one." };
+        var refEpochs = new Option<int?>("--ref-epochs") { Description = "Calibration: the reference's epochs over the warm-up set instead of the fixed number." };
         var synthetic = new Command("synthetic", "Ground-truth benchmark: full vs random vs per-sample vs fixed-model vs self-evolving cleaning vs the oracle mask on a synthetic world.")
         {
-            quick, seeds, output,
+            quick, seeds, output, calibrate, refLr, refEpochs,
         };
         synthetic.SetAction((parse, ct) =>
         {
@@ -29,6 +32,21 @@ internal static class BenchCommand
             if (parse.GetValue(quick))
             {
                 settings = settings.Quick();
+            }
+
+            if (parse.GetValue(calibrate))
+            {
+                settings = settings.Quick() with { NoiseRates = [] };
+            }
+
+            if (parse.GetValue(refLr) is { } lr)
+            {
+                settings = settings with { Reference = settings.Reference with { LearningRate = lr } };
+            }
+
+            if (parse.GetValue(refEpochs) is { } epochs)
+            {
+                settings = settings with { Reference = settings.Reference with { Epochs = epochs } };
             }
 
             if (parse.GetValue(seeds) is { } n)

@@ -55,6 +55,10 @@ internal sealed class SyntheticBench
         var perKeep = EvolveUnavailable is null ? 4 : 3;
         _total = s.Seeds.Count * (2 + (s.NoiseRates.Count * (2 + (s.KeepRatios.Count * perKeep))));
         _clock.Start();
+
+        // The world's models are tiny: one intra-op thread beats two, whose per-op barrier waits dominate (and on a
+        // shared machine a descheduled second thread stalls every op). Every command below runs in this process.
+        Scoring.Torch.NumThreads = 1;
         if (EvolveUnavailable is { } why)
         {
             _progress.WriteLine($"bench: note: {why}");
