@@ -58,18 +58,26 @@ internal sealed class SyntheticBench
 
         // The world's models are tiny: one intra-op thread beats two, whose per-op barrier waits dominate (and on a
         // shared machine a descheduled second thread stalls every op). Every command below runs in this process.
+        var threads = Scoring.Torch.NumThreads;
         Scoring.Torch.NumThreads = 1;
-        if (EvolveUnavailable is { } why)
+        try
         {
-            _progress.WriteLine($"bench: note: {why}");
-        }
+            if (EvolveUnavailable is { } why)
+            {
+                _progress.WriteLine($"bench: note: {why}");
+            }
 
-        foreach (var seed in s.Seeds)
+            foreach (var seed in s.Seeds)
+            {
+                RunSeed(seed, ct);
+            }
+
+            return _runs;
+        }
+        finally
         {
-            RunSeed(seed, ct);
+            Scoring.Torch.NumThreads = threads;
         }
-
-        return _runs;
     }
 
     private void RunSeed(long seed, CancellationToken ct)
@@ -169,6 +177,7 @@ internal sealed class SyntheticBench
         }
 
         var run = new MethodRun(seed, noise, keep, method, score, mask, clock.Elapsed.TotalSeconds);
+        File.AppendAllLines(Path.Combine(_work, "decodes.txt"), [$"seed {seed} noise {noise} keep {keep} {method}:", .. score.Examples.Select(e => "  " + e)]);
         _runs.Add(run);
         _done++;
         var elapsed = _clock.Elapsed;
@@ -176,7 +185,7 @@ internal sealed class SyntheticBench
         var setting = double.IsNaN(noise) ? "" : $" noise {noise:0.0#}" + (double.IsNaN(keep) ? "" : $" keep {keep:0.0#}");
         var maskText = mask is null ? "" : string.Create(Inv, $" precision {mask.Precision:0.00} kept {mask.KeepRatio:0.00} noise-dropped {mask.NoiseDropped:0.00} boilerplate-dropped {mask.BoilerplateDropped:0.00}");
         _progress.WriteLine(string.Create(Inv,
-            $"[{_done}/{_total} {elapsed:hh\\:mm\\:ss} eta {eta:hh\\:mm\\:ss}] seed {seed}{setting} {method}: accuracy {score.Accuracy:0.000} answer-loss {score.AnswerLoss:0.000}{maskText} ({run.Seconds:0.0} s)"));
+            $"[{_done}/{_total} {elapsed:hh\\:mm\\:ss} eta {eta:hh\\:mm\\:ss}] seed {seed}{setting} {method}: accuracy {score.Accuracy:0.000} answer-accuracy {score.AnswerAccuracy:0.000} answer-loss {score.AnswerLoss:0.000}{maskText} ({run.Seconds:0.0} s)"));
     }
 
     /// <summary>Runs one tokenclean command in this process; its output is kept and shown only if it fails.</summary>

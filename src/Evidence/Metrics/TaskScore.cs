@@ -7,8 +7,13 @@ namespace TokenClean.Evidence.Metrics;
 /// <summary>How well a model does the synthetic task on held-out clean samples.</summary>
 /// <param name="Accuracy">Share of prompts whose greedily decoded response carries exactly the right answer symbols.</param>
 /// <param name="AnswerLoss">Mean cross-entropy (nats) on the answer tokens of the clean held-out samples.</param>
-public sealed record TaskScore(double Accuracy, double AnswerLoss)
+/// <param name="AnswerAccuracy">Share of held-out samples whose every answer token is the model's argmax given the
+/// clean sample before it (teacher forcing): what the model knows of the task, whatever it does with the format.</param>
+public sealed record TaskScore(double Accuracy, double AnswerLoss, double AnswerAccuracy)
 {
+    /// <summary>The first few greedy decodes, one line each ("prompt -> output | expected"), for reading by hand.</summary>
+    public IReadOnlyList<string> Examples { get; init; } = [];
+
     /// <summary>
     /// Decodes every held-out prompt greedily until EOS (or the world's longest response) and compares the symbols
     /// of the response, in order, with the correct answer; measures the loss of the correct answer tokens.
@@ -49,6 +54,33 @@ public sealed record TaskScore(double Accuracy, double AnswerLoss)
             }
         }
 
-        return new TaskScore(correct / (double)heldOut.Count, sum / n);
+        // Teacher forcing: one prefix per answer token, the clean sample up to it.
+        var prefixes = new List<IReadOnlyList<int>>();
+        var expected = new List<int>();
+        var owner = new List<int>();
+        for (var i = 0; i < heldOut.Count; i++)
+        {
+            for (var j = 1; j < heldOut[i].Kinds.Length; j++)
+            {
+                if (heldOut[i].Kinds[j] == TokenKind.Informative)
+                {
+                    prefixes.Add(heldOut[i].InputIds[..j]);
+                    expected.Add(heldOut[i].InputIds[j]);
+                    owner.Add(i);
+                }
+            }
+        }
+
+        var argmax = GreedyDecoder.NextTokens(model, prefixes);
+        var allRight = Enumerable.Repeat(true, heldOut.Count).ToArray();
+        for (var p = 0; p < argmax.Length; p++)
+        {
+            allRight[owner[p]] &= argmax[p] == expected[p];
+        }
+
+        var examples = Enumerable.Range(0, Math.Min(4, heldOut.Count))
+            .Select(i => $"{string.Join(' ', heldOut[i].Prompt)} -> {string.Join(' ', outputs[i])} | expected answer {string.Join(' ', heldOut[i].Answer)}")
+            .ToList();
+        return new TaskScore(correct / (double)heldOut.Count, sum / n, allRight.Count(r => r) / (double)heldOut.Count) { Examples = examples };
     }
 }

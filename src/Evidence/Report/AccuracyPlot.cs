@@ -4,7 +4,9 @@ namespace TokenClean.Evidence.Report;
 
 /// <summary>
 /// The benchmark's figure: held-out accuracy (mean, ± std as error bars) against the noise rate, one line per method,
-/// one panel per keep ratio. Methods without a keep ratio (full, oracle) appear in every panel.
+/// one panel per keep ratio; the top row exact match under greedy decoding, the bottom row the teacher-forced answer
+/// accuracy. Methods without a keep ratio (full, oracle) appear in every panel; points of different methods at the
+/// same noise rate are shifted a few pixels apart so none hides another.
 /// </summary>
 public static class AccuracyPlot
 {
@@ -35,17 +37,36 @@ public static class AccuracyPlot
 
         var noises = rows.Select(r => r.NoiseRate).Distinct().Order().ToList();
         var maxNoise = Math.Max(noises.Count == 0 ? 0.3 : noises.Max(), 0.1);
-        const int panelW = 420, panelH = 360, left = 70, top = 50, plotW = 320, plotH = 250;
-        var legendH = 40;
-        var canvas = new PngCanvas(panelW * keeps.Count, panelH + legendH, (255, 255, 255));
-        for (var p = 0; p < keeps.Count; p++)
+        const int panelW = 440, panelH = 360, left = 70, top = 50, plotW = 330, plotH = 250;
+        var methods = methodOrder.Where(Colours.ContainsKey).ToList();
+        var width = Math.Max(panelW * keeps.Count, 640);
+        var legendRows = 1;
+        for (int lx0 = 20, i = 0; i < methods.Count; i++)
         {
+            var w = 40 + PngCanvas.TextWidth(methods[i]);
+            if (lx0 + w > width - 10)
+            {
+                legendRows++;
+                lx0 = 20;
+            }
+
+            lx0 += w;
+        }
+
+        var legendH = 10 + (legendRows * 26);
+        var canvas = new PngCanvas(width, (2 * panelH) + legendH, (255, 255, 255));
+        var metrics = new (string Name, Func<ResultTable.Row, ResultTable.Stat> Of)[] { ("EXACT MATCH (GREEDY)", r => r.Accuracy), ("ANSWER ACC. (FORCED)", r => r.AnswerAccuracy) };
+        for (var panel = 0; panel < keeps.Count * 2; panel++)
+        {
+            var p = panel % keeps.Count;
+            var (metricName, of) = metrics[panel / keeps.Count];
             var ox = p * panelW;
+            var oy = panel / keeps.Count * panelH;
             var keep = keeps[p];
-            var title = double.IsNaN(keep) ? "ACCURACY VS NOISE" : $"KEEP {keep.ToString("0.0#", CultureInfo.InvariantCulture)}";
-            canvas.Text(ox + left + ((plotW - PngCanvas.TextWidth(title)) / 2), 15, title, Ink);
+            var title = double.IsNaN(keep) ? metricName : $"{metricName} KEEP {keep.ToString("0.0#", CultureInfo.InvariantCulture)}";
+            canvas.Text(ox + left + ((plotW - PngCanvas.TextWidth(title)) / 2), oy + 15, title, Ink);
             int X(double noise) => ox + left + (int)Math.Round(noise / maxNoise * plotW);
-            int Y(double acc) => top + plotH - (int)Math.Round(Math.Clamp(acc, 0, 1) * plotH);
+            int Y(double acc) => oy + top + plotH - (int)Math.Round(Math.Clamp(acc, 0, 1) * plotH);
             for (var t = 0; t <= 5; t++)
             {
                 var acc = t / 5.0;
@@ -55,46 +76,56 @@ public static class AccuracyPlot
 
             foreach (var n in noises)
             {
-                canvas.Line(X(n), top, X(n), top + plotH, Grid);
+                canvas.Line(X(n), oy + top, X(n), oy + top + plotH, Grid);
                 var label = n.ToString("0.0#", CultureInfo.InvariantCulture);
-                canvas.Text(X(n) - (PngCanvas.TextWidth(label) / 2), top + plotH + 8, label, Ink);
+                canvas.Text(X(n) - (PngCanvas.TextWidth(label) / 2), oy + top + plotH + 8, label, Ink);
             }
 
-            canvas.Line(X(0), top + plotH, X(maxNoise), top + plotH, Ink, 2);
-            canvas.Line(X(0), top, X(0), top + plotH, Ink, 2);
-            canvas.Text(ox + left + ((plotW - PngCanvas.TextWidth("NOISE RATE")) / 2), top + plotH + 30, "NOISE RATE", Ink);
-            canvas.Text(ox + 8, top - 25, "ACCURACY", Ink);
+            canvas.Line(X(0), oy + top + plotH, X(maxNoise), oy + top + plotH, Ink, 2);
+            canvas.Line(X(0), oy + top, X(0), oy + top + plotH, Ink, 2);
+            canvas.Text(ox + left + ((plotW - PngCanvas.TextWidth("NOISE RATE")) / 2), oy + top + plotH + 30, "NOISE RATE", Ink);
 
-            foreach (var method in methodOrder.Where(Colours.ContainsKey))
+            for (var mi = 0; mi < methods.Count; mi++)
             {
+                var method = methods[mi];
+                var shift = (mi * 4) - (methods.Count * 2);
                 var points = rows.Where(r => r.Method == method && (double.IsNaN(r.Keep) || r.Keep.Equals(keep))).OrderBy(r => r.NoiseRate).ToList();
                 var colour = Colours[method];
                 for (var i = 0; i < points.Count; i++)
                 {
-                    var r = points[i];
-                    int x = X(r.NoiseRate), y = Y(r.Accuracy.Mean);
-                    if (!double.IsNaN(r.Accuracy.Std) && r.Accuracy.Std > 0)
+                    var st = of(points[i]);
+                    int x = X(points[i].NoiseRate) + shift, y = Y(st.Mean);
+                    if (!double.IsNaN(st.Std) && st.Std > 0)
                     {
-                        canvas.Line(x, Y(r.Accuracy.Mean - r.Accuracy.Std), x, Y(r.Accuracy.Mean + r.Accuracy.Std), colour);
-                        canvas.Line(x - 4, Y(r.Accuracy.Mean - r.Accuracy.Std), x + 4, Y(r.Accuracy.Mean - r.Accuracy.Std), colour);
-                        canvas.Line(x - 4, Y(r.Accuracy.Mean + r.Accuracy.Std), x + 4, Y(r.Accuracy.Mean + r.Accuracy.Std), colour);
+                        canvas.Line(x, Y(st.Mean - st.Std), x, Y(st.Mean + st.Std), colour);
+                        canvas.Line(x - 3, Y(st.Mean - st.Std), x + 3, Y(st.Mean - st.Std), colour);
+                        canvas.Line(x - 3, Y(st.Mean + st.Std), x + 3, Y(st.Mean + st.Std), colour);
                     }
 
                     canvas.FillRect(x - 4, y - 4, 9, 9, colour);
                     if (i > 0)
                     {
-                        canvas.Line(X(points[i - 1].NoiseRate), Y(points[i - 1].Accuracy.Mean), x, y, colour, 2, dash: method == "oracle" ? 6 : 0);
+                        var prev = of(points[i - 1]);
+                        canvas.Line(X(points[i - 1].NoiseRate) + shift, Y(prev.Mean), x, y, colour, 2, dash: method == "oracle" ? 6 : 0);
                     }
                 }
             }
         }
 
         var lx = 20;
-        foreach (var method in methodOrder.Where(Colours.ContainsKey))
+        var ly = (2 * panelH) + 6;
+        foreach (var method in methods)
         {
-            canvas.FillRect(lx, panelH + 12, 14, 14, Colours[method]);
-            canvas.Text(lx + 20, panelH + 12, method, Ink);
-            lx += 40 + PngCanvas.TextWidth(method);
+            var w = 40 + PngCanvas.TextWidth(method);
+            if (lx + w > width - 10)
+            {
+                lx = 20;
+                ly += 26;
+            }
+
+            canvas.FillRect(lx, ly, 14, 14, Colours[method]);
+            canvas.Text(lx + 20, ly, method, Ink);
+            lx += w;
         }
 
         canvas.Save(path);

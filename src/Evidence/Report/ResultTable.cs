@@ -26,6 +26,7 @@ public sealed class ResultTable
                 g.Count(),
                 Stat.Of(g.Select(r => r.Score.Accuracy)),
                 Stat.Of(g.Select(r => r.Score.AnswerLoss)),
+                Stat.Of(g.Select(r => r.Score.AnswerAccuracy)),
                 Stat.Of(g.Select(r => r.Mask?.Precision ?? double.NaN)),
                 Stat.Of(g.Select(r => r.Mask?.KeepRatio ?? double.NaN)),
                 Stat.Of(g.Select(r => r.Mask?.NoiseDropped ?? double.NaN)),
@@ -45,31 +46,36 @@ public sealed class ResultTable
     /// "above", "below" or "overlap": where <paramref name="row"/>'s accuracy interval (mean ± std) lies against full
     /// training's at the same noise rate; "n/a" with fewer than two seeds or no full run.
     /// </summary>
-    public string AgainstFull(Row row)
+    public string AgainstFull(Row row) => AgainstFull(row, r => r.Accuracy);
+
+    /// <summary>As <see cref="AgainstFull(Row)"/> for the measure <paramref name="of"/> picks.</summary>
+    public string AgainstFull(Row row, Func<Row, Stat> of)
     {
         ArgumentNullException.ThrowIfNull(row);
+        ArgumentNullException.ThrowIfNull(of);
         var full = Rows.FirstOrDefault(r => r.Method == "full" && r.NoiseRate == row.NoiseRate);
         if (full is null || row.Seeds < 2 || full.Seeds < 2 || row.Method == "full")
         {
             return "n/a";
         }
 
-        if (row.Accuracy.Mean - row.Accuracy.Std > full.Accuracy.Mean + full.Accuracy.Std)
+        Stat a = of(row), b = of(full);
+        if (a.Mean - a.Std > b.Mean + b.Std)
         {
             return "above";
         }
 
-        return row.Accuracy.Mean + row.Accuracy.Std < full.Accuracy.Mean - full.Accuracy.Std ? "below" : "overlap";
+        return a.Mean + a.Std < b.Mean - b.Std ? "below" : "overlap";
     }
 
     /// <summary>Every run, one line each.</summary>
     public void WriteRunsCsv(string path)
     {
-        var csv = new StringBuilder("seed,noise_rate,keep,method,accuracy,answer_loss,precision,keep_ratio,informative_kept,noise_dropped,boilerplate_dropped,seconds\n");
+        var csv = new StringBuilder("seed,noise_rate,keep,method,accuracy,answer_loss,answer_accuracy,precision,keep_ratio,informative_kept,noise_dropped,boilerplate_dropped,seconds\n");
         foreach (var r in Runs)
         {
             csv.AppendLine(string.Join(',',
-                r.Seed.ToString(Inv), F(r.NoiseRate), F(r.Keep), r.Method, F(r.Score.Accuracy), F(r.Score.AnswerLoss),
+                r.Seed.ToString(Inv), F(r.NoiseRate), F(r.Keep), r.Method, F(r.Score.Accuracy), F(r.Score.AnswerLoss), F(r.Score.AnswerAccuracy),
                 F(r.Mask?.Precision), F(r.Mask?.KeepRatio), F(r.Mask?.InformativeKept), F(r.Mask?.NoiseDropped), F(r.Mask?.BoilerplateDropped), F(r.Seconds)));
         }
 
@@ -79,13 +85,13 @@ public sealed class ResultTable
     /// <summary>The aggregated table, one line per (noise rate, keep, method).</summary>
     public void WriteSummaryCsv(string path)
     {
-        var csv = new StringBuilder("noise_rate,keep,method,seeds,accuracy_mean,accuracy_std,answer_loss_mean,answer_loss_std,precision_mean,precision_std,keep_ratio_mean,noise_dropped_mean,noise_dropped_std,boilerplate_dropped_mean,boilerplate_dropped_std,vs_full\n");
+        var csv = new StringBuilder("noise_rate,keep,method,seeds,accuracy_mean,accuracy_std,answer_loss_mean,answer_loss_std,answer_accuracy_mean,answer_accuracy_std,precision_mean,precision_std,keep_ratio_mean,noise_dropped_mean,noise_dropped_std,boilerplate_dropped_mean,boilerplate_dropped_std,vs_full,vs_full_answer_accuracy\n");
         foreach (var r in Rows)
         {
             csv.AppendLine(string.Join(',',
-                F(r.NoiseRate), F(r.Keep), r.Method, r.Seeds.ToString(Inv), F(r.Accuracy.Mean), F(r.Accuracy.Std), F(r.Loss.Mean), F(r.Loss.Std),
+                F(r.NoiseRate), F(r.Keep), r.Method, r.Seeds.ToString(Inv), F(r.Accuracy.Mean), F(r.Accuracy.Std), F(r.Loss.Mean), F(r.Loss.Std), F(r.AnswerAccuracy.Mean), F(r.AnswerAccuracy.Std),
                 F(r.Precision.Mean), F(r.Precision.Std), F(r.KeepRatio.Mean), F(r.NoiseDropped.Mean), F(r.NoiseDropped.Std),
-                F(r.BoilerplateDropped.Mean), F(r.BoilerplateDropped.Std), AgainstFull(r)));
+                F(r.BoilerplateDropped.Mean), F(r.BoilerplateDropped.Std), AgainstFull(r), AgainstFull(r, x => x.AnswerAccuracy)));
         }
 
         File.WriteAllText(path, csv.ToString());
@@ -95,12 +101,12 @@ public sealed class ResultTable
     public string ToMarkdown()
     {
         var md = new StringBuilder();
-        md.AppendLine("| noise | keep | method | seeds | accuracy | answer loss | precision | kept | noise dropped | boilerplate dropped | vs full |");
-        md.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        md.AppendLine("| noise | keep | method | seeds | accuracy (greedy) | answer accuracy (forced) | answer loss | precision | kept | noise dropped | boilerplate dropped | vs full (greedy / forced) |");
+        md.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (var r in Rows)
         {
             md.AppendLine(string.Create(Inv,
-                $"| {r.NoiseRate:0.0#} | {(double.IsNaN(r.Keep) ? "–" : r.Keep.ToString("0.0#", Inv))} | {r.Method} | {r.Seeds} | {PM(r.Accuracy, "0.000")} | {PM(r.Loss, "0.000")} | {PM(r.Precision, "0.00")} | {Mean(r.KeepRatio, "0.00")} | {PM(r.NoiseDropped, "0.00")} | {PM(r.BoilerplateDropped, "0.00")} | {AgainstFull(r)} |"));
+                $"| {(double.IsNaN(r.NoiseRate) ? "–" : r.NoiseRate.ToString("0.0#", Inv))} | {(double.IsNaN(r.Keep) ? "–" : r.Keep.ToString("0.0#", Inv))} | {r.Method} | {r.Seeds} | {PM(r.Accuracy, "0.000")} | {PM(r.AnswerAccuracy, "0.000")} | {PM(r.Loss, "0.000")} | {PM(r.Precision, "0.00")} | {Mean(r.KeepRatio, "0.00")} | {PM(r.NoiseDropped, "0.00")} | {PM(r.BoilerplateDropped, "0.00")} | {AgainstFull(r)} / {AgainstFull(r, x => x.AnswerAccuracy)} |"));
         }
 
         return md.ToString();
@@ -128,7 +134,7 @@ public sealed class ResultTable
     private static string F(double? v) => v is null || double.IsNaN(v.Value) ? "" : v.Value.ToString("G6", Inv);
 
     /// <summary>One aggregated line.</summary>
-    public sealed record Row(double NoiseRate, double Keep, string Method, int Seeds, Stat Accuracy, Stat Loss, Stat Precision, Stat KeepRatio, Stat NoiseDropped, Stat BoilerplateDropped, Stat Seconds);
+    public sealed record Row(double NoiseRate, double Keep, string Method, int Seeds, Stat Accuracy, Stat Loss, Stat AnswerAccuracy, Stat Precision, Stat KeepRatio, Stat NoiseDropped, Stat BoilerplateDropped, Stat Seconds);
 
     /// <summary>Mean and sample standard deviation (NaN with fewer than two values) of the non-NaN values.</summary>
     public readonly record struct Stat(double Mean, double Std)

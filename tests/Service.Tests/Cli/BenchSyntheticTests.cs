@@ -48,18 +48,18 @@ public sealed class BenchSyntheticTests : IDisposable
         string[] Row(string method) => Assert.Single(runs, r => r[3] == method);
         double Col(string[] row, int i) => double.Parse(row[i], System.Globalization.CultureInfo.InvariantCulture);
 
-        // seed,noise_rate,keep,method,accuracy,answer_loss,precision,keep_ratio,informative_kept,noise_dropped,boilerplate_dropped,seconds
+        // seed,noise_rate,keep,method,accuracy,answer_loss,answer_accuracy,precision,keep_ratio,informative_kept,noise_dropped,boilerplate_dropped,seconds
         var oracle = Row("oracle");
-        Assert.Equal(1.0, Col(oracle, 6));
-        Assert.Equal(1.0, Col(oracle, 8));
+        Assert.Equal(1.0, Col(oracle, 7));
         Assert.Equal(1.0, Col(oracle, 9));
         Assert.Equal(1.0, Col(oracle, 10));
+        Assert.Equal(1.0, Col(oracle, 11));
         var full = Row("full");
-        Assert.Equal(1.0, Col(full, 7));
-        Assert.Equal(0.0, Col(full, 9));
+        Assert.Equal(1.0, Col(full, 8));
         Assert.Equal(0.0, Col(full, 10));
-        Assert.InRange(Col(Row("random"), 7), 0.55, 0.65);
-        Assert.InRange(Col(Row("fixed-model"), 7), 0.55, 0.65); // global top-k keeps int(0.6 N) of the scored tokens
+        Assert.Equal(0.0, Col(full, 11));
+        Assert.InRange(Col(Row("random"), 8), 0.55, 0.65);
+        Assert.InRange(Col(Row("fixed-model"), 8), 0.55, 0.65); // global top-k keeps int(0.6 N) of the scored tokens
         foreach (var method in new[] { "base", "reference", "per-sample" })
         {
             _ = Row(method);
@@ -67,6 +67,7 @@ public sealed class BenchSyntheticTests : IDisposable
 
         Assert.Contains("| oracle |", stdout.ToString(), StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(_dir, "summary.csv")));
+        Assert.Contains("-> ", File.ReadAllText(Path.Combine(_dir, "work", "decodes.txt")), StringComparison.Ordinal);
         var png = File.ReadAllBytes(Path.Combine(_dir, "accuracy-vs-noise.png"));
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
 
