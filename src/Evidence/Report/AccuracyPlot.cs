@@ -43,7 +43,7 @@ public static class AccuracyPlot
         var legendRows = 1;
         for (int lx0 = 20, i = 0; i < methods.Count; i++)
         {
-            var w = 40 + PngCanvas.TextWidth(methods[i]);
+            var w = 40 + PngCanvas.TextWidth(rows.Any(r => r.Method == methods[i]) ? methods[i] : methods[i] + " (no data)");
             if (lx0 + w > width - 10)
             {
                 legendRows++;
@@ -116,7 +116,7 @@ public static class AccuracyPlot
         var ly = (2 * panelH) + 6;
         foreach (var method in methods)
         {
-            var w = 40 + PngCanvas.TextWidth(method);
+            var w = 40 + PngCanvas.TextWidth(rows.Any(r => r.Method == method) ? method : method + " (no data)");
             if (lx + w > width - 10)
             {
                 lx = 20;
@@ -124,7 +124,7 @@ public static class AccuracyPlot
             }
 
             canvas.FillRect(lx, ly, 14, 14, Colours[method]);
-            canvas.Text(lx + 20, ly, method, Ink);
+            canvas.Text(lx + 20, ly, rows.Any(r => r.Method == method) ? method : method + " (no data)", Ink);
             lx += w;
         }
 
