@@ -8,11 +8,12 @@ namespace TokenClean.Cli.Bench;
 /// back the cleaned rows for the final training from θ0.
 /// </summary>
 /// <remarks>
-/// Available only when the command tree has an <c>evolve</c> command. TODO(lead, after feat/evolve is merged): check
-/// the flags below against the merged command and where it writes the cleaned chunks (this looks for .arrow/.parquet
-/// files outside <c>OUT/reference/</c>), then run the full benchmark again so the self-evolving rows are filled.
+/// Available only when the command tree has an <c>evolve</c> command. Written against feat/evolve's flags as of
+/// e3734a4 (the training flags are train's; the cleaned chunks are <c>OUT/chunks/chunk-&lt;t&gt;.arrow</c>). Each
+/// round fine-tunes the reference with the methods' recipe (<paramref name="roundFlags"/>). TODO(lead, after
+/// feat/evolve is merged): run the bench test and the full benchmark again so the self-evolving rows are filled.
 /// </remarks>
-internal sealed class SelfEvolvingCleaning(Func<string[], string> invoke, Func<bool> commandExists)
+internal sealed class SelfEvolvingCleaning(Func<string[], string> invoke, Func<bool> commandExists, Func<long, string[]> roundFlags)
 {
     /// <summary>Why the method cannot run in this build, or null when it can.</summary>
     public string? Unavailable => commandExists()
@@ -20,23 +21,23 @@ internal sealed class SelfEvolvingCleaning(Func<string[], string> invoke, Func<b
         : "tokenclean evolve is not in this build (issue 14, branch feat/evolve); the self-evolving rows are left out";
 
     /// <summary>Runs evolve and returns a directory of the cleaned chunks that <c>train --data</c> reads.</summary>
-    public string Clean(string pool, string baseDir, string referenceDir, double keep, int chunks, string outDir)
+    public string Clean(string pool, string baseDir, string referenceDir, double keep, int chunks, string outDir, long seed)
     {
         invoke(
         [
             "evolve", "--input", pool, "--base", baseDir, "--ref", referenceDir, "--out", outDir,
             "--chunks", chunks.ToString(CultureInfo.InvariantCulture), "--keep", keep.ToString("R", CultureInfo.InvariantCulture),
-            "--selection", "chunk",
+            "--selection", "chunk", .. roundFlags(seed),
         ]);
-        var reference = Path.Combine(outDir, "reference") + Path.DirectorySeparatorChar;
-        var cleaned = Directory.EnumerateFiles(outDir, "*", SearchOption.AllDirectories)
+        var chunkDir = Path.Combine(outDir, "chunks");
+        var cleaned = Directory.EnumerateFiles(Directory.Exists(chunkDir) ? chunkDir : outDir, "*", SearchOption.TopDirectoryOnly)
             .Where(f => (f.EndsWith(".arrow", StringComparison.Ordinal) || f.EndsWith(".parquet", StringComparison.Ordinal))
-                        && !f.StartsWith(reference, StringComparison.Ordinal) && !Path.GetFileName(f).StartsWith('.'))
+                        && !Path.GetFileName(f).StartsWith('.'))
             .Order(StringComparer.Ordinal)
             .ToList();
         if (cleaned.Count == 0)
         {
-            throw new InvalidOperationException($"evolve wrote no cleaned .arrow/.parquet chunk under {outDir} (outside reference/)");
+            throw new InvalidOperationException($"evolve wrote no cleaned .arrow/.parquet chunk in {chunkDir}");
         }
 
         var staging = Path.Combine(outDir, "..", Path.GetFileName(outDir) + "-cleaned");

@@ -42,7 +42,11 @@ internal sealed class SyntheticBench
         _settings = settings;
         _work = workDirectory;
         _progress = progress;
-        _evolve = new SelfEvolvingCleaning(Invoke, () => CommandLine.Build().Subcommands.Any(c => c.Name == "evolve"));
+        // Each evolve round fine-tunes the reference on its cleaned chunk with the methods' recipe, whole epochs of the chunk.
+        _evolve = new SelfEvolvingCleaning(
+            Invoke,
+            () => CommandLine.Build().Subcommands.Any(c => c.Name == "evolve"),
+            settings.Sft.EpochFlags);
     }
 
     /// <summary>Why the self-evolving method is left out, or null.</summary>
@@ -141,7 +145,7 @@ internal sealed class SyntheticBench
                 {
                     Measure(seed, noise, keep, "self-evolving", world, heldOut, truth, () =>
                     {
-                        var cleaned = _evolve.Clean(poolPath, theta0, reference, keep, s.EvolveChunks, Path.Combine(dir, $"{k}.evolve"));
+                        var cleaned = _evolve.Clean(poolPath, theta0, reference, keep, s.EvolveChunks, Path.Combine(dir, $"{k}.evolve"), seed);
                         return TrainOn(cleaned, Path.Combine(dir, $"{k}.self-evolving"), seed, steps, truth);
                     });
                 }

@@ -47,9 +47,14 @@ internal sealed record SyntheticBenchSettings
         public int Steps(int samples) => Epochs * (int)Math.Ceiling(samples / (double)BatchSize);
 
         /// <summary>The <c>tokenclean train</c> flags of this recipe.</summary>
-        public string[] Flags(long seed, int steps) =>
+        public string[] Flags(long seed, int steps) => [.. Common(seed), "--max-steps", steps.ToString(CultureInfo.InvariantCulture)];
+
+        /// <summary>The flags for whole epochs of whatever data the command is given (evolve's rounds).</summary>
+        public string[] EpochFlags(long seed) => [.. Common(seed), "--epochs", Epochs.ToString(CultureInfo.InvariantCulture)];
+
+        private string[] Common(long seed) =>
         [
-            "--full", "--lr", LearningRate.ToString("R", CultureInfo.InvariantCulture), "--max-steps", steps.ToString(CultureInfo.InvariantCulture),
+            "--full", "--lr", LearningRate.ToString("R", CultureInfo.InvariantCulture),
             "--batch-size", BatchSize.ToString(CultureInfo.InvariantCulture), "--warmup-ratio", "0.03", "--max-grad-norm", "1.0",
             "--seed", seed.ToString(CultureInfo.InvariantCulture), "--save-every", "0",
         ];
