@@ -3,6 +3,9 @@ using TokenClean.Cli.Bench;
 using TokenClean.Evidence.Metrics;
 using TokenClean.Evidence.Report;
 using TokenClean.Evidence.World;
+using TokenClean.Embedded.Models;
+using TokenClean.Scoring.Generation;
+using TokenClean.Scoring.Models;
 using TokenClean.Training.Data;
 
 namespace TokenClean.Service.Tests.Cli;
@@ -119,5 +122,30 @@ public sealed class BenchSyntheticTests : IDisposable
         var seen = world.Pool(0).Concat(world.Warmup()).Select(s => string.Join(',', s.Prompt)).ToHashSet();
         Assert.DoesNotContain(world.Evaluation(), s => seen.Contains(string.Join(',', s.Prompt)));
         Assert.Equal(new SyntheticWorld(new WorldOptions { Seed = 3, PoolSize = 200, WarmupSize = 20, EvalSize = 50 }).Pool(0.3).Select(s => s.KindString), high.Select(s => s.KindString));
+    }
+    [Fact]
+    public void GreedyDecoder_PicksTheLowestLossToken_AndBatchingDoesNotChangeTheDecode()
+    {
+        var dir = Path.Combine(_dir, "model");
+        RandomCheckpoint.Create(new CheckpointRecipe { Vocab = 32, Hidden = 32, Layers = 2, Heads = 4, KvHeads = 2, Intermediate = 64, MaxPositions = 64, Seed = 11 }, dir);
+        using var model = CausalLm.Load(dir);
+        int[][] prompts = [[0, 5, 9, 3], [0, 7], [0, 1, 2, 3, 4, 5, 6]];
+
+        // Independent path: the loss of every candidate next token through TokenLosses; the argmax is the lowest loss.
+        var next = GreedyDecoder.NextTokens(model, prompts);
+        for (var p = 0; p < prompts.Length; p++)
+        {
+            var candidates = Enumerable.Range(0, model.VocabSize).Select(v => prompts[p].Append(v).ToArray()).ToList();
+            var losses = model.TokenLosses(candidates);
+            var best = Enumerable.Range(0, model.VocabSize).MinBy(v => losses[v][^1]);
+            Assert.Equal(best, next[p]);
+        }
+
+        // Right padding in one batch decodes as each prompt alone.
+        var together = GreedyDecoder.Generate(model, prompts, 6, stopToken: 2);
+        for (var p = 0; p < prompts.Length; p++)
+        {
+            Assert.Equal(GreedyDecoder.Generate(model, [prompts[p]], 6, stopToken: 2)[0], together[p]);
+        }
     }
 }
