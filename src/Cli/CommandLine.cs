@@ -21,6 +21,7 @@ internal static class CommandLine
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvolveCommand.Create());
         root.Subcommands.Add(TrainerCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
 }
