@@ -13,6 +13,7 @@ internal static class CommandLine
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(CleanCommand.Create());
+        root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(CreateCheckpointCommand.Create());
         root.Subcommands.Add(LakeCommand.Create());
         root.Subcommands.Add(TokenizeCommand.Create());

@@ -22,6 +22,7 @@ internal static class ServeCommand
         ("--dataset", "Lake:Dataset", "Dataset folder under the lake root (default cleaned)."),
         ("--format", "Lake:Format", "Lake file format: arrow (Arrow IPC stream; default), arrow-file or parquet (zstd)."),
         ("--compression", "Lake:Compression", "Arrow IPC body compression of lake files: none (default; memory-mappable), zstd or lz4."),
+        ("--emit-losses", "Lake:EmitLosses", "true or false (default): also write the per-token base_loss and ref_loss columns to the lake (the token inspector shows them)."),
         ("--output-topic", "Output:Topic", "Kafka topic that also receives every row as Arrow IPC stream messages (acks=all, before the offset is committed)."),
         ("--output-compression", "Output:Compression", "Arrow IPC body compression of --output-topic messages: none (default), zstd or lz4."),
         ("--lake-rows", "Output:LakeRows", "true (default) or false: with false, rows go to --output-topic only and the lake keeps offsets and dead letters."),

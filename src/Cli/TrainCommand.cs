@@ -1,3 +1,4 @@
+using TokenClean.Core.Progress;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -162,9 +163,21 @@ internal static class TrainCommand
                 }
 
                 err.WriteLine($"training {model.Config.Describe()} ({options.Mode}, {options.DType.ShortName()}) on {samples.Samples.Count} samples");
-                var result = trainer.Train(samples.Samples, run.State, run.SaveEvery, s => err.WriteLine(string.Create(
-                    CultureInfo.InvariantCulture,
-                    $"step {s.Step}/{s.TotalSteps} epoch {s.Epoch} loss {s.Loss:F4} lr {s.LearningRate:0.00e+00} grad-norm {s.GradNorm:F3} tokens/s {s.TokensPerSecond:F0}{(s.Saved ? " [saved]" : "")}")), ct);
+                // A bar on a terminal, a line every 5 s in logs; the step's own figures ride along as the detail.
+                TerminalProgress? progress = null;
+                TrainingStep? last = null;
+                var result = trainer.Train(samples.Samples, run.State, run.SaveEvery, s =>
+                {
+                    progress ??= new TerminalProgress("train", s.TotalSteps, new TerminalProgressOptions
+                    {
+                        Unit = "steps",
+                        Output = err,
+                        Interactive = ReferenceEquals(err, Console.Error) ? null : false,
+                    });
+                    last = s;
+                    progress.Update(s.Step, () => Describe(last!));
+                }, ct);
+                progress?.Finish(last is null ? null : Describe(last));
                 trainer.Publish(run.Base, run.Out, new Dictionary<string, object?> { ["data"] = Path.GetFullPath(run.Data), ["samples"] = result.Samples, ["final_loss"] = result.LastLoss });
                 Directory.Delete(run.State, recursive: true);
                 err.WriteLine($"wrote {run.Out} (complete checkpoint; marker {CheckpointPublisher.MarkerFileName} written last)");
@@ -199,6 +212,10 @@ internal static class TrainCommand
         var full = Path.GetFullPath(Path.TrimEndingDirectorySeparator(outDir));
         return Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + ".train-state");
     }
+
+    private static string Describe(TrainingStep s) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"step {s.Step}/{s.TotalSteps} epoch {s.Epoch} loss {s.Loss:F4} lr {s.LearningRate:0.00e+00} grad-norm {s.GradNorm:F3} tokens/s {s.TokensPerSecond:F0}{(s.Saved ? " [saved]" : "")}");
 
     private static int Fail(TextWriter err, string message)
     {

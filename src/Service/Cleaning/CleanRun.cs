@@ -1,3 +1,4 @@
+using TokenClean.Core.Progress;
 using TokenClean.Core.Files;
 using TokenClean.Sink.Output;
 using TokenClean.Core.Samples;
@@ -184,7 +185,18 @@ internal sealed class CleanRun
         try
         {
             var reader = new Utf8LineReader(input);
-            var progress = Stopwatch.StartNew();
+            // A bar over the input's bytes on a terminal, a line every ProgressSeconds otherwise (CI, logs).
+            var progress = new TerminalProgress("clean", input.Length, new TerminalProgressOptions
+            {
+                Unit = "MiB",
+                Bytes = true,
+                Output = _err,
+                Interactive = ReferenceEquals(_err, Console.Error) ? null : false,
+                PlainInterval = TimeSpan.FromSeconds(o.ProgressSeconds),
+            });
+            Func<string> detail = () => string.Create(
+                CultureInfo.InvariantCulture,
+                $"{summary.Lines} samples read, {summary.Rejected} rejected, {summary.ScoredTokens} tokens scored, {(running.Elapsed.TotalSeconds > 0 ? summary.ScoredTokens / running.Elapsed.TotalSeconds : 0):F0} tokens/s");
             long lineIndex = -1;
             while (reader.TryReadLine(out var line))
             {
@@ -208,13 +220,7 @@ internal sealed class CleanRun
                     Thread.Sleep(1);
                 }
 
-                if (progress.Elapsed.TotalSeconds >= o.ProgressSeconds)
-                {
-                    progress.Restart();
-                    _err.WriteLine(string.Create(
-                        CultureInfo.InvariantCulture,
-                        $"clean: {summary.Lines} samples read ({reader.Position / 1048576.0:F1} MiB), {summary.Rejected} rejected, {summary.ScoredTokens} tokens scored, {(running.Elapsed.TotalSeconds > 0 ? summary.ScoredTokens / running.Elapsed.TotalSeconds : 0):F0} tokens/s"));
-                }
+                progress.Update(reader.Position, detail);
             }
 
             inlet.Complete();
@@ -222,6 +228,10 @@ internal sealed class CleanRun
             {
                 ct.ThrowIfCancellationRequested();
             }
+
+            progress.Finish(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{summary.Lines} samples read, {summary.Rejected} rejected, {summary.ScoredTokens} tokens scored"));
         }
         catch (AggregateException e)
         {

@@ -34,6 +34,7 @@ public sealed class MetricsAggregator : IDisposable
     private readonly RollingSum _responseWindow = new(WindowSeconds);
     private readonly RollingSum _keptWindow = new(WindowSeconds);
     private readonly Reservoir _influence = new(InfluenceWindow);
+    private readonly InfluenceHistogram _histogram = new();
     private readonly double[] _fills = new double[BatchWindow];
     private long _batches;
 
@@ -151,6 +152,10 @@ public sealed class MetricsAggregator : IDisposable
                     sorted.Length > 0 ? Reservoir.Quantile(sorted, 0.5) : null,
                     sorted.Length > 0 ? Reservoir.Quantile(sorted, 0.9) : null),
                 BatchFill = new BatchFillStatus(batches, batches > 0 ? fill / batches : null),
+                InfluenceHistogram = _histogram.Snapshot(),
+                ReferenceHistory = _metrics.ReferenceHistory,
+                Threshold = float.IsNaN(_metrics.Threshold) ? null : _metrics.Threshold,
+                RecentSeconds = new RecentSeconds(_samplesWindow.Series(second), _tokensWindow.Series(second)),
             };
         }
     }
@@ -253,6 +258,7 @@ public sealed class MetricsAggregator : IDisposable
         {
             case Kind.Influence:
                 _influence.Add((float)value);
+                _histogram.Add(value);
                 break;
             case Kind.BatchFill:
                 var i = Interlocked.Increment(ref _batches) - 1;

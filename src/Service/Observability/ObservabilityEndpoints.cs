@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace TokenClean.Service.Observability;
 
-/// <summary>Maps <c>GET /healthz</c> and <c>GET /status</c> onto any ASP.NET Core endpoint builder.</summary>
+/// <summary>Maps <c>GET /healthz</c>, <c>GET /status</c> and the status page <c>GET /</c> onto any ASP.NET Core endpoint builder.</summary>
 public static class ObservabilityEndpoints
 {
     /// <summary>camelCase, compact: the JSON both endpoints answer with.</summary>
@@ -28,6 +28,7 @@ public static class ObservabilityEndpoints
         });
         endpoints.MapGet("/status", static (HttpContext context) =>
             Results.Json(context.RequestServices.GetRequiredService<StatusReporter>().Status(), Json));
+        endpoints.MapGet("/", static () => Results.Bytes(StatusPage.Bytes.ToArray(), "text/html; charset=utf-8"));
         return endpoints;
     }
 

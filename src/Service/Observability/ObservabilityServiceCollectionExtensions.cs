@@ -46,7 +46,8 @@ public static class ObservabilityServiceCollectionExtensions
             services.TryAddSingleton(static sp => new StatusServer(
                 sp.GetRequiredService<StatusReporter>(),
                 sp.GetRequiredService<ObservabilityOptions>(),
-                sp.GetService<ILoggerFactory>()));
+                sp.GetService<ILoggerFactory>(),
+                sp.GetService<Inspection.LakeInspector>()));
             services.AddHostedService(static sp => sp.GetRequiredService<StatusServer>());
         }
 

@@ -25,6 +25,9 @@ public sealed class PipelineMetrics : IDisposable
     private readonly ConcurrentDictionary<(string Topic, int Partition), long> _lag = new();
     private volatile string _referenceVersion = "none";
     private volatile ReferenceRefresh? _lastRefresh;
+    private readonly ConcurrentQueue<ReferenceRefresh> _history = new();
+    private float _threshold = float.NaN;
+    private readonly HashSet<string> _seenVersions = new(StringComparer.Ordinal);
 
     private readonly TimeProvider _time;
 
@@ -53,6 +56,15 @@ public sealed class PipelineMetrics : IDisposable
     /// <summary>The last checkpoint the refresh examined (accepted or not); null before the first.</summary>
     public ReferenceRefresh? LastRefresh => _lastRefresh;
 
+    /// <summary>Reference versions examined or first used, oldest first (the last <see cref="HistoryLength"/>).</summary>
+    public IReadOnlyList<ReferenceRefresh> ReferenceHistory => [.. _history];
+
+    /// <summary>Entries <see cref="ReferenceHistory"/> keeps.</summary>
+    public const int HistoryLength = 32;
+
+    /// <summary>The influence threshold of the most recently written sample; NaN before the first.</summary>
+    public float Threshold => Volatile.Read(ref _threshold);
+
     /// <summary>
     /// The meter behind the instruments. Listeners that must see this instance only (several services, or tests
     /// running in parallel, each own a meter of the same name) compare it by reference.
@@ -73,10 +85,17 @@ public sealed class PipelineMetrics : IDisposable
         _batchFill.Record(budget > 0 ? (double)tokens / budget : 0);
     }
 
-    public void Selected(long responseTokens, long keptTokens)
+    /// <param name="responseTokens">Response tokens of the written sample(s).</param>
+    /// <param name="keptTokens">How many of them selection kept.</param>
+    /// <param name="threshold">The influence threshold that was applied (NaN: not known; the last one stays).</param>
+    public void Selected(long responseTokens, long keptTokens, float threshold = float.NaN)
     {
         _responseTokens.Add(responseTokens);
         _tokensKept.Add(keptTokens);
+        if (!float.IsNaN(threshold))
+        {
+            Volatile.Write(ref _threshold, threshold);
+        }
     }
 
     /// <summary>Records each finite influence of <paramref name="influence"/> (NaN = prompt token, skipped).</summary>
@@ -100,13 +119,54 @@ public sealed class PipelineMetrics : IDisposable
 
     public void Lag(string topic, int partition, long lag) => _lag[(topic, partition)] = lag;
 
-    public void ReferenceRefreshed(string version, bool accepted)
+    /// <summary>The refresh examined <paramref name="version"/>: it serves now, or was refused for <paramref name="reason"/>.</summary>
+    public void ReferenceRefreshed(string version, bool accepted, string? reason = null)
     {
         _refreshes.Add(1, new KeyValuePair<string, object?>("outcome", accepted ? "accepted" : "rejected"));
-        _lastRefresh = new ReferenceRefresh(version, accepted, _time.GetUtcNow());
+        var refresh = new ReferenceRefresh(version, accepted, _time.GetUtcNow(), accepted ? null : reason);
+        _lastRefresh = refresh;
+        Remember(refresh);
         if (accepted)
         {
             _referenceVersion = version;
+        }
+    }
+
+    /// <summary>
+    /// A batch was scored with reference <paramref name="version"/>. A version no refresh announced (a fixed
+    /// <c>--ref</c>) becomes the one in use and enters the history once; called per batch, it costs one compare.
+    /// </summary>
+    public void ReferenceInUse(string version)
+    {
+        if (string.Equals(version, _referenceVersion, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        lock (_seenVersions)
+        {
+            // A version the refresh reported is already in the history; a batch still finishing on the previous one
+            // after a swap must not turn the clock back.
+            if (!_seenVersions.Add(version))
+            {
+                return;
+            }
+
+            _referenceVersion = version;
+            Remember(new ReferenceRefresh(version, true, _time.GetUtcNow()));
+        }
+    }
+
+    private void Remember(ReferenceRefresh refresh)
+    {
+        lock (_seenVersions)
+        {
+            _seenVersions.Add(refresh.Version);
+        }
+
+        _history.Enqueue(refresh);
+        while (_history.Count > HistoryLength && _history.TryDequeue(out _))
+        {
         }
     }
 

@@ -45,6 +45,23 @@ internal sealed class RollingSum(int seconds)
         return total;
     }
 
+    /// <summary>The per-second sums of the seconds (<paramref name="now"/> − N, <paramref name="now"/>], oldest first.</summary>
+    public long[] Series(long now)
+    {
+        var series = new long[_sums.Length];
+        lock (_gate)
+        {
+            for (var k = 0; k < series.Length; k++)
+            {
+                var second = now - series.Length + 1 + k;
+                var i = (int)(((second % _sums.Length) + _sums.Length) % _sums.Length);
+                series[k] = _stamps[i] == second ? _sums[i] : 0;
+            }
+        }
+
+        return series;
+    }
+
     private static long[] CreateStamps(int seconds)
     {
         var stamps = new long[seconds];

@@ -39,4 +39,16 @@ public sealed record ServiceStatus
     public InfluenceStatus Influence { get; init; } = new(0, 0, null, null, null);
 
     public BatchFillStatus BatchFill { get; init; } = new(0, null);
+
+    /// <summary>Influences of every scored response token since start, in fixed bins.</summary>
+    public InfluenceHistogramStatus? InfluenceHistogram { get; init; }
+
+    /// <summary>Reference versions examined (accepted, refused with the reason) or first used, oldest first.</summary>
+    public IReadOnlyList<ReferenceRefresh> ReferenceHistory { get; init; } = [];
+
+    /// <summary>The influence threshold applied to the most recently written sample; null before the first.</summary>
+    public double? Threshold { get; init; }
+
+    /// <summary>Samples and tokens per second over the last minute, one entry per second, oldest first.</summary>
+    public RecentSeconds? RecentSeconds { get; init; }
 }

@@ -13,7 +13,11 @@ namespace TokenClean.Service.Observability;
 /// pipeline, a test) gets the endpoints without becoming a web application. Listens on
 /// <see cref="ObservabilityOptions.HttpUrls"/>.
 /// </summary>
-public sealed class StatusServer(StatusReporter reporter, ObservabilityOptions options, ILoggerFactory? loggerFactory = null)
+/// <param name="reporter">Answers /healthz and /status.</param>
+/// <param name="options">Where to listen.</param>
+/// <param name="loggerFactory">Kestrel's logs; null = none.</param>
+/// <param name="inspector">The lake the page's token inspector reads; null = the inspector endpoints answer 404.</param>
+public sealed class StatusServer(StatusReporter reporter, ObservabilityOptions options, ILoggerFactory? loggerFactory = null, Inspection.LakeInspector? inspector = null)
     : IHostedService, IAsyncDisposable
 {
     private WebApplication? _app;
@@ -42,6 +46,7 @@ public sealed class StatusServer(StatusReporter reporter, ObservabilityOptions o
 
         var app = builder.Build();
         app.MapTokenCleanObservability();
+        app.MapTokenCleanInspector(inspector);
         _app = app;
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
 

@@ -138,6 +138,14 @@ internal static class ServeHost
         builder.Services.AddTokenCleanObservability(
             builder.Configuration,
             statusServer: !string.IsNullOrWhiteSpace(builder.Configuration[ServeSettings.Section + ":Http:Urls"]));
+        // The status page's token inspector reads this service's own lake, decoded with its tokenizer.
+        if (!string.IsNullOrWhiteSpace(settings.Lake.Root))
+        {
+            var lakeDir = Path.Combine(settings.Lake.Root, settings.Lake.Dataset);
+            var tokenizer = string.IsNullOrWhiteSpace(settings.Models.Tokenizer) ? settings.Models.Base : settings.Models.Tokenizer;
+            builder.Services.TryAddSingleton(new Inspection.LakeInspector(lakeDir, string.IsNullOrWhiteSpace(tokenizer) ? null : tokenizer));
+        }
+
         Configure?.Invoke(builder);
         configure?.Invoke(builder);
         builder.Services.TryAddSingleton<IReferenceModelProvider>(sp =>

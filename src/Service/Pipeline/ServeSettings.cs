@@ -84,6 +84,12 @@ internal sealed class ServeSettings
 
         /// <summary>Arrow IPC body compression of lake files: <c>none</c> (default; memory-mappable), <c>zstd</c> or <c>lz4</c>.</summary>
         public string Compression { get; set; } = "none";
+
+        /// <summary>
+        /// Also write the per-token <c>base_loss</c> and <c>ref_loss</c> columns (the token inspector shows them).
+        /// Default false: the lake's schema stays the documented one; the demo turns it on.
+        /// </summary>
+        public bool EmitLosses { get; set; }
     }
 
     /// <summary>Where rows go besides (or instead of) the lake's files.</summary>

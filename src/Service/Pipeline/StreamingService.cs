@@ -142,7 +142,7 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
             TokenizerLineage.FromPath(tokenizerPath),
             policy.Mode,
             s.Selection.KeepRatio,
-            typeof(StreamingService).Assembly.GetName().Version?.ToString() ?? "unknown");
+            typeof(StreamingService).Assembly.GetName().Version?.ToString() ?? "unknown") { EmitLosses = s.Lake.EmitLosses };
         var lakeOptions = new LakeOptions
             {
                 Root = s.Lake.Root!,
@@ -176,6 +176,7 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
         {
             Output = output,
             LakeRows = s.Output.LakeRows,
+            EmitLosses = s.Lake.EmitLosses,
         };
         if (output is not null)
         {

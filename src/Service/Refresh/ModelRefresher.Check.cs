@@ -218,7 +218,7 @@ public sealed partial class ModelRefresher
         LogRefused(version, Volatile.Read(ref _current)?.Version ?? "(none)", path, reason);
         var status = Volatile.Read(ref _status);
         Volatile.Write(ref _status, status with { RefusedCount = status.RefusedCount + 1, LastRefusal = refusal });
-        _metrics?.ReferenceRefreshed(version, accepted: false);
+        _metrics?.ReferenceRefreshed(version, accepted: false, reason);
     }
 
     private void SetLoading(string? version)

@@ -37,7 +37,7 @@ public sealed class DataLakeSink : IDisposable
     private DataLakeSink(LakeOptions options, OutputMetadata metadata, LakeScan scan)
     {
         _options = options;
-        _schema = OutputSchema.Create(metadata);
+        _schema = OutputSchema.Create(metadata, withLosses: metadata.EmitLosses);
         _datasetDirectory = Path.Combine(options.Root, options.Dataset);
         Scan = scan;
         _next = new Dictionary<SourcePartition, long>(scan.NextOffsets);

@@ -68,6 +68,9 @@ internal sealed class LakeSink : IDisposable
     /// <summary>False: rows go to <see cref="Output"/> only; the lake just marks their offsets processed.</summary>
     public bool LakeRows { get; init; } = true;
 
+    /// <summary>Rows carry their per-token losses (the lake's schema has <c>base_loss</c> and <c>ref_loss</c>).</summary>
+    public bool EmitLosses { get; init; }
+
     /// <summary>Rows written since start.</summary>
     public long Written { get; private set; }
 
@@ -264,7 +267,7 @@ internal sealed class LakeSink : IDisposable
                 result = LakeRows ? _lake.Append(source, position.Offset, ToRow(record)) : _lake.MarkProcessed(source, position.Offset);
                 Written++;
                 _metrics.SampleWritten();
-                _metrics.Selected(selected.Scored.ResponseTokens, selected.KeptTokens);
+                _metrics.Selected(selected.Scored.ResponseTokens, selected.KeptTokens, selected.Threshold);
             }
 
             if (result.Accepted || position.Offset >= _lake.NextOffset(source))
@@ -384,5 +387,5 @@ internal sealed class LakeSink : IDisposable
     }
 
     private OutputRecord ToRow(FinishedRecord record) =>
-        OutputRecord.From(record.Selected!, record.Record.Position, _baseModel, record.Scored.ReferenceVersion, record.Scored.ScoredAt);
+        OutputRecord.From(record.Selected!, record.Record.Position, _baseModel, record.Scored.ReferenceVersion, record.Scored.ScoredAt, EmitLosses);
 }

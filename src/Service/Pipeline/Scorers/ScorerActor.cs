@@ -87,6 +87,7 @@ internal sealed class ScorerActor : ReceiveActor
         {
             ScoreAll(scorer, batch, samples, positions, results, version, now);
             _options.Metrics?.BatchScored(tokens, _options.BatchTokens);
+            _options.Metrics?.ReferenceInUse(version);
         }
 
         return new ScoredBatch(results!, batch.FlushSelection);
