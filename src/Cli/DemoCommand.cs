@@ -42,7 +42,7 @@ internal static class DemoCommand
             "Run serve on the demo samples: an embedded Kafka cluster, self-made tokenizer and base/reference models, " +
             "token scoring on the scorer actors, top-60% selection over the whole input, exactly-once Arrow lake files " +
             "with per-token losses, offsets committed; then a summary with samples printed token by token.") { input, output, http };
-        command.SetAction((parse, ct) => Task.FromResult(Run(DemoWorlds.Default, parse.GetValue(input), parse.GetValue(output)!, parse.GetValue(http), Console.Out, ct)));
+        command.SetAction((parse, ct) => Task.FromResult(Run(DemoWorlds.For(parse.GetValue(input)), parse.GetValue(input), parse.GetValue(output)!, parse.GetValue(http), Console.Out, ct)));
         return command;
     }
 

@@ -32,8 +32,14 @@ internal interface IDemoWorld
 /// <summary>The demo worlds.</summary>
 internal static class DemoWorlds
 {
-    /// <summary>The world <c>tokenclean demo</c> runs.</summary>
-    public static IDemoWorld Default { get; } = new BundledDemoWorld();
+    /// <summary>The world <c>tokenclean demo</c> runs: the synthetic world with ground truth and models trained on it.</summary>
+    public static IDemoWorld Default => new SyntheticDemoWorld();
+
+    /// <summary>The world of <c>tokenclean demo --input FILE</c>: the user's samples, a tokenizer trained on them, random models.</summary>
+    public static IDemoWorld Bundled { get; } = new BundledDemoWorld();
+
+    /// <summary>The world for a run with or without <c>--input</c>.</summary>
+    public static IDemoWorld For(FileInfo? input) => input is null ? Default : Bundled;
 }
 
 /// <summary>

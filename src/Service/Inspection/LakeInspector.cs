@@ -130,6 +130,29 @@ public sealed class LakeInspector
         return new SampleExtremes(file ?? "(all files)", ranked.Count, lowest, highest);
     }
 
+    /// <summary>
+    /// The <c>labels</c> of every row of every committed file, by <c>sample_id</c> (the training mask each sample
+    /// got); a sample written twice keeps its first row.
+    /// </summary>
+    public IReadOnlyDictionary<string, int[]> Labels()
+    {
+        var labels = new Dictionary<string, int[]>(StringComparer.Ordinal);
+        foreach (var f in Files())
+        {
+            WithRows(f.File, rows =>
+            {
+                for (var r = 0; r < rows.Count; r++)
+                {
+                    labels.TryAdd(rows.SampleId(r), rows.Ints(r, "labels"));
+                }
+
+                return 0;
+            });
+        }
+
+        return labels;
+    }
+
     /// <summary>Rows, response tokens and kept tokens over every committed file.</summary>
     public (long Rows, long ResponseTokens, long KeptTokens) Totals()
     {

@@ -64,13 +64,16 @@ public static class TerminalRenderer
                 continue; // half a character: its text comes with the next token
             }
 
+            var lead = 0;
             if (token.Role != marked)
             {
-                text.Append(Close(marked)).Append(Open(token.Role));
+                // The space before a word stays outside the markers: "kept ~~dropped~~", not "kept~~ dropped~~".
+                lead = token.Text.Length - token.Text.TrimStart().Length;
+                text.Append(Close(marked)).Append(token.Text, 0, lead).Append(Open(token.Role));
                 marked = token.Role;
             }
 
-            text.Append(token.Text);
+            text.Append(token.Text, lead, token.Text.Length - lead);
         }
 
         if (!color)

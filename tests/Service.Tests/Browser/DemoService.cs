@@ -18,7 +18,7 @@ public sealed class DemoService : IDisposable
     public DemoService()
     {
         Directory = Path.Combine(Path.GetTempPath(), "tc-demo-page-" + Guid.NewGuid().ToString("N")[..12]);
-        _thread = new Thread(() => _exit = DemoCommand.Run(DemoWorlds.Default, null, new DirectoryInfo(Directory), "http://127.0.0.1:0", _output, _stop.Token))
+        _thread = new Thread(() => _exit = DemoCommand.Run(DemoWorlds.Bundled, null, new DirectoryInfo(Directory), "http://127.0.0.1:0", _output, _stop.Token))
         {
             Name = "demo under test",
         };

@@ -18,7 +18,7 @@ public sealed class TerminalRendererTests
     [Fact]
     public void Tokens_Plain_MarksPromptAndDroppedTokensSoALogStaysReadable()
     {
-        Assert.Equal("⟪Q: ⟫yes~~ um~~.", TerminalRenderer.Tokens(Sample, color: false));
+        Assert.Equal("⟪Q: ⟫yes ~~um~~.", TerminalRenderer.Tokens(Sample, color: false));
     }
 
     [Fact]
