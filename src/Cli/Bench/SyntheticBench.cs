@@ -44,7 +44,7 @@ internal sealed class SyntheticBench
         _progress = progress;
         // Each evolve round fine-tunes the reference on its cleaned chunk with the methods' recipe, whole epochs of the chunk.
         _evolve = new SelfEvolvingCleaning(
-            Invoke,
+            InProcessCommand.Run,
             () => CommandLine.Build().Subcommands.Any(c => c.Name == "evolve"),
             settings.Sft.EpochFlags);
     }
@@ -136,7 +136,7 @@ internal sealed class SyntheticBench
                     Measure(seed, noise, keep, method, world, heldOut, truth, () =>
                     {
                         var cleanDir = Path.Combine(dir, $"{k}.{method}.cleaned");
-                        Invoke(["clean", "--input", poolPath, "--base", theta0, "--ref", reference, "--out", cleanDir, "--keep", keep.ToString("R", Inv), "--selection", selection, "--format", "arrow"]);
+                        InProcessCommand.Run(["clean", "--input", poolPath, "--base", theta0, "--ref", reference, "--out", cleanDir, "--keep", keep.ToString("R", Inv), "--selection", selection, "--format", "arrow"]);
                         return TrainOn(Path.Combine(cleanDir, Path.GetFileNameWithoutExtension(poolPath) + ".arrow"), Path.Combine(dir, $"{k}.{method}"), seed, steps, truth);
                     });
                 }
@@ -165,7 +165,7 @@ internal sealed class SyntheticBench
 
     private (string Model, MaskQuality? Mask) Train(string baseDir, string data, string outDir, SyntheticBenchSettings.TrainRecipe recipe, long seed, int steps)
     {
-        Invoke(["train", "--base", baseDir, "--data", data, "--out", outDir, .. recipe.Flags(seed, steps)]);
+        InProcessCommand.Run(["train", "--base", baseDir, "--data", data, "--out", outDir, .. recipe.Flags(seed, steps)]);
         return (outDir, null);
     }
 
@@ -190,20 +190,5 @@ internal sealed class SyntheticBench
         var maskText = mask is null ? "" : string.Create(Inv, $" precision {mask.Precision:0.00} kept {mask.KeepRatio:0.00} noise-dropped {mask.NoiseDropped:0.00} boilerplate-dropped {mask.BoilerplateDropped:0.00}");
         _progress.WriteLine(string.Create(Inv,
             $"[{_done}/{_total} {elapsed:hh\\:mm\\:ss} eta {eta:hh\\:mm\\:ss}] seed {seed}{setting} {method}: accuracy {score.Accuracy:0.000} answer-accuracy {score.AnswerAccuracy:0.000} answer-loss {score.AnswerLoss:0.000}{maskText} ({run.Seconds:0.0} s)"));
-    }
-
-    /// <summary>Runs one tokenclean command in this process; its output is kept and shown only if it fails.</summary>
-    private static string Invoke(string[] args)
-    {
-        var output = new StringWriter(Inv);
-        var error = new StringWriter(Inv);
-        var exit = CommandLine.Build().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }).GetAwaiter().GetResult();
-        if (exit != 0)
-        {
-            var tail = string.Join('\n', error.ToString().Split('\n').TakeLast(15));
-            throw new InvalidOperationException($"tokenclean {string.Join(' ', args)} exited with {exit}:\n{tail}");
-        }
-
-        return output.ToString();
     }
 }
