@@ -63,6 +63,7 @@ public sealed class BenchSyntheticTests : IDisposable
         Assert.Equal(0.0, Col(full, 11));
         Assert.InRange(Col(Row("random"), 8), 0.55, 0.65);
         Assert.InRange(Col(Row("fixed-model"), 8), 0.55, 0.65); // global top-k keeps int(0.6 N) of the scored tokens
+        Assert.InRange(Col(Row("self-evolving"), 8), 0.55, 0.65); // evolve: top k within each chunk, through the product's command
         foreach (var method in new[] { "base", "reference", "per-sample" })
         {
             _ = Row(method);
