@@ -17,7 +17,7 @@ public sealed class KafkaRowSource : ICleanedRowSource
     private static readonly Apache.Arrow.Compression.CompressionCodecFactory Codecs = new();
     private readonly KafkaRowSourceOptions _options;
     private readonly IConsumer<Ignore, byte[]> _consumer;
-    private readonly Queue<CleanedRow> _pending = new();
+    private readonly PendingRows _pending = new();
     private StreamCursor _read;
 
     public KafkaRowSource(KafkaRowSourceOptions options, StreamCursor start)
@@ -49,7 +49,7 @@ public sealed class KafkaRowSource : ICleanedRowSource
     public IReadOnlyList<CleanedRow> Poll(int learnable, TimeSpan wait, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(learnable, 1);
-        var rows = Drain(learnable);
+        var rows = _pending.Take(learnable);
         var deadline = DateTime.UtcNow + wait;
         while (rows.Count(r => r.Learnable) < learnable)
         {
@@ -62,7 +62,7 @@ public sealed class KafkaRowSource : ICleanedRowSource
             }
 
             Decode(record);
-            rows.AddRange(Drain(learnable - rows.Count(r => r.Learnable)));
+            rows.AddRange(_pending.Take(learnable - rows.Count(r => r.Learnable)));
         }
 
         return rows;
@@ -129,22 +129,9 @@ public sealed class KafkaRowSource : ICleanedRowSource
         {
             var after = i + 1 == decoded.Count ? new StreamPosition(offset + 1, 0) : new StreamPosition(offset, i + 1);
             var (sample, scoredBy, learnable) = decoded[i];
-            _pending.Enqueue(new CleanedRow(sample, scoredBy, string.Create(CultureInfo.InvariantCulture, $"{where}#{i}"), key, after, learnable));
+            _pending.Add(new CleanedRow(sample, scoredBy, string.Create(CultureInfo.InvariantCulture, $"{where}#{i}"), key, after, learnable));
         }
 
         _read = _read.With(key, new StreamPosition(offset + 1, 0));
-    }
-
-    private List<CleanedRow> Drain(int learnable)
-    {
-        var rows = new List<CleanedRow>();
-        var n = 0;
-        while (n < learnable && _pending.TryDequeue(out var row))
-        {
-            rows.Add(row);
-            n += row.Learnable ? 1 : 0;
-        }
-
-        return rows;
     }
 }

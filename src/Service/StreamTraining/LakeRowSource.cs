@@ -12,7 +12,7 @@ namespace TokenClean.Service.StreamTraining;
 public sealed class LakeRowSource : ICleanedRowSource
 {
     private readonly string _dataset;
-    private readonly Queue<CleanedRow> _pending = new();
+    private readonly PendingRows _pending = new();
     private StreamCursor _read;
 
     /// <param name="datasetDirectory">The dataset folder (the one holding <c>date=*</c> folders).</param>
@@ -33,7 +33,7 @@ public sealed class LakeRowSource : ICleanedRowSource
     public IReadOnlyList<CleanedRow> Poll(int learnable, TimeSpan wait, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(learnable, 1);
-        var rows = Drain(learnable);
+        var rows = _pending.Take(learnable);
         if (CountLearnable(rows) >= learnable)
         {
             return rows;
@@ -51,7 +51,7 @@ public sealed class LakeRowSource : ICleanedRowSource
 
             var skip = file.FirstOffset == at.Offset ? at.Rows : 0;
             ReadFile(file, key, skip);
-            rows.AddRange(Drain(learnable - CountLearnable(rows)));
+            rows.AddRange(_pending.Take(learnable - CountLearnable(rows)));
             if (CountLearnable(rows) >= learnable)
             {
                 return rows;
@@ -92,24 +92,11 @@ public sealed class LakeRowSource : ICleanedRowSource
         {
             var after = i + 1 == decoded.Count ? new StreamPosition(file.NextOffset, 0) : new StreamPosition(file.FirstOffset, i + 1);
             var (sample, scoredBy, learnable) = decoded[i];
-            _pending.Enqueue(new CleanedRow(sample, scoredBy, string.Create(CultureInfo.InvariantCulture, $"{name}#{i}"), key, after, learnable));
+            _pending.Add(new CleanedRow(sample, scoredBy, string.Create(CultureInfo.InvariantCulture, $"{name}#{i}"), key, after, learnable));
         }
 
         // An empty file (or one read to its end before) is done as a whole.
         _read = _read.With(key, new StreamPosition(file.NextOffset, 0));
-    }
-
-    private List<CleanedRow> Drain(int learnable)
-    {
-        var rows = new List<CleanedRow>();
-        var n = 0;
-        while (n < learnable && _pending.TryDequeue(out var row))
-        {
-            rows.Add(row);
-            n += row.Learnable ? 1 : 0;
-        }
-
-        return rows;
     }
 
     private static int CountLearnable(List<CleanedRow> rows) => rows.Count(r => r.Learnable);
