@@ -86,7 +86,8 @@ public sealed partial class RejectionCodesTests
     [GeneratedRegex(@"^\| `(?<code>[a-z0-9_]+)` \| (?:`(?<alias>[a-z0-9_]+)`)? *\|", RegexOptions.Multiline)]
     private static partial Regex DocRow();
 
-    // "reason": "x", "Reason":"x", reason `x`, dead letter ...: x, deadLetters { "x": n }
-    [GeneratedRegex(@"(?:""reason""\s*:\s*""|""Reason""\s*:\s*""|dead letter [^\s]+: |""deadLetters""\s*:\s*\{[^}]*?"")(?<code>[a-z0-9_]+)")]
+    // "reason": "x" (the whole string: a refusal's prose reason in /status's reference history is not a code),
+    // "Reason":"x", dead letter ...: x, deadLetters { "x": n }
+    [GeneratedRegex(@"(?:""reason""\s*:\s*""|""Reason""\s*:\s*"")(?<code>[a-z0-9_]+)""|(?:dead letter [^\s]+: |""deadLetters""\s*:\s*\{[^}]*?"")(?<code>[a-z0-9_]+)")]
     private static partial Regex ReasonMention();
 }
