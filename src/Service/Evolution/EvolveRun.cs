@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using TokenClean.Core.Files;
+using TokenClean.Core.Progress;
 using TokenClean.Core.Samples;
 using TokenClean.Scoring;
 using TokenClean.Scoring.BaseLosses;
@@ -372,13 +373,21 @@ internal sealed class EvolveRun
             }
 
             _err.WriteLine(string.Create(CultureInfo.InvariantCulture, $"evolve: {version}: training {Path.GetFileName(fromPath)} on {samples.Samples.Count} samples of {what} ({o.Training.Mode}, {o.Training.DType.ShortName()})"));
+            // A bar with rate and ETA on a terminal, a line every 5 s in logs (as `train`); the step's figures ride along.
+            TerminalProgress? progress = null;
+            TrainingStep? last = null;
             var result = trainer.Train(samples.Samples, state, o.SaveEvery, s =>
             {
-                if (s.Step == s.TotalSteps || s.Step % Math.Max(1, s.TotalSteps / 10) == 0)
+                progress ??= new TerminalProgress($"evolve: {version}", s.TotalSteps, new TerminalProgressOptions
                 {
-                    _err.WriteLine(string.Create(CultureInfo.InvariantCulture, $"evolve: {version}: step {s.Step}/{s.TotalSteps} loss {s.Loss:F4} lr {s.LearningRate:0.00e+00} tokens/s {s.TokensPerSecond:F0}"));
-                }
+                    Unit = "steps",
+                    Output = _err,
+                    Interactive = ReferenceEquals(_err, Console.Error) ? null : false,
+                });
+                last = s;
+                progress.Update(s.Step, () => Describe(last!));
             }, ct);
+            progress?.Finish(last is null ? null : Describe(last));
             Directory.CreateDirectory(Path.GetDirectoryName(toPath)!);
             trainer.Publish(fromPath, toPath, new Dictionary<string, object?>
             {
@@ -599,6 +608,9 @@ internal sealed class EvolveRun
                 $"{r.Round,5}  {r.ReferenceVersion,-7}  {r.SamplesWritten,7}  {$"{r.KeptTokens}/{r.ResponseTokens}",-17}  {r.KeptRatio,10:F4}  {Show(r.MeanInfluence),9}  {Show(r.MeanKeptInfluence),9}  {$"{r.BasePassesComputed}/{r.BasePassesReused}",-20}  {loss,-23}  {r.ScoringSeconds,9:F2}  {r.TrainingSeconds,10:F2}  {r.TrainedVersion ?? "-"}"));
         }
     }
+
+    private static string Describe(TrainingStep s) =>
+        string.Create(CultureInfo.InvariantCulture, $"loss {s.Loss:F4} lr {s.LearningRate:0.00e+00} tokens/s {s.TokensPerSecond:F0}");
 
     private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 
