@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using TokenClean.Core.Progress;
 using TokenClean.Core.Samples;
 using TokenClean.Embedded.Models;
 using TokenClean.Evidence.Metrics;
@@ -36,6 +37,7 @@ internal sealed class SyntheticBench
     private readonly List<MethodRun> _runs = [];
     private int _done;
     private int _total;
+    private TerminalProgress? _bar;
 
     public SyntheticBench(SyntheticBenchSettings settings, string workDirectory, TextWriter progress)
     {
@@ -60,6 +62,12 @@ internal sealed class SyntheticBench
         _total = s.Seeds.Count * (2 + (s.NoiseRates.Count * (2 + (s.KeepRatios.Count * perKeep))));
         _clock.Start();
 
+        // On a terminal a bar (models done, rate, ETA) stays under the per-model lines; in a log the lines, which
+        // carry their own count and ETA, are the progress.
+        _bar = ReferenceEquals(_progress, Console.Error) && TerminalProgress.IsTerminal()
+            ? new TerminalProgress("bench synthetic", _total, new TerminalProgressOptions { Unit = "models", Output = _progress })
+            : null;
+
         // The world's models are tiny: one intra-op thread beats two, whose per-op barrier waits dominate (and on a
         // shared machine a descheduled second thread stalls every op). Every command below runs in this process.
         var threads = Scoring.Torch.NumThreads;
@@ -76,6 +84,7 @@ internal sealed class SyntheticBench
                 RunSeed(seed, ct);
             }
 
+            _bar?.Finish();
             return _runs;
         }
         finally
@@ -188,7 +197,16 @@ internal sealed class SyntheticBench
         var eta = TimeSpan.FromSeconds(elapsed.TotalSeconds / _done * (_total - _done));
         var setting = double.IsNaN(noise) ? "" : $" noise {noise:0.0#}" + (double.IsNaN(keep) ? "" : $" keep {keep:0.0#}");
         var maskText = mask is null ? "" : string.Create(Inv, $" precision {mask.Precision:0.00} kept {mask.KeepRatio:0.00} noise-dropped {mask.NoiseDropped:0.00} boilerplate-dropped {mask.BoilerplateDropped:0.00}");
-        _progress.WriteLine(string.Create(Inv,
-            $"[{_done}/{_total} {elapsed:hh\\:mm\\:ss} eta {eta:hh\\:mm\\:ss}] seed {seed}{setting} {method}: accuracy {score.Accuracy:0.000} answer-accuracy {score.AnswerAccuracy:0.000} answer-loss {score.AnswerLoss:0.000}{maskText} ({run.Seconds:0.0} s)"));
+        var line = string.Create(Inv,
+            $"[{_done}/{_total} {elapsed:hh\\:mm\\:ss} eta {eta:hh\\:mm\\:ss}] seed {seed}{setting} {method}: accuracy {score.Accuracy:0.000} answer-accuracy {score.AnswerAccuracy:0.000} answer-loss {score.AnswerLoss:0.000}{maskText} ({run.Seconds:0.0} s)");
+        if (_bar is null)
+        {
+            _progress.WriteLine(line);
+        }
+        else
+        {
+            _bar.WriteLine(line);
+            _bar.Update(_done, $"seed {seed}{setting} {method}");
+        }
     }
 }
