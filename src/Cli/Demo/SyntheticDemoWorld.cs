@@ -61,7 +61,7 @@ internal sealed class SyntheticDemoWorld : IDemoWorld
         var stamp = string.Create(CultureInfo.InvariantCulture, $"synthetic world seed {options.Seed}, vocabulary {options.VocabSize}, model {Bench.Model}, pre-training {Bench.Pretrain}, reference {Bench.Reference}");
         var root = Path.Combine(modelsDirectory, "synthetic");
         var baseDir = Path.Combine(root, "base");
-        var refDir = Path.Combine(root, "reference");
+        var refDir = Path.Combine(root, "v0-warmup"); // its folder name is the version rows and the page show
         var stampFile = Path.Combine(root, "world.txt");
         if (Complete(baseDir) && Complete(refDir) && File.Exists(stampFile) && File.ReadAllText(stampFile) == stamp)
         {
