@@ -103,7 +103,7 @@ internal static class SoakBench
     }
 
     /// <summary>serve's default batch token budget (TokenClean:Batching:MaxTokens): the batch-fill figure's denominator.</summary>
-    private const int BatchTokens = 16384;
+    private static readonly int BatchTokens = new TokenClean.Service.Pipeline.ServeSettings.BatchingSettings().MaxTokens;
 
     /// <summary>Tokens scored so far, the mean fill of recent batches and samples/s, from serve's /status (zeros when it does not answer).</summary>
     private static (long Tokens, double Fill, double SamplesPerSecond) ScoringStatus(HttpClient client)
