@@ -176,10 +176,11 @@ internal sealed class LlamaBlock : nn.Module
         q = RotaryTable.Rotate(q, cos, sin);
         k = RotaryTable.Rotate(k, cos, sin);
         var a = layout.Attend(q, k, v, _scale, window);
-        h = h + _o.forward(a);
+        h = _o.forward(a).add_(h); // in place on the projection's fresh output (autograd allows it: addmm keeps no output)
         var x2 = _postNorm.forward(h);
-        var act = nn.functional.silu(_gate.forward(x2)).mul_(_up.forward(x2));
-        return h + _down.forward(act);
+        var gate = _gate.forward(x2);
+        var act = (is_grad_enabled() ? nn.functional.silu(gate) : gate.silu_()).mul_(_up.forward(x2));
+        return _down.forward(act).add_(h);
     }
 }
 

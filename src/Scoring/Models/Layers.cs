@@ -87,9 +87,9 @@ public sealed class RmsNormLayer : nn.Module<Tensor, Tensor>
         ArgumentNullException.ThrowIfNull(input);
         using var scope = NewDisposeScope();
         var h = input.to(ScalarType.Float32);
-        var variance = h.pow(2).mean([-1], keepdim: true);
-        h = h * torch.rsqrt(variance + _eps);
-        return (_weight * h.to(input.dtype)).MoveToOuterDisposeScope();
+        var inverseRms = h.square().mean([-1], keepdim: true).add_(_eps).rsqrt_();
+        // HF multiplies weight * normed (in that order); the product is the same either way round.
+        return (h * inverseRms).to(input.dtype).mul_(_weight).MoveToOuterDisposeScope();
     }
 }
 

@@ -11,8 +11,8 @@ public sealed record ScoringOptions
     public OverLengthPolicy OverLength { get; init; } = OverLengthPolicy.Reject;
 
     /// <summary>
-    /// Upper bound of rows per LM-head + cross-entropy chunk. A chunk's float32 logits are also kept under 30 MiB
-    /// (262 rows at a 32k vocabulary), so they are reused from the heap rather than mapped afresh per chunk.
+    /// Upper bound of rows per LM-head + cross-entropy chunk. A chunk's float32 logits are also kept under 128 MiB
+    /// (1,024 rows at a 32k vocabulary, 256 at 128k); one buffer of that size serves every chunk of a batch.
     /// </summary>
     public int LmHeadChunkTokens { get; init; } = 1024;
 }
