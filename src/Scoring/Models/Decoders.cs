@@ -119,6 +119,7 @@ internal sealed class LlamaBlock : nn.Module
     private readonly LinearLayer _up;
     private readonly LinearLayer _down;
     private readonly double _scale;
+    private Tensor? _gateUp;
 
     public LlamaBlock(ModelConfig c, string p, Func<string, Parameter> weight)
         : base(p.TrimEnd('.'))
@@ -147,8 +148,9 @@ internal sealed class LlamaBlock : nn.Module
 
         _postNorm = new RmsNormLayer("post_attention_layernorm", weight(p + "post_attention_layernorm.weight"), c.NormEps);
         Parameter? MlpBias(string name) => c.MlpBias ? weight(name) : null;
-        _gate = new LinearLayer("gate_proj", weight(p + "mlp.gate_proj.weight"), MlpBias(p + "mlp.gate_proj.bias"));
-        _up = new LinearLayer("up_proj", weight(p + "mlp.up_proj.weight"), MlpBias(p + "mlp.up_proj.bias"));
+        var (gateWeight, upWeight) = FuseGateUp(weight(p + "mlp.gate_proj.weight"), weight(p + "mlp.up_proj.weight"), c.MlpBias);
+        _gate = new LinearLayer("gate_proj", gateWeight, MlpBias(p + "mlp.gate_proj.bias"));
+        _up = new LinearLayer("up_proj", upWeight, MlpBias(p + "mlp.up_proj.bias"));
         _down = new LinearLayer("down_proj", weight(p + "mlp.down_proj.weight"), MlpBias(p + "mlp.down_proj.bias"));
         var mlp = new ModuleDict<nn.Module>();
         mlp.Add(("gate_proj", _gate));
@@ -178,9 +180,55 @@ internal sealed class LlamaBlock : nn.Module
         var a = layout.Attend(q, k, v, _scale, window);
         h = _o.forward(a).add_(h); // in place on the projection's fresh output (autograd allows it: addmm keeps no output)
         var x2 = _postNorm.forward(h);
-        var gate = _gate.forward(x2);
-        var act = (is_grad_enabled() ? nn.functional.silu(gate) : gate.silu_()).mul_(_up.forward(x2));
+        Tensor act;
+        if (_gateUp is not null && !is_grad_enabled() && _gate.Delta is null && _up.Delta is null)
+        {
+            // Scoring: one GEMM for gate|up (~5% faster than two on the CPU), SiLU and product in place.
+            var gateUp = nn.functional.linear(x2, _gateUp);
+            var inter = _c.IntermediateSize;
+            act = gateUp.narrow(1, 0, inter).silu_().mul_(gateUp.narrow(1, inter, inter));
+        }
+        else
+        {
+            act = nn.functional.silu(_gate.forward(x2)).mul_(_up.forward(x2));
+        }
+
         return _down.forward(act).add_(h);
+    }
+
+    /// <summary>
+    /// gate_proj and up_proj in one [2 × intermediate, hidden] tensor with the two parameters as views of its halves:
+    /// scoring runs one GEMM, training (and LoRA) still sees two parameters under their HF names, and an in-place
+    /// update of either parameter is what the fused GEMM reads. Without bias only (no checkpoint we know has one).
+    /// </summary>
+    private (Parameter Gate, Parameter Up) FuseGateUp(Parameter gate, Parameter up, bool bias)
+    {
+        if (bias)
+        {
+            return (gate, up);
+        }
+
+        using (no_grad())
+        {
+            _gateUp = cat([gate, up], 0);
+        }
+
+        var rows = gate.shape[0];
+        var fusedGate = new Parameter(_gateUp.narrow(0, 0, rows), requires_grad: false);
+        var fusedUp = new Parameter(_gateUp.narrow(0, rows, up.shape[0]), requires_grad: false);
+        gate.Dispose();
+        up.Dispose();
+        return (fusedGate, fusedUp);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _gateUp?.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 }
 
