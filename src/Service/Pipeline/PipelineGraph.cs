@@ -30,6 +30,7 @@ internal static class PipelineGraph
             .Batch(TokenizeChunk, record => new List<ConsumedRecord> { record }, static (chunk, record) => { chunk.Add(record); return chunk; })
             .SelectAsync(stages.TokenizeParallelism, chunk => Task.Run(() => TokenizeAll(stages.Tokenize, chunk)))
             .SelectMany(static chunk => chunk)
+            .Async() // the batcher, scorers' replies and the window selection run beside the tokenize hand-back, not between its chunks
             .Via(new TokenBudgetBatcher(stages.BatchTokens, stages.BatchRecords, stages.BatchDelay, stages.IsCurrent, depths, () => depths.Scoring < stages.Devices))
             .SelectAsync(stages.ScoreParallelism, batch => Score(stages.Scorers, batch, depths))
             .Select(batch =>

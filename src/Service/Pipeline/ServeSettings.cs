@@ -219,8 +219,12 @@ internal sealed class ServeSettings
     /// <summary>Mailboxes, parallelism and shutdown.</summary>
     internal sealed class PipelineSettings
     {
-        /// <summary>Parallel tokenizers.</summary>
-        public int TokenizeParallelism { get; set; } = Math.Max(1, Environment.ProcessorCount - 1);
+        /// <summary>
+        /// Parallel tokenizers: one per core. Tokenizing is the pipeline's only data-parallel CPU step; with one core
+        /// left out, a 2-core host ran its one tokenizer 95% busy while 0.45 of a core stayed idle (docs/BENCHMARKS.md).
+        /// The tokenizers run only while records wait for them, so they take nothing from CPU scorers at low rates.
+        /// </summary>
+        public int TokenizeParallelism { get; set; } = Math.Max(1, Environment.ProcessorCount);
 
         /// <summary>Mailbox of the tokenize block (records).</summary>
         public int TokenizeCapacity { get; set; } = 1024;
