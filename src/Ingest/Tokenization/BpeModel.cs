@@ -1,3 +1,5 @@
+// Why one file of ~530 lines: the BPE model with its merge loop's scratch space and priority heap (BpeScratch,
+// LongHeap), which are tuned with it and used nowhere else.
 using System.Globalization;
 using System.Text;
 using TokenClean.Ingest.Tokenization.Unicode;

@@ -1,3 +1,5 @@
+// Why one file of ~470 lines: it reads tokenizer.json section by section (model, normalizer, pre-tokenizer, post-processor,
+// decoder); each section is a method of its own with its specific errors.
 using System.Text.Json;
 using System.Text.RegularExpressions;
 

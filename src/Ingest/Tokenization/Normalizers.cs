@@ -1,3 +1,5 @@
+// Why one file of ~420 lines: every tokenizer.json normalizer kind (NFC/NFKC, Lowercase, Prepend, Replace, Strip,
+// Sequence, ...) is a small class of the same shape; together they are the one concept "normalizer".
 using System.Text;
 using System.Text.RegularExpressions;
 using TokenClean.Ingest.Tokenization.Unicode;

@@ -1,3 +1,5 @@
+// Why one file of ~500 lines: it holds every hand-written pre-tokenizer pattern side by side (cl100k-style, GPT-2,
+// DeepSeek, digits, CJK ranges, literals, a .NET Regex fallback), so that each can be compared with its siblings.
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.RegularExpressions;

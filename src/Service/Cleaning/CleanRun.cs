@@ -1,12 +1,10 @@
 using TokenClean.Core.Progress;
-using TokenClean.Core.Files;
 using TokenClean.Sink.Output;
 using TokenClean.Core.Samples;
 using TokenClean.Core.Rejections;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using System.Text.Unicode;
 using TokenClean.Scoring;
 using TokenClean.Scoring.BaseLosses;
@@ -335,7 +333,7 @@ internal sealed class CleanRun
         summary.ScoringSeconds = running.Elapsed.TotalSeconds;
         writer.Commit();
         deadLetters.Commit();
-        WriteManifest(Path.Combine(outputDirectory, name + ".manifest.json"), inputPath, metadata, summary);
+        CleanManifest.Write(Path.Combine(outputDirectory, name + ".manifest.json"), inputPath, metadata, summary);
         PrintSummary(inputPath, metadata, summary);
         return summary;
     }
@@ -358,62 +356,6 @@ internal sealed class CleanRun
         return rejection is null
             ? new TokenizedRecord(record, parsed.SampleId, parsed.Sample, null)
             : new TokenizedRecord(record, parsed.SampleId, null, rejection);
-    }
-
-    private static void WriteManifest(string path, string inputPath, OutputMetadata metadata, CleanSummary summary)
-    {
-        using var file = new AtomicFile(path);
-        using (var w = new Utf8JsonWriter(file.Stream, new JsonWriterOptions { Indented = true }))
-        {
-            w.WriteStartObject();
-            w.WriteString("input", inputPath);
-            w.WriteString("output", summary.OutputPath);
-            w.WriteString("dead_letters", summary.DeadLetterPath);
-            w.WriteString("selection_mode", metadata.SelectionMode);
-            if (double.IsFinite(metadata.KeepRatio))
-            {
-                w.WriteNumber("keep_ratio", metadata.KeepRatio);
-            }
-            else
-            {
-                w.WriteNull("keep_ratio"); // threshold selection has no ratio
-            }
-            w.WriteString("base_model", metadata.BaseModel);
-            w.WriteString("ref_model_version", metadata.RefModelVersion);
-            w.WriteString("tokenizer_id", metadata.TokenizerId);
-            w.WriteString("tokenizer_hash", metadata.TokenizerHash);
-            w.WriteString("software_version", metadata.SoftwareVersion);
-            w.WriteNumber("samples_read", summary.Lines);
-            w.WriteNumber("samples_written", summary.Written);
-            w.WriteNumber("samples_rejected", summary.Rejected);
-            w.WriteNumber("response_tokens", summary.ResponseTokens);
-            w.WriteNumber("kept_tokens", summary.KeptTokens);
-            WriteFloat(w, "mean_influence", (float)summary.MeanInfluence);
-            WriteFloat(w, "mean_kept_influence", (float)summary.MeanKeptInfluence);
-            if (metadata.SoftWeightMap is not null)
-            {
-                w.WriteString("soft_weight_map", metadata.SoftWeightMap);
-            }
-            WriteFloat(w, "threshold_min", summary.ThresholdMin);
-            WriteFloat(w, "threshold_max", summary.ThresholdMax);
-            w.WriteNumber("scored_tokens", summary.ScoredTokens);
-            w.WriteNumber("scoring_seconds", summary.ScoringSeconds);
-            w.WriteEndObject();
-        }
-
-        file.Commit();
-    }
-
-    private static void WriteFloat(Utf8JsonWriter w, string name, float value)
-    {
-        if (float.IsFinite(value))
-        {
-            w.WriteNumber(name, value);
-        }
-        else
-        {
-            w.WriteNull(name);
-        }
     }
 
     private void PrintSummary(string inputPath, OutputMetadata metadata, CleanSummary s)

@@ -1,20 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using TokenClean.Core.Files;
-using TokenClean.Core.Progress;
 using TokenClean.Core.Samples;
 using TokenClean.Scoring;
 using TokenClean.Scoring.BaseLosses;
-using TokenClean.Scoring.Checkpoints;
-using TokenClean.Scoring.Models;
 using TokenClean.Service.Cleaning;
 using TokenClean.Sink.Output;
 using TokenClean.Training;
-using TokenClean.Training.Checkpoints;
-using TokenClean.Training.Data;
 
 namespace TokenClean.Service.Evolution;
 
@@ -48,6 +41,7 @@ internal sealed class EvolveRun
     private readonly Func<string, ParsedLine> _parseLine;
     private readonly TextWriter _out;
     private readonly TextWriter _err;
+    private readonly EvolveTraining _training;
 
     /// <param name="loadModel">Loads a checkpoint directory for scoring in a dtype (a load failure throws).</param>
     /// <param name="parseLine">Turns one input line into a sample or a rejection (clean's parser).</param>
@@ -59,6 +53,7 @@ internal sealed class EvolveRun
         _parseLine = parseLine;
         _out = stdout;
         _err = stderr;
+        _training = new EvolveTraining(stderr);
     }
 
     /// <summary>The summary's file name in OUT.</summary>
@@ -67,7 +62,7 @@ internal sealed class EvolveRun
     public int Execute(EvolveOptions o, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(o);
-        if (Check(o) is { } usage)
+        if (EvolveRunChecks.Options(o) is { } usage)
         {
             return Fail(2, usage);
         }
@@ -99,7 +94,7 @@ internal sealed class EvolveRun
             try
             {
                 Directory.CreateDirectory(outDir);
-                var refused = CheckSameRun(o, outDir, total);
+                var refused = EvolveRunChecks.SameRun(o, outDir, total);
                 if (refused is not null)
                 {
                     return Fail(2, refused);
@@ -148,7 +143,7 @@ internal sealed class EvolveRun
         {
             referencePath = Path.Combine(referenceRoot, "v0");
             referenceVersion = "v0";
-            var (code, trained) = TrainVersion(o, 0, Path.GetFullPath(o.BaseModel), o.Warmup!, referencePath, "the warm-up set", ct);
+            var (code, trained) = _training.Train(o, 0, Path.GetFullPath(o.BaseModel), o.Warmup!, referencePath, "the warm-up set", ct);
             if (code != 0)
             {
                 return code;
@@ -188,12 +183,12 @@ internal sealed class EvolveRun
 
             _err.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"evolve: round {t}/{o.Chunks}: kept {round!.KeptTokens} of {round.ResponseTokens} response tokens ({round.KeptRatio:F4}), mean influence {Show(round.MeanInfluence)}, base passes {round.BasePassesComputed} computed / {round.BasePassesReused} reused, scoring {round.ScoringSeconds:F2} s"));
+                $"evolve: round {t}/{o.Chunks}: kept {round!.KeptTokens} of {round.ResponseTokens} response tokens ({round.KeptRatio:F4}), mean influence {EvolveTraining.Show(round.MeanInfluence)}, base passes {round.BasePassesComputed} computed / {round.BasePassesReused} reused, scoring {round.ScoringSeconds:F2} s"));
 
             if (o.Chunks > 1)
             {
                 var trainedPath = Path.Combine(referenceRoot, $"v{t}");
-                var (trainCode, trained) = TrainVersion(o, t, referencePath, round.Output, trainedPath, $"chunk {t}", ct);
+                var (trainCode, trained) = _training.Train(o, t, referencePath, round.Output, trainedPath, $"chunk {t}", ct);
                 if (trainCode != 0)
                 {
                     return trainCode;
@@ -308,8 +303,8 @@ internal sealed class EvolveRun
                 ResponseTokens = s.ResponseTokens,
                 KeptTokens = s.KeptTokens,
                 KeptRatio = s.KeepRatio,
-                MeanInfluence = Finite(s.MeanInfluence),
-                MeanKeptInfluence = Finite(s.MeanKeptInfluence),
+                MeanInfluence = EvolveTraining.Finite(s.MeanInfluence),
+                MeanKeptInfluence = EvolveTraining.Finite(s.MeanKeptInfluence),
                 Threshold = float.IsNaN(s.ThresholdMin) ? null : s.ThresholdMin,
                 BasePassesComputed = stored.Computed - computed,
                 BasePassesReused = stored.Reused - reused,
@@ -317,227 +312,6 @@ internal sealed class EvolveRun
                 ScoringSeconds = s.ScoringSeconds,
             });
         }
-    }
-
-    /// <summary>
-    /// Fine-tunes the model in <paramref name="fromPath"/> on <paramref name="data"/> and publishes <paramref name="toPath"/>
-    /// (reused when an earlier run published it). Returns (0, null) when the data hold nothing to learn in a round
-    /// (a documented skip), exit 2 when the warm-up set holds nothing.
-    /// </summary>
-    private (int Code, EvolveRound? Trained) TrainVersion(EvolveOptions o, int t, string fromPath, string data, string toPath, string what, CancellationToken ct)
-    {
-        var version = $"v{t}";
-        if (File.Exists(Path.Combine(toPath, CheckpointPublisher.MarkerFileName)))
-        {
-            _err.WriteLine($"evolve: {version}: complete in an earlier run, reused ({toPath})");
-            return (0, FromTrainingInfo(toPath));
-        }
-
-        var clock = Stopwatch.StartNew();
-        TrainingData samples;
-        try
-        {
-            // The warm-up set's text goes through the same tokenizer as the input (a --tokenizer folder, else the base's).
-            var tokenizerDirectory = o.Tokenizer is { } tk && Directory.Exists(tk) ? tk : o.BaseModel;
-            samples = TrainingDataReader.Read(data, tokenizerDirectory, o.ChatTemplate, o.Training.MaxLength);
-        }
-        catch (Exception e) when (e is FileNotFoundException or TrainingException or Ingest.Tokenization.TokenizerLoadException or ArgumentException or InvalidDataException)
-        {
-            return (Fail(2, $"cannot read {what} '{data}': {e.Message}"), null);
-        }
-
-        if (samples.Samples.Count == 0)
-        {
-            return t == 0
-                ? (Fail(2, $"the warm-up set '{data}' has no response token to learn ({samples.Read} records read): no first reference can be trained; give --ref or another --warmup"), null)
-                : (0, null);
-        }
-
-        CausalLm model;
-        try
-        {
-            model = CausalLm.Load(fromPath, "cpu", o.Training.DType);
-        }
-        catch (CheckpointException e)
-        {
-            return (Fail(2, $"cannot load '{fromPath}' to train {version}: {e.Message}"), null);
-        }
-
-        using (model)
-        {
-            using var trainer = new Trainer(model, o.Training);
-            var state = Path.Combine(Path.GetDirectoryName(toPath)!, $".{version}.train-state");
-            if (Training.State.TrainerStateStore.Peek(state) is { } saved)
-            {
-                _err.WriteLine(string.Create(CultureInfo.InvariantCulture, $"evolve: {version}: resuming training from step {saved.Step}/{saved.TotalSteps}"));
-            }
-
-            _err.WriteLine(string.Create(CultureInfo.InvariantCulture, $"evolve: {version}: training {Path.GetFileName(fromPath)} on {samples.Samples.Count} samples of {what} ({o.Training.Mode}, {o.Training.DType.ShortName()})"));
-            // A bar with rate and ETA on a terminal, a line every 5 s in logs (as `train`); the step's figures ride along.
-            TerminalProgress? progress = null;
-            TrainingStep? last = null;
-            var result = trainer.Train(samples.Samples, state, o.SaveEvery, s =>
-            {
-                progress ??= new TerminalProgress($"evolve: {version}", s.TotalSteps, new TerminalProgressOptions
-                {
-                    Unit = "steps",
-                    Output = _err,
-                    Interactive = ReferenceEquals(_err, Console.Error) ? null : false,
-                });
-                last = s;
-                progress.Update(s.Step, () => Describe(last!));
-            }, ct);
-            progress?.Finish(last is null ? null : Describe(last));
-            Directory.CreateDirectory(Path.GetDirectoryName(toPath)!);
-            trainer.Publish(fromPath, toPath, new Dictionary<string, object?>
-            {
-                ["data"] = Path.GetFullPath(data),
-                ["evolve_version"] = version,
-                ["samples"] = result.Samples,
-                ["steps"] = result.Steps,
-                ["first_loss"] = Finite(result.FirstLoss),
-                ["final_loss"] = Finite(result.LastLoss),
-            });
-            if (Directory.Exists(state))
-            {
-                Directory.Delete(state, recursive: true);
-            }
-
-            _err.WriteLine(string.Create(CultureInfo.InvariantCulture, $"evolve: {version}: published {toPath} (loss {Show(Finite(result.FirstLoss))} -> {Show(Finite(result.LastLoss))}, {clock.Elapsed.TotalSeconds:F2} s)"));
-            return (0, new EvolveRound
-            {
-                ReferenceVersion = Path.GetFileName(fromPath),
-                ReferencePath = fromPath,
-                Output = toPath,
-                TrainedVersion = version,
-                TrainedPath = toPath,
-                TrainingSamples = result.Samples,
-                TrainingSteps = result.Steps,
-                TrainingLossFirst = Finite(result.FirstLoss),
-                TrainingLossLast = Finite(result.LastLoss),
-                TrainingSeconds = clock.Elapsed.TotalSeconds,
-            });
-        }
-    }
-
-    /// <summary>What a version published by an earlier run says about its training (tokenclean_training.json).</summary>
-    private static EvolveRound FromTrainingInfo(string path)
-    {
-        int? samples = null, steps = null;
-        double? firstLoss = null, lastLoss = null;
-        var info = Path.Combine(path, "tokenclean_training.json");
-        if (File.Exists(info))
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(info));
-            var root = doc.RootElement;
-            samples = root.TryGetProperty("samples", out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : null;
-            steps = root.TryGetProperty("steps", out v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : null;
-            firstLoss = root.TryGetProperty("first_loss", out v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
-            lastLoss = root.TryGetProperty("final_loss", out v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
-        }
-
-        return new EvolveRound
-        {
-            ReferenceVersion = "",
-            ReferencePath = "",
-            Output = path,
-            TrainedVersion = Path.GetFileName(path),
-            TrainedPath = path,
-            TrainingSamples = samples,
-            TrainingSteps = steps,
-            TrainingLossFirst = firstLoss,
-            TrainingLossLast = lastLoss,
-        };
-    }
-
-    private static string? Check(EvolveOptions o)
-    {
-        if (!File.Exists(o.Input))
-        {
-            return $"input file not found: {o.Input}";
-        }
-
-        if (!File.Exists(Path.Combine(o.BaseModel, "config.json")))
-        {
-            return $"base model '{o.BaseModel}' not found: expected a directory with config.json and model.safetensors";
-        }
-
-        if ((o.Warmup is null) == (o.Reference is null))
-        {
-            return "give exactly one of --warmup PATH (the first reference is the base fine-tuned on it) and --ref DIR (a ready first reference)";
-        }
-
-        if (o.Warmup is not null && !File.Exists(o.Warmup) && !Directory.Exists(o.Warmup))
-        {
-            return $"warm-up data not found: {o.Warmup}";
-        }
-
-        if (o.Reference is not null && !File.Exists(Path.Combine(o.Reference, "config.json")))
-        {
-            return $"cannot load the reference '{o.Reference}': no config.json there";
-        }
-
-        if (o.Chunks < 1)
-        {
-            return "--chunks must be at least 1";
-        }
-
-        if (!(o.Keep >= 0 && o.Keep <= 1))
-        {
-            return $"--keep must be in [0, 1], got {o.Keep.ToString(CultureInfo.InvariantCulture)}";
-        }
-
-        if (o.Selection is not (EvolveOptions.Chunk or Scoring.Selection.SelectionPolicies.PerSample or Scoring.Selection.SelectionPolicies.Threshold))
-        {
-            return $"--selection must be chunk, per-sample or threshold, got '{o.Selection}'";
-        }
-
-        if (o.Selection == Scoring.Selection.SelectionPolicies.Threshold && o.Threshold is null)
-        {
-            return "--selection threshold needs --threshold T";
-        }
-
-        return o.MinKeptPerSample < 0 ? "--min-kept-per-sample must be 0 or more" : null;
-    }
-
-    /// <summary>
-    /// Records the run's settings in OUT/evolve-run.json the first time; a later run into the same OUT must have the
-    /// same ones (same input bytes, base, first reference, chunks, selection, training), else its rounds would mix.
-    /// </summary>
-    private static string? CheckSameRun(EvolveOptions o, string outDir, long total)
-    {
-        var settings = new SortedDictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["input_sha256"] = FileSha256(o.Input),
-            ["records"] = total.ToString(CultureInfo.InvariantCulture),
-            ["base"] = Path.GetFullPath(o.BaseModel),
-            ["first_reference"] = o.Reference is not null ? "ref:" + Path.GetFullPath(o.Reference) : "warmup:" + Path.GetFullPath(o.Warmup!),
-            ["chunks"] = o.Chunks.ToString(CultureInfo.InvariantCulture),
-            ["selection"] = JsonSerializer.Serialize(o.SelectionOptions),
-            ["training"] = o.Training.Describe(),
-            ["scoring_dtype"] = o.ScoringDType.ToString(),
-            ["tokenizer"] = o.Tokenizer ?? "",
-            ["chat_template"] = o.ChatTemplate ?? "",
-        };
-        var path = Path.Combine(outDir, "evolve-run.json");
-        var json = JsonSerializer.Serialize(settings, Json);
-        if (!File.Exists(path))
-        {
-            AtomicFile.Write(path, s => s.Write(Encoding.UTF8.GetBytes(json)));
-            return null;
-        }
-
-        var earlier = JsonSerializer.Deserialize<SortedDictionary<string, string>>(File.ReadAllText(path)) ?? [];
-        var differ = settings.Where(kv => !earlier.TryGetValue(kv.Key, out var v) || v != kv.Value).Select(kv => kv.Key).ToList();
-        return differ.Count == 0
-            ? null
-            : $"'{outDir}' holds an evolve run with other settings ({string.Join(", ", differ)} differ): choose another --out (pass --base-losses {Path.Combine(outDir, "base-losses")} to reuse its base losses)";
-    }
-
-    private static string FileSha256(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
     /// <summary>Records (non-blank lines) in the input: what the chunks split.</summary>
@@ -602,19 +376,12 @@ internal sealed class EvolveRun
         _out.WriteLine("round  ref      samples  kept/response      kept ratio  mean infl  mean kept  base computed/reused  train loss first->last  scoring s  training s  trained");
         foreach (var r in rounds)
         {
-            var loss = r.TrainingLossLast is null ? "-" : $"{Show(r.TrainingLossFirst)}->{Show(r.TrainingLossLast)}";
+            var loss = r.TrainingLossLast is null ? "-" : $"{EvolveTraining.Show(r.TrainingLossFirst)}->{EvolveTraining.Show(r.TrainingLossLast)}";
             _out.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"{r.Round,5}  {r.ReferenceVersion,-7}  {r.SamplesWritten,7}  {$"{r.KeptTokens}/{r.ResponseTokens}",-17}  {r.KeptRatio,10:F4}  {Show(r.MeanInfluence),9}  {Show(r.MeanKeptInfluence),9}  {$"{r.BasePassesComputed}/{r.BasePassesReused}",-20}  {loss,-23}  {r.ScoringSeconds,9:F2}  {r.TrainingSeconds,10:F2}  {r.TrainedVersion ?? "-"}"));
+                $"{r.Round,5}  {r.ReferenceVersion,-7}  {r.SamplesWritten,7}  {$"{r.KeptTokens}/{r.ResponseTokens}",-17}  {r.KeptRatio,10:F4}  {EvolveTraining.Show(r.MeanInfluence),9}  {EvolveTraining.Show(r.MeanKeptInfluence),9}  {$"{r.BasePassesComputed}/{r.BasePassesReused}",-20}  {loss,-23}  {r.ScoringSeconds,9:F2}  {r.TrainingSeconds,10:F2}  {r.TrainedVersion ?? "-"}"));
         }
     }
-
-    private static string Describe(TrainingStep s) =>
-        string.Create(CultureInfo.InvariantCulture, $"loss {s.Loss:F4} lr {s.LearningRate:0.00e+00} tokens/s {s.TokensPerSecond:F0}");
-
-    private static double? Finite(double value) => double.IsFinite(value) ? value : null;
-
-    private static string Show(double? value) => value is { } v ? v.ToString("F4", CultureInfo.InvariantCulture) : "-";
 
     private int Fail(int code, string message)
     {

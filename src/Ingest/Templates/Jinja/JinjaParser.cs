@@ -1,3 +1,5 @@
+// Why one file of ~590 lines: a recursive-descent parser is one grammar, rule after rule; split across files the
+// precedence chain (or → and → not → comparison → additive → multiplicative → test → filter → call/member → index) could no longer be read top to bottom.
 using System.Globalization;
 
 namespace TokenClean.Ingest.Templates.Jinja;

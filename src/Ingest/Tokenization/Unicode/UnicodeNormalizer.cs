@@ -1,3 +1,5 @@
+// Why one file of ~410 lines: Unicode normalization (decompose, reorder by combining class, compose, Hangul, the
+// quick-check) is one algorithm from UAX #15 whose steps share the tables built at the top.
 namespace TokenClean.Ingest.Tokenization.Unicode;
 
 /// <summary>
