@@ -29,7 +29,7 @@ namespace TokenClean.Bench;
 /// peers in the same run (the tokenizer alone on one thread, a bare consumer on the same topic) and the process CPU
 /// time per sample (robust to other load on the machine, unlike wall time).
 /// Usage: pipeline [--model-samples 400] [--nowork-samples 30000] [--hidden 192] [--layers 2] [--peers 1]
-/// [--tokenizers N]; --model-samples 0 skips (a), --peers 0 skips (b)'s peers (for profiling), --tokenizers sets
+/// [--tokenizers N]; --model-samples 0 skips (a), --nowork-samples 0 skips (b), --peers 0 skips (b)'s peers (for profiling), --tokenizers sets
 /// Pipeline:TokenizeParallelism for (b) (default: serve's default).
 /// </summary>
 internal static class PipelineBench
@@ -71,7 +71,10 @@ internal static class PipelineBench
             }
 
             // (b) the pipeline with a scorer that does no model work.
-            NoWorkPart(root, encoder, tokenizer.VocabSize, noWorkSamples, Option(args, "--peers", 1) != 0, Option(args, "--tokenizers", 0));
+            if (noWorkSamples > 0)
+            {
+                NoWorkPart(root, encoder, tokenizer.VocabSize, noWorkSamples, Option(args, "--peers", 1) != 0, Option(args, "--tokenizers", 0));
+            }
 
             // (c) simulated devices: does the pipeline keep several devices busy at once?
             var devices = Option(args, "--devices", 0);
