@@ -1,4 +1,3 @@
-using TokenClean.Core.Progress;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -110,21 +109,7 @@ internal static class TrainCommand
                 }
 
                 err.WriteLine($"training {model.Config.Describe()} ({options.Mode}, {options.DType.ShortName()}) on {samples.Samples.Count} samples");
-                // A bar on a terminal, a line every 5 s in logs; the step's own figures ride along as the detail.
-                TerminalProgress? progress = null;
-                TrainingStep? last = null;
-                var result = trainer.Train(samples.Samples, run.State, run.SaveEvery, s =>
-                {
-                    progress ??= new TerminalProgress("train", s.TotalSteps, new TerminalProgressOptions
-                    {
-                        Unit = "steps",
-                        Output = err,
-                        Interactive = ReferenceEquals(err, Console.Error) ? null : false,
-                    });
-                    last = s;
-                    progress.Update(s.Step, () => Describe(last!));
-                }, ct);
-                progress?.Finish(last is null ? null : Describe(last));
+                var result = TrainingProgress.Train(trainer, samples.Samples, run.State, run.SaveEvery, "train", err, Describe, ct);
                 trainer.Publish(run.Base, run.Out, new Dictionary<string, object?> { ["data"] = Path.GetFullPath(run.Data), ["samples"] = result.Samples, ["final_loss"] = result.LastLoss });
                 Directory.Delete(run.State, recursive: true);
                 err.WriteLine($"wrote {run.Out} (complete checkpoint; marker {CheckpointPublisher.MarkerFileName} written last)");

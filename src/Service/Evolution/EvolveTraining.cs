@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using TokenClean.Core.Progress;
 using TokenClean.Scoring;
 using TokenClean.Scoring.Checkpoints;
 using TokenClean.Scoring.Models;
@@ -73,21 +72,7 @@ internal sealed class EvolveTraining(TextWriter err)
             }
 
             _err.WriteLine(string.Create(CultureInfo.InvariantCulture, $"evolve: {version}: training {Path.GetFileName(fromPath)} on {samples.Samples.Count} samples of {what} ({o.Training.Mode}, {o.Training.DType.ShortName()})"));
-            // A bar with rate and ETA on a terminal, a line every 5 s in logs (as `train`); the step's figures ride along.
-            TerminalProgress? progress = null;
-            TrainingStep? last = null;
-            var result = trainer.Train(samples.Samples, state, o.SaveEvery, s =>
-            {
-                progress ??= new TerminalProgress($"evolve: {version}", s.TotalSteps, new TerminalProgressOptions
-                {
-                    Unit = "steps",
-                    Output = _err,
-                    Interactive = ReferenceEquals(_err, Console.Error) ? null : false,
-                });
-                last = s;
-                progress.Update(s.Step, () => Describe(last!));
-            }, ct);
-            progress?.Finish(last is null ? null : Describe(last));
+            var result = TrainingProgress.Train(trainer, samples.Samples, state, o.SaveEvery, $"evolve: {version}", _err, Describe, ct);
             Directory.CreateDirectory(Path.GetDirectoryName(toPath)!);
             trainer.Publish(fromPath, toPath, new Dictionary<string, object?>
             {
