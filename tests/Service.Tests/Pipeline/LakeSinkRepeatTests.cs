@@ -1,8 +1,5 @@
 using TokenClean.Core.Sources;
-using TokenClean.Service.Observability;
 using TokenClean.Service.Pipeline;
-using TokenClean.Sink.Lake;
-using TokenClean.Sink.Output;
 
 namespace TokenClean.Service.Tests.Pipeline;
 
@@ -10,21 +7,13 @@ namespace TokenClean.Service.Tests.Pipeline;
 /// The lake refuses an offset it already holds. Held in a committed file, the offset is durable; held only in the
 /// open file, it is not yet: the sink must not report it durable until that file commits (invariant 1).
 /// </summary>
-public sealed class LakeSinkRepeatTests : IDisposable
+public sealed class LakeSinkRepeatTests
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "tc-lake-repeat-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose() => Directory.Delete(_root, recursive: true);
-
     [Fact]
     public void Write_RepeatOfAnOffsetInTheOpenFile_IsDoneOnlyWhenThatFileCommits()
     {
-        using var metrics = new PipelineMetrics();
-        var generations = new PartitionGenerations();
-        var tracker = new OffsetTracker();
-        var reports = new SinkReports();
-        var lake = DataLakeSink.Open(new LakeOptions { Root = _root, Dataset = "cleaned", MaxFileAge = TimeSpan.FromHours(1) }, new OutputMetadata("t", "h", "window", 0.6, "test"));
-        using var writer = new LakeSink(lake, new FileDeadLetterSink(_root, "cleaned"), generations, reports, metrics, "base");
+        using var rig = new LakeSinkRig("lake-repeat");
+        var (generations, tracker, reports, writer) = (rig.Generations, rig.Tracker, rig.Reports, rig.Sink);
         var t0 = SourcePartition.Kafka("t", 0);
         var generation = generations.Assign(t0);
         var items = new List<FinishedRecord>();
