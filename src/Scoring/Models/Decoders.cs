@@ -119,6 +119,12 @@ internal sealed class LlamaBlock : nn.Module
     private readonly LinearLayer _up;
     private readonly LinearLayer _down;
     private readonly double _scale;
+    private const long MlpBlockBytes = 24L << 20;
+    private const long MinMlpBlockRows = 1024; // fewer rows would not amortise the GEMM's packing of the weights
+
+    /// <summary>A cap on the rows of one scoring MLP block below the memory rule; tests lower it to exercise blocks.</summary>
+    internal static long MaxMlpBlockRows { get; set; } = long.MaxValue;
+
     private Tensor? _gateUp;
 
     public LlamaBlock(ModelConfig c, string p, Func<string, Parameter> weight)
@@ -180,20 +186,37 @@ internal sealed class LlamaBlock : nn.Module
         var a = layout.Attend(q, k, v, _scale, window);
         h = _o.forward(a).add_(h); // in place on the projection's fresh output (autograd allows it: addmm keeps no output)
         var x2 = _postNorm.forward(h);
-        Tensor act;
         if (_gateUp is not null && !is_grad_enabled() && _gate.Delta is null && _up.Delta is null)
         {
-            // Scoring: one GEMM for gate|up (~5% faster than two on the CPU), SiLU and product in place.
-            var gateUp = nn.functional.linear(x2, _gateUp);
-            var inter = _c.IntermediateSize;
-            act = gateUp.narrow(1, 0, inter).silu_().mul_(gateUp.narrow(1, inter, inter));
-        }
-        else
-        {
-            act = nn.functional.silu(_gate.forward(x2)).mul_(_up.forward(x2));
+            return ScoringMlp(h, x2);
         }
 
+        var act = nn.functional.silu(_gate.forward(x2)).mul_(_up.forward(x2));
         return _down.forward(act).add_(h);
+    }
+
+    /// <summary>
+    /// The MLP when scoring: one GEMM for gate|up (~5% faster than two on the CPU), SiLU and product in place, the
+    /// down projection added into h in place, a block of rows at a time so the [rows, 2 × intermediate] activation
+    /// stays under <see cref="MlpBlockBytes"/>. That bounds a batch's peak memory (a 16,384-token batch of a model
+    /// with intermediate size 1,408 would hold 184 MB at once) and keeps the block under glibc's 32 MiB mmap
+    /// threshold, so its pages are reused from call to call instead of being mapped and zeroed afresh. Speed on
+    /// the scoring bench: unchanged within noise (12.25–12.44 s against 12.34–12.42 s per call).
+    /// </summary>
+    private Tensor ScoringMlp(Tensor h, Tensor x2)
+    {
+        long n = h.shape[0], inter = _c.IntermediateSize;
+        var block = Math.Min(MaxMlpBlockRows, Math.Max(MinMlpBlockRows, MlpBlockBytes / (2 * inter * h.element_size())));
+        for (long start = 0; start < n; start += block)
+        {
+            using var scope = NewDisposeScope();
+            var rows = Math.Min(block, n - start);
+            var gateUp = nn.functional.linear(x2.narrow(0, start, rows), _gateUp!);
+            var act = gateUp.narrow(1, 0, inter).silu_().mul_(gateUp.narrow(1, inter, inter));
+            h.narrow(0, start, rows).add_(_down.forward(act));
+        }
+
+        return h;
     }
 
     /// <summary>

@@ -83,6 +83,35 @@ public sealed class BatchIndependenceTests
         Assert.All(counts, c => Assert.Equal(baseline, c));
     }
 
+    [Theory]
+    [InlineData("llama")]
+    [InlineData("mistral")]
+    [InlineData("qwen2")]
+    public void TokenLosses_MlpInBlocksOfSevenRows_AgreeWithOneBlock(string variant)
+    {
+        // A scoring MLP block holds at least 1,024 rows in production; cap it at 7 so a batch spans many blocks.
+        var samples = new int[Lengths.Length][];
+        for (var i = 0; i < samples.Length; i++)
+        {
+            samples[i] = TinyModels.Tokens(Lengths[i], 200 + i);
+        }
+
+        using var model = CausalLm.Load(TinyModels.Dir(variant));
+        var whole = model.TokenLosses(samples);
+        float[][] blocked;
+        LlamaBlock.MaxMlpBlockRows = 7;
+        try
+        {
+            blocked = model.TokenLosses(samples);
+        }
+        finally
+        {
+            LlamaBlock.MaxMlpBlockRows = long.MaxValue;
+        }
+
+        AssertClose(whole, blocked, "MLP in 7-row blocks");
+    }
+
     private static void AssertClose(float[][] expected, float[][] actual, string what)
     {
         Assert.Equal(expected.Length, actual.Length);

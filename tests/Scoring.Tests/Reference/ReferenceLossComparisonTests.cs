@@ -18,6 +18,7 @@ public sealed class ReferenceLossComparisonTests
         [3, 17, 42, 5, 88, 17, 0, 61, 29, 3, 95, 12, 12, 40],
         [1, 2],
         [90, 80, 70, 60, 50, 40, 30],
+        Enumerable.Range(0, 120).Select(i => (i * 37 + 11) % 96).ToArray(), // many 6-row tiles and 16-key panels
     ];
 
     public static TheoryData<string, string> Architectures => new()
