@@ -20,7 +20,7 @@ namespace TokenClean.Scoring.Models;
 /// that needs gradients, another dtype or device, or a head size that is not a multiple of 16 to
 /// scaled_dot_product_attention. <c>TOKENCLEAN_ATTENTION=sdpa</c> turns the kernel off (for comparisons).
 /// </summary>
-internal static unsafe partial class CausalAttentionKernel
+internal static unsafe class CausalAttentionKernel
 {
     private const int Rows = 6;  // query rows per tile
     private const int Keys = 16; // keys (QK) or value columns (PV) per tile: two Vector256
@@ -63,7 +63,7 @@ internal static unsafe partial class CausalAttentionKernel
         }
 
         var o = empty(rows, (long)hq * d, ScalarType.Float32);
-        var job = new Job(View.Of(q), View.Of(k), View.Of(v), (float*)TensorData(o.Handle), cu, hq, hkv, d, (float)scale, window);
+        var job = new Job(View.Of(q), View.Of(k), View.Of(v), TensorMemory.Floats(o), cu, hq, hkv, d, (float)scale, window);
         job.Run(threads);
         GC.KeepAlive(q);
         GC.KeepAlive(k);
@@ -71,12 +71,9 @@ internal static unsafe partial class CausalAttentionKernel
         return o;
     }
 
-    [LibraryImport("LibTorchSharp", EntryPoint = "THSTensor_data")]
-    private static partial IntPtr TensorData(IntPtr tensor);
-
     private readonly record struct View(IntPtr Data, long RowStride, long HeadStride)
     {
-        public static View Of(Tensor t) => new(TensorData(t.Handle), t.stride(0), t.stride(1));
+        public static View Of(Tensor t) => new((IntPtr)TensorMemory.Floats(t), t.stride(0), t.stride(1));
     }
 
     private sealed class Job(View q, View k, View v, float* o, long[] cu, int hq, int hkv, int d, float scale, long window)
@@ -311,10 +308,10 @@ internal static unsafe partial class CausalAttentionKernel
         var j32 = jlo;
         for (; j32 + 32 <= jhi; j32 += 32)
         {
-            var e0 = ExpNonPositive(Vector256.Load(s + j32) - max);
-            var e1 = ExpNonPositive(Vector256.Load(s + j32 + 8) - max);
-            var e2 = ExpNonPositive(Vector256.Load(s + j32 + 16) - max);
-            var e3 = ExpNonPositive(Vector256.Load(s + j32 + 24) - max);
+            var e0 = VectorExp.NonPositive(Vector256.Load(s + j32) - max);
+            var e1 = VectorExp.NonPositive(Vector256.Load(s + j32 + 8) - max);
+            var e2 = VectorExp.NonPositive(Vector256.Load(s + j32 + 16) - max);
+            var e3 = VectorExp.NonPositive(Vector256.Load(s + j32 + 24) - max);
             e0.Store(s + j32);
             e1.Store(s + j32 + 8);
             e2.Store(s + j32 + 16);
@@ -327,8 +324,8 @@ internal static unsafe partial class CausalAttentionKernel
 
         if (j32 < jhi)
         {
-            var e0 = ExpNonPositive(Vector256.Load(s + j32) - max);
-            var e1 = ExpNonPositive(Vector256.Load(s + j32 + 8) - max);
+            var e0 = VectorExp.NonPositive(Vector256.Load(s + j32) - max);
+            var e1 = VectorExp.NonPositive(Vector256.Load(s + j32 + 8) - max);
             e0.Store(s + j32);
             e1.Store(s + j32 + 8);
             sum0 += e0;
@@ -347,33 +344,6 @@ internal static unsafe partial class CausalAttentionKernel
         }
 
         return 1f / Vector256.Sum((sum0 + sum1) + (sum2 + sum3));
-    }
-
-    /// <summary>
-    /// e^x for x ≤ 0, within 1e-7 relative of the true value above −86; at or below −86 it returns e^−86 (never a
-    /// subnormal). x·log2(e) is split into an integer n (rounded with the 1.5·2^23 trick) and r ∈ [−½ln2, ½ln2]
-    /// (ln 2 in two parts, so r is exact); e^r is its degree-7 Taylor polynomial and 2^n goes into the exponent
-    /// bits. .NET's Vector256.Exp measured 5× slower here.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<float> ExpNonPositive(Vector256<float> x)
-    {
-        const float Magic = 12582912f; // 1.5 · 2^23: adding it rounds to an integer held in the low mantissa bits
-        var t = Vector256.Max(x, Vector256.Create(-86f));
-        var z = Vector256.FusedMultiplyAdd(t, Vector256.Create(1.44269504f), Vector256.Create(Magic));
-        var n = z - Vector256.Create(Magic);
-        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-0.693359375f), t);
-        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(2.12194440e-4f), r);
-        var p = Vector256.Create(1f / 5040);
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1f / 720));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1f / 120));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1f / 24));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1f / 6));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(0.5f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256<float>.One);
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256<float>.One);
-        var pow = (z.AsInt32() + Vector256.Create(127)) << 23;
-        return p * pow.AsSingle();
     }
 
     // o[r][0..16) = inverseSums[r] · Σj p[r][j] · v[j][0..16) over keys [jlo, jhi) for the tile's rows.
