@@ -70,6 +70,7 @@ public static class Torch
                 return;
             }
 
+            OpenMpWaitPolicy.PreferPassive();
             try
             {
                 torch.InitializeDeviceType(DeviceType.CPU);

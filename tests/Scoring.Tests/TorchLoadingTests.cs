@@ -20,6 +20,14 @@ public sealed class TorchLoadingTests
     }
 
     [Fact]
+    public void Loading_LeavesOpenMpWorkersPassive_UnlessTheUserChose()
+    {
+        Torch.EnsureLoaded();
+        var chosen = Environment.GetEnvironmentVariable(OpenMpWaitPolicy.Variable); // what this process started with
+        Assert.Equal(chosen ?? "PASSIVE", OpenMpWaitPolicy.Native());
+    }
+
+    [Fact]
     public void TheOutputsTorchSharpLibrary_HasNoUnmetVersionNeed()
     {
         var lib = Path.Combine(NativeDir, "libLibTorchSharp.so");
