@@ -31,6 +31,12 @@ internal static unsafe class CausalAttentionKernel
     /// <summary>Whether this CPU can run the kernel (AVX2 and FMA).</summary>
     public static bool Supported => Avx2.IsSupported && Fma.IsSupported;
 
+    /// <summary>What fp32 scoring on this CPU uses for attention, and why (for <c>tokenclean info</c>).</summary>
+    public static string Describe() =>
+        Disabled ? "libtorch scaled_dot_product_attention (TOKENCLEAN_ATTENTION=sdpa)"
+        : Supported ? "tokenclean causal kernel (AVX2, FMA); other dtypes and devices: scaled_dot_product_attention"
+        : "libtorch scaled_dot_product_attention (this CPU has no AVX2/FMA)";
+
     /// <summary>Whether the kernel computes this call: fp32 on the CPU, no gradients, head size a multiple of 16.</summary>
     public static bool Applies(Tensor q, Tensor k, Tensor v) =>
         !Disabled && Supported
