@@ -14,10 +14,13 @@ namespace TokenClean.Service.Observability;
 /// </summary>
 public static class InspectorEndpoints
 {
-    /// <summary>camelCase, roles as names, NaN allowed (a threshold can be NaN in a hand-made file).</summary>
+    /// <summary>
+    /// camelCase, roles as names, NaN allowed (a threshold can be NaN in a hand-made file), floats as their exact
+    /// double so the page rounds the lake's value (<see cref="ExactFloatConverter"/>).
+    /// </summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
-        Converters = { new JsonStringEnumConverter() },
+        Converters = { new JsonStringEnumConverter(), new ExactFloatConverter() },
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
