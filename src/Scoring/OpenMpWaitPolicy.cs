@@ -4,11 +4,12 @@ namespace TokenClean.Scoring;
 
 /// <summary>
 /// libtorch's OpenMP workers (GNU libgomp) spin for a while after each parallel region when OMP_WAIT_POLICY is
-/// unset, and that spinning takes cores from the C# kernels (attention, per-token loss) and the .NET threads that
-/// run between libtorch ops. PASSIVE makes them sleep at once: scoring calls on the bench ran 1.6% faster with it
-/// (12.40 against 12.60 s per call, 2 cores, alternating). It must be in the native environment before libtorch
-/// loads (libgomp reads it once, as it loads), and a value the user set is kept. Environment.SetEnvironmentVariable
-/// would not do: on Unix .NET changes only its own copy of the environment.
+/// unset, and that spinning takes cores from the .NET threads that run between libtorch ops (tokenizers, Kafka,
+/// the pipeline). PASSIVE makes them sleep at once. Measured on the 2-core bench VM while C# attention and loss
+/// kernels (since removed, docs/BENCHMARKS.md "Fourth look") also ran: scoring calls 12.40 against 12.60 s and
+/// 12.39 against 12.46 s, alternating. It must be in the native environment before libtorch loads (libgomp reads it
+/// once, as it loads), and a value the user set is kept. Environment.SetEnvironmentVariable would not do: on Unix
+/// .NET changes only its own copy of the environment.
 /// </summary>
 internal static partial class OpenMpWaitPolicy
 {
