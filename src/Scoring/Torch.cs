@@ -159,6 +159,9 @@ public static class Torch
         return interesting.Where(flags.Contains).ToList();
     }
 
+    /// <summary>What fp32 scoring on the CPU runs for attention: the C# kernel, or libtorch's and why.</summary>
+    public static string CpuAttention() => Models.CausalAttentionKernel.Describe();
+
     /// <summary>ATen's CPU kernel level for this machine (what its dispatch picks: AVX512, AVX2 or DEFAULT).</summary>
     public static string CpuCapability()
     {

@@ -4,9 +4,10 @@ namespace TokenClean.Scoring.Models;
 
 /// <summary>
 /// How the rows of a forward pass are arranged: packed variable-length segments (offsets <see cref="CuSeqlens"/>)
-/// or <see cref="Batch"/> right-padded rows of equal length. Attention runs through libtorch's
-/// scaled_dot_product_attention (0.107 has no varlen form: one call per packed segment; no GQA or scale option:
-/// key/value heads are repeated and q is pre-scaled when the scale is not 1/√head_dim).
+/// or <see cref="Batch"/> right-padded rows of equal length. fp32 scoring on an AVX2 CPU runs
+/// <see cref="CausalAttentionKernel"/> over the segments (a padded row is a segment of the padded length); everything
+/// else runs through libtorch's scaled_dot_product_attention (0.107 has no varlen form: one call per packed segment;
+/// no GQA or scale option: key/value heads are repeated and q is pre-scaled when the scale is not 1/√head_dim).
 /// </summary>
 internal sealed record AttentionLayout(bool Packed, long[] CuSeqlens, long Batch)
 {
@@ -14,6 +15,11 @@ internal sealed record AttentionLayout(bool Packed, long[] CuSeqlens, long Batch
     public Tensor Attend(Tensor q, Tensor k, Tensor v, double scale, long window)
     {
         long rows = q.shape[0], heads = q.shape[1], dim = q.shape[2];
+        if (CausalAttentionKernel.Applies(q, k, v))
+        {
+            return CausalAttentionKernel.Attend(q, k, v, Packed ? CuSeqlens : PaddedRows(rows), scale, window);
+        }
+
         if (!Packed)
         {
             var len = rows / Batch;
@@ -49,6 +55,18 @@ internal sealed record AttentionLayout(bool Packed, long[] CuSeqlens, long Batch
                 }
             }
         }
+    }
+
+    private long[] PaddedRows(long rows)
+    {
+        var len = rows / Batch;
+        var cu = new long[Batch + 1];
+        for (var b = 1; b <= Batch; b++)
+        {
+            cu[b] = b * len;
+        }
+
+        return cu;
     }
 
     // q [B, Hq, L, D], k/v [B, Hkv, L, D] -> [B, Hq, L, D]

@@ -20,6 +20,20 @@ public sealed class InfoCommandTests
     }
 
     [Fact]
+    public void Info_NamesTheCpuAttentionPath_AndTheSwitchThatTurnsTheKernelOff()
+    {
+        var (exit, stdout, stderr) = Run();
+        var (exitOff, stdoutOff, stderrOff) = Run(("TOKENCLEAN_ATTENTION", "sdpa"));
+
+        Assert.True(exit == 0, stderr);
+        Assert.True(exitOff == 0, stderrOff);
+        string Line(string output) => output.Split('\n').Single(l => l.StartsWith("attention", StringComparison.Ordinal));
+        var expected = System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported ? "tokenclean causal kernel" : "no AVX2/FMA";
+        Assert.Contains(expected, Line(stdout), StringComparison.Ordinal);
+        Assert.Contains("scaled_dot_product_attention (TOKENCLEAN_ATTENTION=sdpa)", Line(stdoutOff), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Info_OverrideThatDoesNotLoad_ExitsOneNamingTheVariable()
     {
         var (exit, _, stderr) = Run(("TOKENCLEAN_LIBRDKAFKA", "/nonexistent/librdkafka.so"));

@@ -17,10 +17,18 @@ public sealed class CheckpointRoot : IDisposable
         Variant = "llama", Hidden = 32, Layers = 1, Heads = 4, KvHeads = 2, Intermediate = 64, Vocab = 128, MaxPositions = 128, Seed = 1,
     };
 
+    /// <summary>Tiny with a head size of 16, where fp32 CPU scoring runs the C# attention kernel (Tiny's 8 does not).</summary>
+    public static readonly CheckpointRecipe TinyKernelSized = Tiny with { Hidden = 64 };
+
     public CheckpointRoot()
+        : this(Tiny)
+    {
+    }
+
+    public CheckpointRoot(CheckpointRecipe recipe)
     {
         Directory.CreateDirectory(Root);
-        BaseConfig = RandomCheckpoint.Create(Tiny, BaseDir);
+        BaseConfig = RandomCheckpoint.Create(recipe, BaseDir);
     }
 
     public string Dir { get; } = Path.Combine(Path.GetTempPath(), "tc-refresh-" + Guid.NewGuid().ToString("N"));

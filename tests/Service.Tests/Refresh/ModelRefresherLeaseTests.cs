@@ -130,8 +130,11 @@ public sealed class ModelRefresherLeaseTests : IDisposable
     [Fact]
     public async Task Acquire_ManyThreadsRacingSwaps_NeverReturnsADisposedModel()
     {
-        _ckpt.Publish("step-01");
-        await using var refresher = await ModelRefresher.StartAsync(_ckpt.Options(TimeSpan.FromMilliseconds(10)), _ckpt.BaseConfig);
+        // Four scorers hold four pool threads in a loop: the scoring kernels' parallel work must not need the pool
+        // (on Parallel.For this stalled for minutes). Head size 16, so the attention kernel runs too.
+        using var ckpt = new CheckpointRoot(CheckpointRoot.TinyKernelSized);
+        ckpt.Publish("step-01");
+        await using var refresher = await ModelRefresher.StartAsync(ckpt.Options(TimeSpan.FromMilliseconds(10)), ckpt.BaseConfig);
         using var stop = new CancellationTokenSource();
         var errors = new ConcurrentQueue<Exception>();
         var leases = 0L;
@@ -157,15 +160,21 @@ public sealed class ModelRefresherLeaseTests : IDisposable
             });
         }
 
-        for (var v = 2; v <= 6; v++)
+        try
         {
-            _ckpt.Publish($"step-{v:00}");
-            var version = $"step-{v:00}";
-            Assert.True(CheckpointRoot.WaitUntil(() => refresher.Status.CurrentVersion == version, Patience));
+            for (var v = 2; v <= 6; v++)
+            {
+                ckpt.Publish($"step-{v:00}");
+                var version = $"step-{v:00}";
+                Assert.True(CheckpointRoot.WaitUntil(() => refresher.Status.CurrentVersion == version, Patience), $"{version} not served in {Patience}");
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync(); // also when an assertion failed: racers left running would starve later tests
+            await Task.WhenAll(racers);
         }
 
-        await stop.CancelAsync();
-        await Task.WhenAll(racers);
         Assert.Empty(errors);
         Assert.True(leases > 0);
         Assert.Equal(5, refresher.Status.RefreshCount);
