@@ -160,7 +160,7 @@ public static class Torch
     }
 
     /// <summary>What fp32 scoring on the CPU runs for attention: the C# kernel, or libtorch's and why.</summary>
-    public static string CpuAttention() => Models.CausalAttentionKernel.Describe();
+    public static string CpuAttention() => Kernels.CausalAttentionKernel.Describe();
 
     /// <summary>ATen's CPU kernel level for this machine (what its dispatch picks: AVX512, AVX2 or DEFAULT).</summary>
     public static string CpuCapability()

@@ -1,3 +1,4 @@
+using TokenClean.Scoring.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -85,6 +86,11 @@ public sealed class RmsNormLayer : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        if (RmsNormKernel.Applies(input, _weight))
+        {
+            return RmsNormKernel.Normalize(input, _weight, _eps);
+        }
+
         using var scope = NewDisposeScope();
         var h = input.to(ScalarType.Float32);
         var inverseRms = h.square().mean([-1], keepdim: true).add_(_eps).rsqrt_();

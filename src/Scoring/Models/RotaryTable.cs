@@ -1,3 +1,4 @@
+using TokenClean.Scoring.Kernels;
 using static TorchSharp.torch;
 
 namespace TokenClean.Scoring.Models;
@@ -83,6 +84,11 @@ internal sealed class RotaryTable : IDisposable
     public static Tensor Rotate(Tensor x, Tensor cos, Tensor sin)
     {
         ArgumentNullException.ThrowIfNull(x);
+        if (RotaryKernel.Applies(x, cos, sin))
+        {
+            return RotaryKernel.Rotate(x, cos, sin);
+        }
+
         var half = x.shape[^1] / 2;
         var y = x * cos;
         using var x1 = x.narrow(-1, 0, half);

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using TorchSharp;
+using TokenClean.Scoring.Kernels;
 using static TorchSharp.torch;
 
 namespace TokenClean.Scoring.Models;
@@ -23,8 +23,7 @@ internal static class TokenLoss
     {
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentNullException.ThrowIfNull(targets);
-        return CausalAttentionKernel.Supported && logits.device_type == DeviceType.CPU && logits.dtype == ScalarType.Float32
-            && !logits.requires_grad && logits.stride(1) == 1
+        return CpuKernels.Take(logits) && logits.stride(1) == 1
             ? RowByRow(logits, targets)
             : WithTorchOps(logits, targets);
     }
@@ -60,7 +59,7 @@ internal static class TokenLoss
 
         var loss = new float[rows];
         var x = (IntPtr)TensorMemory.Floats(logits);
-        KernelThreads.For((int)rows, Math.Max(1, torch.get_num_threads()), (r, _) =>
+        KernelThreads.For((int)rows, CpuKernels.Threads, (r, _) =>
         {
             var row = (float*)x + (r * stride);
             loss[r] = LogSumExp(row, (int)vocab) - row[target[r]];

@@ -1,6 +1,6 @@
-using TokenClean.Scoring.Models;
+using TokenClean.Scoring.Kernels;
 
-namespace TokenClean.Scoring.Tests.Models;
+namespace TokenClean.Scoring.Tests.Kernels;
 
 /// <summary>
 /// The kernels' threads: every item once, never on a .NET thread-pool thread other than the caller, per-thread

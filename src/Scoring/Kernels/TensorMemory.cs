@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace TokenClean.Scoring.Models;
+namespace TokenClean.Scoring.Kernels;
 
 /// <summary>
 /// The address of a CPU tensor's first element, for the C# kernels that read libtorch's memory in place.

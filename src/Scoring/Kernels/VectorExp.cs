@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace TokenClean.Scoring.Models;
+namespace TokenClean.Scoring.Kernels;
 
 /// <summary>A vectorised e^x for the softmax sums of the CPU kernels (attention, per-token loss).</summary>
 internal static class VectorExp

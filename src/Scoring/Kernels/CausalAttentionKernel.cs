@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace TokenClean.Scoring.Models;
+namespace TokenClean.Scoring.Kernels;
 
 /// <summary>
 /// Causal (optionally sliding-window) attention over packed segments for fp32 scoring on an AVX2/FMA CPU.
@@ -28,21 +28,16 @@ internal static unsafe class CausalAttentionKernel
     private static readonly bool Disabled =
         string.Equals(Environment.GetEnvironmentVariable("TOKENCLEAN_ATTENTION"), "sdpa", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Whether this CPU can run the kernel (AVX2 and FMA).</summary>
-    public static bool Supported => Avx2.IsSupported && Fma.IsSupported;
-
     /// <summary>What fp32 scoring on this CPU uses for attention, and why (for <c>tokenclean info</c>).</summary>
     public static string Describe() =>
         Disabled ? "libtorch scaled_dot_product_attention (TOKENCLEAN_ATTENTION=sdpa)"
-        : Supported ? "tokenclean causal kernel (AVX2, FMA); other dtypes and devices: scaled_dot_product_attention"
-        : "libtorch scaled_dot_product_attention (this CPU has no AVX2/FMA)";
+        : !CpuKernels.Supported ? "libtorch scaled_dot_product_attention (this CPU has no AVX2/FMA)"
+        : !CpuKernels.Enabled ? "libtorch scaled_dot_product_attention (TOKENCLEAN_CPU_KERNELS=off)"
+        : "tokenclean causal kernel (AVX2, FMA); other dtypes and devices: scaled_dot_product_attention";
 
     /// <summary>Whether the kernel computes this call: fp32 on the CPU, no gradients, head size a multiple of 16.</summary>
     public static bool Applies(Tensor q, Tensor k, Tensor v) =>
-        !Disabled && Supported
-        && q.device_type == DeviceType.CPU
-        && q.dtype == ScalarType.Float32 && k.dtype == ScalarType.Float32 && v.dtype == ScalarType.Float32
-        && !(q.requires_grad || k.requires_grad || v.requires_grad)
+        !Disabled && CpuKernels.Take(q) && CpuKernels.Take(k) && CpuKernels.Take(v)
         && q.shape[2] % Keys == 0
         && q.stride(2) == 1 && k.stride(2) == 1 && v.stride(2) == 1;
 
@@ -52,7 +47,7 @@ internal static unsafe class CausalAttentionKernel
     /// Returns [rows, Hq·D].
     /// </summary>
     public static Tensor Attend(Tensor q, Tensor k, Tensor v, long[] cu, double scale, long window) =>
-        Attend(q, k, v, cu, scale, window, Math.Max(1, torch.get_num_threads()));
+        Attend(q, k, v, cu, scale, window, CpuKernels.Threads);
 
     internal static Tensor Attend(Tensor q, Tensor k, Tensor v, long[] cu, double scale, long window, int threads)
     {

@@ -1,8 +1,8 @@
-using TokenClean.Scoring.Models;
+using TokenClean.Scoring.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace TokenClean.Scoring.Tests.Models;
+namespace TokenClean.Scoring.Tests.Kernels;
 
 /// <summary>
 /// The fp32 CPU attention kernel against softmax(q·kᵀ·scale + mask)·v computed per segment and head in float64 with
@@ -148,31 +148,5 @@ public sealed class CausalAttentionKernelTests
         }
 
         return cat(parts, 0);
-    }
-}
-
-/// <summary>A fact that shows as skipped where the CPU lacks AVX2 or FMA (the kernel is not used there).</summary>
-[AttributeUsage(AttributeTargets.Method)]
-internal sealed class KernelFactAttribute : FactAttribute
-{
-    public KernelFactAttribute()
-    {
-        if (!CausalAttentionKernel.Supported)
-        {
-            Skip = "this CPU has no AVX2/FMA: the attention kernel is not used here";
-        }
-    }
-}
-
-/// <summary>A theory that shows as skipped where the CPU lacks AVX2 or FMA.</summary>
-[AttributeUsage(AttributeTargets.Method)]
-internal sealed class KernelTheoryAttribute : TheoryAttribute
-{
-    public KernelTheoryAttribute()
-    {
-        if (!CausalAttentionKernel.Supported)
-        {
-            Skip = "this CPU has no AVX2/FMA: the attention kernel is not used here";
-        }
     }
 }

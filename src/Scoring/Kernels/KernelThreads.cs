@@ -1,4 +1,4 @@
-namespace TokenClean.Scoring.Models;
+namespace TokenClean.Scoring.Kernels;
 
 /// <summary>
 /// The threads that run the C# CPU kernels' work items: the calling thread plus a few dedicated background threads,

@@ -1,7 +1,7 @@
 using System.Runtime.Intrinsics;
-using TokenClean.Scoring.Models;
+using TokenClean.Scoring.Kernels;
 
-namespace TokenClean.Scoring.Tests.Models;
+namespace TokenClean.Scoring.Tests.Kernels;
 
 public sealed class VectorExpTests
 {
