@@ -162,6 +162,9 @@ public static class Torch
     /// <summary>What fp32 scoring on the CPU runs for attention: the C# kernel, or libtorch's and why.</summary>
     public static string CpuAttention() => Kernels.CausalAttentionKernel.Describe();
 
+    /// <summary>Which C# kernels fp32 scoring on the CPU runs in place of libtorch ops, or why none.</summary>
+    public static string CpuKernels() => Kernels.CpuKernels.Describe();
+
     /// <summary>ATen's CPU kernel level for this machine (what its dispatch picks: AVX512, AVX2 or DEFAULT).</summary>
     public static string CpuCapability()
     {

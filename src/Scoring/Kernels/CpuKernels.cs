@@ -18,6 +18,12 @@ internal static class CpuKernels
     public static bool Enabled { get; } = Supported
         && !string.Equals(Environment.GetEnvironmentVariable("TOKENCLEAN_CPU_KERNELS"), "off", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>Which kernels fp32 CPU scoring runs, or why none (for <c>tokenclean info</c>).</summary>
+    public static string Describe() =>
+        !Supported ? "libtorch ops only (this CPU has no AVX2/FMA)"
+        : !Enabled ? "libtorch ops only (TOKENCLEAN_CPU_KERNELS=off)"
+        : "tokenclean C# kernels for attention, per-token loss, RMSNorm and rotary embedding (AVX2, FMA)";
+
     /// <summary>The threads a kernel call may use: libtorch's intra-op thread count.</summary>
     public static int Threads => Math.Max(1, torch.get_num_threads());
 

@@ -34,6 +34,21 @@ public sealed class InfoCommandTests
     }
 
     [Fact]
+    public void Info_NamesTheCpuKernels_AndTheSwitchThatTurnsThemAllOff()
+    {
+        var (exit, stdout, stderr) = Run();
+        var (exitOff, stdoutOff, stderrOff) = Run(("TOKENCLEAN_CPU_KERNELS", "off"));
+
+        Assert.True(exit == 0, stderr);
+        Assert.True(exitOff == 0, stderrOff);
+        string Line(string output, string name) => output.Split('\n').Single(l => l.StartsWith(name, StringComparison.Ordinal));
+        var supported = System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported;
+        Assert.Contains(supported ? "RMSNorm and rotary embedding" : "no AVX2/FMA", Line(stdout, "kernels"), StringComparison.Ordinal);
+        Assert.Contains(supported ? "libtorch ops only (TOKENCLEAN_CPU_KERNELS=off)" : "no AVX2/FMA", Line(stdoutOff, "kernels"), StringComparison.Ordinal);
+        Assert.Contains(supported ? "(TOKENCLEAN_CPU_KERNELS=off)" : "no AVX2/FMA", Line(stdoutOff, "attention"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Info_OverrideThatDoesNotLoad_ExitsOneNamingTheVariable()
     {
         var (exit, _, stderr) = Run(("TOKENCLEAN_LIBRDKAFKA", "/nonexistent/librdkafka.so"));
