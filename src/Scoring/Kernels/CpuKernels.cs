@@ -5,8 +5,8 @@ using static TorchSharp.torch;
 namespace TokenClean.Scoring.Kernels;
 
 /// <summary>
-/// When the C# CPU kernels of this folder run in place of libtorch ops: fp32 tensors on an AVX2/FMA CPU that need no
-/// gradients (scoring; training keeps libtorch's autograd ops). <c>TOKENCLEAN_CPU_KERNELS=off</c> turns them all off,
+/// When the C# CPU kernels of this folder run in place of libtorch ops: fp32 tensors on an AVX2/FMA CPU for which no
+/// gradient is recorded (scoring; a training forward keeps libtorch's autograd ops). <c>TOKENCLEAN_CPU_KERNELS=off</c> turns them all off,
 /// for comparisons; <c>TOKENCLEAN_ATTENTION=sdpa</c> turns off the attention kernel alone.
 /// </summary>
 internal static class CpuKernels
