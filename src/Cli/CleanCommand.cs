@@ -40,7 +40,7 @@ internal static class CleanCommand
         format.AcceptOnlyFromAmong("arrow", "parquet", "jsonl");
         var compression = new Option<string>("--compression") { Description = "Arrow IPC body compression: none (default; memory-mappable), zstd or lz4 (readers need the codec; docs/SINK.md).", DefaultValueFactory = _ => "none" };
         compression.AcceptOnlyFromAmong("none", "zstd", "lz4");
-        var dtype = new Option<string>("--dtype") { Description = "Compute dtype of both models: fp32 (default: the reference-exact scores), bf16 (about 2x faster where the CPU has AMX/AVX512-BF16; losses within ~3e-2), or fp16 where the device supports it.", DefaultValueFactory = _ => "fp32" };
+        var dtype = new Option<string>("--dtype") { Description = "Compute dtype of both models: fp32 (default: the reference-exact scores), bf16 (about 2x faster where the CPU has AMX/AVX512-BF16, slower than fp32 where it has neither; losses within ~3e-2), or fp16 where the device supports it.", DefaultValueFactory = _ => "fp32" };
         dtype.AcceptOnlyFromAmong("fp32", "bf16", "fp16");
 
         var command = new Command("clean", "Score a file with base and reference models and keep the most informative response tokens.")
@@ -49,31 +49,36 @@ internal static class CleanCommand
             tokenizer, chatTemplate, format, compression, dtype, baseLosses,
         };
         shared.AddTo(command);
-        command.SetAction((parse, ct) => Task.FromResult(new CleanRun(
-            loadModel ?? (dir => ModelLoading.Load(dir, DTypes.ParseCompute(parse.GetValue(dtype)) ?? DType.Float32)),
-            parseLine ?? ChooseParser(parse.GetValue(tokenizer), parse.GetValue(baseDir)!, parse.GetValue(chatTemplate), parse.GetValue(maxLength)),
-            createWriter ?? ChooseWriter(parse.GetValue(format)!, parse.GetValue(compression)!),
-            parse.InvocationConfiguration.Output,
-            parse.InvocationConfiguration.Error).Execute(
-            new CleanOptions
-            {
-                Input = parse.GetValue(input)!,
-                BaseModel = parse.GetValue(baseDir)!,
-                ReferenceModel = parse.GetValue(refDir)!,
-                OutputDirectory = parse.GetValue(output)!,
-                Keep = parse.GetValue(shared.Keep),
-                Threshold = parse.GetValue(shared.Threshold),
-                MinKeptPerSample = parse.GetValue(shared.MinKept),
-                SoftWeightTemperature = shared.Temperature(parse),
-                BaseLosses = parse.GetValue(baseLosses),
-                EmitLosses = parse.GetValue(emitLosses),
-                BatchTokens = parse.GetValue(batchTokens),
-                MaxLength = parse.GetValue(maxLength),
-                Selection = parse.GetValue(selection)!,
-                WindowSamples = parse.GetValue(windowSamples),
-                Tokenizer = parse.GetValue(tokenizer) ?? parse.GetValue(baseDir)!,
-            },
-            ct)));
+        command.SetAction((parse, ct) =>
+        {
+            var computeDType = DTypes.ParseCompute(parse.GetValue(dtype)) ?? DType.Float32; // AcceptOnlyFromAmong admits only the three
+            DTypeWarning.WriteIfSlow(parse.InvocationConfiguration.Error, "cpu", computeDType);
+            return Task.FromResult(new CleanRun(
+                loadModel ?? (dir => ModelLoading.Load(dir, computeDType)),
+                parseLine ?? ChooseParser(parse.GetValue(tokenizer), parse.GetValue(baseDir)!, parse.GetValue(chatTemplate), parse.GetValue(maxLength)),
+                createWriter ?? ChooseWriter(parse.GetValue(format)!, parse.GetValue(compression)!),
+                parse.InvocationConfiguration.Output,
+                parse.InvocationConfiguration.Error).Execute(
+                new CleanOptions
+                {
+                    Input = parse.GetValue(input)!,
+                    BaseModel = parse.GetValue(baseDir)!,
+                    ReferenceModel = parse.GetValue(refDir)!,
+                    OutputDirectory = parse.GetValue(output)!,
+                    Keep = parse.GetValue(shared.Keep),
+                    Threshold = parse.GetValue(shared.Threshold),
+                    MinKeptPerSample = parse.GetValue(shared.MinKept),
+                    SoftWeightTemperature = shared.Temperature(parse),
+                    BaseLosses = parse.GetValue(baseLosses),
+                    EmitLosses = parse.GetValue(emitLosses),
+                    BatchTokens = parse.GetValue(batchTokens),
+                    MaxLength = parse.GetValue(maxLength),
+                    Selection = parse.GetValue(selection)!,
+                    WindowSamples = parse.GetValue(windowSamples),
+                    Tokenizer = parse.GetValue(tokenizer) ?? parse.GetValue(baseDir)!,
+                },
+                ct));
+        });
         return command;
     }
 

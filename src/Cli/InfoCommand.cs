@@ -28,7 +28,8 @@ internal static class InfoCommand
             Console.WriteLine($"libtorch    {Torch.Version} ({Torch.NumThreads} intra-op threads)");
             foreach (var device in Torch.Devices())
             {
-                Console.WriteLine($"device      {device}: {string.Join(", ", Torch.ComputeDTypes(device).Select(d => d.ShortName()))}");
+                var dtypes = Torch.ComputeDTypes(device).Select(d => d.ShortName() + (Torch.SlowerThanFp32Reason(device, d) is null ? "" : " (no bf16 units here: slower than fp32)"));
+                Console.WriteLine($"device      {device}: {string.Join(", ", dtypes)}");
             }
 
             var features = Torch.CpuFeatures();

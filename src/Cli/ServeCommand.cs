@@ -34,7 +34,7 @@ internal static class ServeCommand
         ("--tokenizer", "Models:Tokenizer", "tokenizer.json or a model directory (default: the base model directory)."),
         ("--chat-template", "Models:ChatTemplate", "Chat template: the model's own (default) or chatml, llama3, llama2, tulu, alpaca."),
         ("--device", "Models:Device", "Scoring device (default cpu)."),
-        ("--dtype", "Models:DType", "Compute dtype of the models: fp32 (default), bf16 (about 2x faster on CPUs with AMX/AVX512-BF16), or fp16 where the device supports it."),
+        ("--dtype", "Models:DType", "Compute dtype of the models: fp32 (default), bf16 (about 2x faster on CPUs with AMX/AVX512-BF16, slower than fp32 on CPUs with neither), or fp16 where the device supports it."),
         ("--devices", "Models:Devices", "Several scoring devices, one scorer each with its own base and reference models, e.g. cuda:0,cuda:1 (replaces --device)."),
         ("--max-length", "Models:MaxTokens", "Longest sample in tokens; longer ones are dead-lettered (default: the models' context)."),
         ("--keep", "Selection:KeepRatio", "Fraction of response tokens to keep (default 0.6)."),

@@ -30,7 +30,7 @@ internal sealed class TrainingOptionSet
         MaxLength = new Option<int>("--max-length") { Description = "Longer training samples are cut to this many tokens.", DefaultValueFactory = _ => _d.MaxLength };
         Seed = new Option<long>("--seed") { Description = "Seed of the sample order, adapter initialisation and dropout.", DefaultValueFactory = _ => _d.Seed };
         WeightDecay = new Option<double>("--weight-decay") { Description = "AdamW weight decay.", DefaultValueFactory = _ => _d.WeightDecay };
-        DType = new Option<string>("--dtype") { Description = "fp32 (exact) or bf16 (bf16 weights and activations, fp32 master weights and moments).", DefaultValueFactory = _ => "fp32" };
+        DType = new Option<string>("--dtype") { Description = "fp32 (exact) or bf16 (bf16 weights and activations, fp32 master weights and moments; slower than fp32 on CPUs without AMX/AVX512-BF16).", DefaultValueFactory = _ => "fp32" };
         DType.AcceptOnlyFromAmong("fp32", "bf16");
         SaveEvery = new Option<int>("--save-every") { Description = "Save the resumable training state every N optimizer steps (0 = only at the end).", DefaultValueFactory = _ => 100 };
     }
@@ -137,6 +137,7 @@ internal sealed class TrainingOptionSet
             return null;
         }
 
+        DTypeWarning.WriteIfSlow(parse.InvocationConfiguration.Error, "cpu", options.DType);
         error = null;
         return options;
     }

@@ -139,16 +139,51 @@ public static class Torch
     }
 
     /// <summary>Compute dtypes a device supports: fp32 and bf16 everywhere, fp16 on CUDA and on CPUs with AVX-512 FP16 or AMX-FP16.</summary>
-    public static IReadOnlyList<DType> ComputeDTypes(string device)
+    public static IReadOnlyList<DType> ComputeDTypes(string device) => ComputeDTypes(device, CpuFlags());
+
+    /// <summary><see cref="ComputeDTypes(string)"/> for a CPU with <paramref name="cpuFlags"/> (/proc/cpuinfo's names).</summary>
+    internal static IReadOnlyList<DType> ComputeDTypes(string device, IReadOnlySet<string> cpuFlags)
     {
         ArgumentNullException.ThrowIfNull(device);
         var list = new List<DType> { DType.Float32, DType.BFloat16 };
-        if (device.StartsWith("cuda", StringComparison.Ordinal) || CpuFlags().Overlaps(["avx512_fp16", "amx_fp16"]))
+        if (IsCuda(device) || cpuFlags.Overlaps(["avx512_fp16", "amx_fp16"]))
         {
             list.Add(DType.Float16);
         }
 
         return list;
+    }
+
+    /// <summary>
+    /// Throws a <see cref="TorchException"/> naming what <paramref name="device"/> supports when <paramref name="dtype"/>
+    /// is not one of its <see cref="ComputeDTypes(string)"/> (fp16 on a CPU without fp16 units).
+    /// </summary>
+    public static void CheckDType(string device, DType dtype)
+    {
+        var supported = ComputeDTypes(device);
+        if (!supported.Contains(dtype))
+        {
+            throw new TorchException($"{dtype.ShortName()} is not supported on {device}{(IsCuda(device) ? "" : " (this CPU has no AVX512-FP16 or AMX-FP16)")}; supported: {string.Join(", ", supported.Select(d => d.ShortName()))}");
+        }
+    }
+
+    /// <summary>
+    /// Why computing in <paramref name="dtype"/> on <paramref name="device"/> is slower than fp32 there, or null when the
+    /// device has units for it: bf16 on a CPU without AVX512-BF16 or AMX-BF16 (libtorch converts inside every GEMM;
+    /// 4× slower than fp32 on the AVX2 CPU docs/SCORING.md measured). Commands print it as a warning.
+    /// </summary>
+    public static string? SlowerThanFp32Reason(string device, DType dtype) => SlowerThanFp32Reason(device, dtype, CpuFlags());
+
+    /// <summary><see cref="SlowerThanFp32Reason(string, DType)"/> for a CPU with <paramref name="cpuFlags"/>.</summary>
+    internal static string? SlowerThanFp32Reason(string device, DType dtype, IReadOnlySet<string> cpuFlags)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (IsCuda(device) || dtype != DType.BFloat16 || cpuFlags.Overlaps(["avx512_bf16", "amx_bf16"]))
+        {
+            return null;
+        }
+
+        return "bf16 on this CPU is slower than fp32: it has no bf16 units (AVX512-BF16 or AMX-BF16), so libtorch converts to fp32 inside every matrix product (4x slower than fp32 on the AVX2 CPU measured in docs/SCORING.md); fp32 is faster here and exact";
     }
 
     /// <summary>The CPU's vector/matrix extensions libtorch's kernels (ATen, oneDNN, MKL) can use on this machine.</summary>
@@ -206,6 +241,8 @@ public static class Torch
 
         throw new TorchException($"'{device}' is not a device: use cpu, cuda or cuda:N");
     }
+
+    private static bool IsCuda(string device) => device.StartsWith("cuda", StringComparison.Ordinal);
 
     internal static torch.Device ToDevice(string device) => device == "cpu" ? torch.CPU : torch.device(device);
 

@@ -70,7 +70,7 @@ public sealed class CausalLm : ITokenLossModel
     /// <summary>
     /// Loads the model in <paramref name="directory"/> onto <paramref name="device"/> ("cpu", "cuda", "cuda:1")
     /// converting weights to <paramref name="dtype"/>. Throws <see cref="CheckpointException"/> for an unusable
-    /// checkpoint, <see cref="TorchException"/> for an unusable device.
+    /// checkpoint, <see cref="TorchException"/> for an unusable device or a dtype it does not support.
     /// </summary>
     public static CausalLm Load(string directory, string device = "cpu", DType dtype = DType.Float32, ScoringOptions? options = null, string? version = null)
     {
@@ -82,6 +82,7 @@ public sealed class CausalLm : ITokenLossModel
         }
 
         Torch.CheckDevice(device);
+        Torch.CheckDType(device, dtype);
         Torch.ApplyDefaultThreads();
         NativeHeap.Configure();
         var config = ModelConfig.Load(directory);

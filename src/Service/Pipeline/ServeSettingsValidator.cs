@@ -205,14 +205,20 @@ internal sealed partial class ServeSettingsValidator : IValidateOptions<ServeSet
             try
             {
                 TokenClean.Scoring.Torch.CheckDevice(device);
-                if (TokenClean.Scoring.DTypes.ParseCompute(m.DType) is { } dtype && !TokenClean.Scoring.Torch.ComputeDTypes(device).Contains(dtype))
-                {
-                    e.Add(K + $"Models:DType: {m.DType} is not supported on {device} (supported: {string.Join(", ", TokenClean.Scoring.Torch.ComputeDTypes(device).Select(d => TokenClean.Scoring.DTypes.ShortName(d)))})");
-                }
             }
             catch (Exception x) when (x is TokenClean.Scoring.TorchException or DllNotFoundException or EntryPointNotFoundException)
             {
                 e.Add(K + key + $": device '{device}' is not usable here: {x.Message}");
+                continue;
+            }
+
+            try
+            {
+                TokenClean.Scoring.Torch.CheckDType(device, TokenClean.Scoring.DTypes.ParseCompute(m.DType) ?? TokenClean.Scoring.DType.Float32); // a bad name is reported above
+            }
+            catch (TokenClean.Scoring.TorchException x)
+            {
+                e.Add(K + "Models:DType: " + x.Message);
             }
         }
     }

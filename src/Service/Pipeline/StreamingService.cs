@@ -122,6 +122,14 @@ internal sealed class StreamingService : BackgroundService, IPipelineStatus
             bases.Models.Add(CausalLm.Load(baseDir, device, s.Models.ComputeDType)); // one scorer per device, each with its own base copy
         }
 
+        foreach (var device in devices.Distinct(StringComparer.Ordinal))
+        {
+            if (Torch.SlowerThanFp32Reason(device, s.Models.ComputeDType) is { } slow)
+            {
+                _log.LogWarning("Models:DType on {Device}: {Reason}", device, slow);
+            }
+        }
+
         var baseModel = bases.Models[0];
         var references = _services.GetRequiredService<IReferenceModelProvider>();
         if (references.DeviceCount < devices.Count)

@@ -72,6 +72,29 @@ public sealed class CleanCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Clean_Bf16_WarnsWhereTheCpuHasNoBf16Units_AndStillCleans()
+    {
+        var input = WriteInput("""{"id":"a","input_ids":[0,1,2,3],"labels":[-100,-100,2,3]}""");
+
+        var (exit, stdout, stderr) = await Run("--input", input, "--base", Checkpoint("base"), "--ref", Checkpoint("ref"), "--out", Out, "--dtype", "bf16");
+        var (exit32, _, stderr32) = await Run("--input", input, "--base", Checkpoint("base"), "--ref", Checkpoint("ref"), "--out", Out, "--dtype", "fp32");
+
+        Assert.True(exit == 0, stderr);
+        Assert.True(exit32 == 0, stderr32);
+        Assert.Contains("1 written, 0 rejected", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("warning:", stderr32, StringComparison.Ordinal);
+        var reason = Torch.SlowerThanFp32Reason("cpu", DType.BFloat16);
+        if (reason is null)
+        {
+            Assert.DoesNotContain("warning:", stderr, StringComparison.Ordinal); // this CPU has bf16 units
+            return;
+        }
+
+        Assert.StartsWith("warning: bf16 on this CPU is slower than fp32", stderr, StringComparison.Ordinal);
+        Assert.Contains(reason, stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Clean_GlobalSelection_KeepsTheTopSixtyPercentOfAllResponseTokensByInfluence()
     {
         string[] lines =

@@ -49,6 +49,18 @@ public sealed class InfoCommandTests
     }
 
     [Fact]
+    public void Info_ListsTheCpusDTypes_AndSaysWhenBf16HasNoUnitsHere()
+    {
+        var (exit, stdout, stderr) = Run();
+
+        Assert.True(exit == 0, stderr);
+        var line = stdout.Split('\n').Single(l => l.StartsWith("device      cpu:", StringComparison.Ordinal));
+        var slow = TokenClean.Scoring.Torch.SlowerThanFp32Reason("cpu", TokenClean.Scoring.DType.BFloat16) is not null;
+        Assert.StartsWith(slow ? "device      cpu: fp32, bf16 (no bf16 units here: slower than fp32)" : "device      cpu: fp32, bf16", line, StringComparison.Ordinal);
+        Assert.Equal(slow, line.Contains("slower than fp32", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Info_OverrideThatDoesNotLoad_ExitsOneNamingTheVariable()
     {
         var (exit, _, stderr) = Run(("TOKENCLEAN_LIBRDKAFKA", "/nonexistent/librdkafka.so"));

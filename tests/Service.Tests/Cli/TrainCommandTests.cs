@@ -58,6 +58,8 @@ public sealed class TrainCommandTests : IDisposable
         (exit, _, stderr) = await Run(["train", "--base", baseDir, "--data", demo, "--chat-template", "chatml", "--out", v2, "--full", "--max-steps", "2", "--dtype", "bf16"]);
         Assert.True(exit == 0, stderr);
         Assert.Contains("left out: ", stderr, StringComparison.Ordinal); // the demo's malformed lines are reported, not fatal
+        var slow = TokenClean.Scoring.Torch.SlowerThanFp32Reason("cpu", TokenClean.Scoring.DType.BFloat16);
+        Assert.Equal(slow is not null, stderr.Contains($"warning: {slow}", StringComparison.Ordinal)); // bf16 without bf16 units is said, once it is chosen
         using var full = CausalLm.Load(v2);
         Assert.Equal(2, JsonDocument.Parse(File.ReadAllText(Path.Combine(v2, "tokenclean_training.json"))).RootElement.GetProperty("optimizer_steps").GetInt32());
     }

@@ -17,11 +17,12 @@ internal sealed class InProcessServe : IDisposable
     private volatile IPipelineStatus? _status;
     private int _exitCode = -1;
 
-    public InProcessServe(IReadOnlyDictionary<string, string?> flags, Action<IServiceCollection>? services = null)
+    public InProcessServe(IReadOnlyDictionary<string, string?> flags, Action<IServiceCollection>? services = null, Action<HostApplicationBuilder>? host = null)
     {
         _thread = new Thread(() => _exitCode = ServeHost.Run(flags, null, _stderr, _stop.Token, builder =>
         {
             services?.Invoke(builder.Services);
+            host?.Invoke(builder);
             builder.Services.AddHostedService(sp => new StatusProbe(sp.GetRequiredService<IPipelineStatus>(), s => _status = s));
         }))
         { IsBackground = true, Name = "serve" };

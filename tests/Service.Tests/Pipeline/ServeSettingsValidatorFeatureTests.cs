@@ -24,6 +24,20 @@ public sealed class ServeSettingsValidatorFeatureTests
     }
 
     [Fact]
+    public void Check_ADTypeTheDeviceDoesNotOffer_NamesTheKeyAndWhatItOffers()
+    {
+        var errors = ServeSettingsValidator.Check(new ServeSettings { Models = { Device = "cpu", DType = "fp16" } });
+        if (TokenClean.Scoring.Torch.ComputeDTypes("cpu").Contains(TokenClean.Scoring.DType.Float16))
+        {
+            Assert.DoesNotContain(errors, e => e.Contains("Models:DType", StringComparison.Ordinal)); // this CPU has fp16 units
+            return;
+        }
+
+        Assert.Contains("TokenClean:Models:DType: fp16 is not supported on cpu (this CPU has no AVX512-FP16 or AMX-FP16); supported: fp32, bf16", errors);
+        Assert.DoesNotContain(ServeSettingsValidator.Check(new ServeSettings { Models = { Device = "cpu", DType = "bf16" } }), e => e.Contains("Models:DType", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Check_TwoCpuDevices_IsAccepted()
     {
         var settings = new ServeSettings { Models = { Devices = "cpu, cpu" } };
