@@ -169,21 +169,24 @@ public static class Torch
 
     /// <summary>
     /// Why computing in <paramref name="dtype"/> on <paramref name="device"/> is slower than fp32 there, or null when the
-    /// device has units for it: bf16 on a CPU without AVX512-BF16 or AMX-BF16 (libtorch converts inside every GEMM;
-    /// 4× slower than fp32 on the AVX2 CPU docs/SCORING.md measured). Commands print it as a warning.
+    /// device has units for it: bf16 on a CPU without AVX512-BF16 or AMX-BF16, whose products then run as fp32 ones
+    /// (<see cref="Kernels.Bf16Products"/>: 0.9× fp32's speed on the scoring bench), or, with
+    /// <c>TOKENCLEAN_CPU_KERNELS=off</c>, on libtorch's bf16 fallback (4× slower than fp32). Commands print it as a warning.
     /// </summary>
-    public static string? SlowerThanFp32Reason(string device, DType dtype) => SlowerThanFp32Reason(device, dtype, CpuFlags());
+    public static string? SlowerThanFp32Reason(string device, DType dtype) => SlowerThanFp32Reason(device, dtype, CpuFlags(), Kernels.Bf16Products.Enabled);
 
     /// <summary><see cref="SlowerThanFp32Reason(string, DType)"/> for a CPU with <paramref name="cpuFlags"/>.</summary>
-    internal static string? SlowerThanFp32Reason(string device, DType dtype, IReadOnlySet<string> cpuFlags)
+    internal static string? SlowerThanFp32Reason(string device, DType dtype, IReadOnlySet<string> cpuFlags, bool throughFp32 = true)
     {
         ArgumentNullException.ThrowIfNull(device);
-        if (IsCuda(device) || dtype != DType.BFloat16 || cpuFlags.Overlaps(["avx512_bf16", "amx_bf16"]))
+        if (IsCuda(device) || dtype != DType.BFloat16 || HasBf16Units(cpuFlags))
         {
             return null;
         }
 
-        return "bf16 on this CPU is slower than fp32: it has no bf16 units (AVX512-BF16 or AMX-BF16), so libtorch converts to fp32 inside every matrix product (4x slower than fp32 on the AVX2 CPU measured in docs/SCORING.md); fp32 is faster here and exact";
+        return "bf16 on this CPU is slower than fp32: it has no bf16 units (AVX512-BF16 or AMX-BF16), so " + (throughFp32
+            ? "its matrix products run as fp32 ones rounded to bf16 (0.9x fp32's speed on the scoring bench, docs/SCORING.md); here bf16 only halves the models' memory, and fp32 is exact"
+            : "its matrix products run on libtorch's bf16 fallback (4x slower than fp32; TOKENCLEAN_CPU_KERNELS=off turned the fp32 route off)");
     }
 
     /// <summary>The CPU's vector/matrix extensions libtorch's kernels (ATen, oneDNN, MKL) can use on this machine.</summary>
@@ -241,6 +244,11 @@ public static class Torch
 
         throw new TorchException($"'{device}' is not a device: use cpu, cuda or cuda:N");
     }
+
+    /// <summary>Whether this CPU has bf16 units (AVX512-BF16 or AMX-BF16).</summary>
+    internal static bool CpuHasBf16Units { get; } = HasBf16Units(CpuFlags());
+
+    private static bool HasBf16Units(IReadOnlySet<string> cpuFlags) => cpuFlags.Overlaps(["avx512_bf16", "amx_bf16"]);
 
     private static bool IsCuda(string device) => device.StartsWith("cuda", StringComparison.Ordinal);
 

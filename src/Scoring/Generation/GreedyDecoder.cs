@@ -1,4 +1,5 @@
 using TokenClean.Scoring.Models;
+using TokenClean.Scoring.Kernels;
 using static TorchSharp.torch;
 
 namespace TokenClean.Scoring.Generation;
@@ -95,7 +96,7 @@ public static class GreedyDecoder
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var hidden = model.Module.Hidden(tensor(ids, device: device), tensor(positions, device: device), maxLen - 1, new AttentionLayout(false, cu, prefixes.Count));
-        var logits = nn.functional.linear(hidden.index_select(0, tensor(last, device: device)), model.Module.LmHeadWeight).to(ScalarType.Float32);
+        var logits = Bf16Products.Linear(hidden.index_select(0, tensor(last, device: device)), model.Module.LmHeadWeight).to(ScalarType.Float32);
         var best = logits.argmax(-1).cpu().to(ScalarType.Int64);
         return best.data<long>().ToArray().Select(v => (int)v).ToArray();
     }

@@ -14,9 +14,12 @@ internal static class CpuKernels
     /// <summary>Whether this CPU can run the kernels (AVX2 and FMA).</summary>
     public static bool Supported => Avx2.IsSupported && Fma.IsSupported;
 
-    /// <summary>Supported, and not turned off by <c>TOKENCLEAN_CPU_KERNELS=off</c>.</summary>
-    public static bool Enabled { get; } = Supported
-        && !string.Equals(Environment.GetEnvironmentVariable("TOKENCLEAN_CPU_KERNELS"), "off", StringComparison.OrdinalIgnoreCase);
+    /// <summary><c>TOKENCLEAN_CPU_KERNELS=off</c>: libtorch's ops only, for comparisons (also turns off <see cref="Bf16Products"/>).</summary>
+    public static bool TurnedOff { get; } =
+        string.Equals(Environment.GetEnvironmentVariable("TOKENCLEAN_CPU_KERNELS"), "off", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Supported, and not <see cref="TurnedOff"/>.</summary>
+    public static bool Enabled { get; } = Supported && !TurnedOff;
 
     /// <summary>Which kernels fp32 CPU scoring runs, or why none (for <c>tokenclean info</c>).</summary>
     public static string Describe() =>

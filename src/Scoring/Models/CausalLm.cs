@@ -1,6 +1,7 @@
 using TokenClean.Scoring.Checkpoints;
 using TorchSharp;
 using TorchSharp.Modules;
+using TokenClean.Scoring.Kernels;
 using static TorchSharp.torch;
 
 namespace TokenClean.Scoring.Models;
@@ -280,7 +281,7 @@ public sealed class CausalLm : ITokenLossModel
             }
 
             var hidden = _decoder.Hidden(input.Ids, input.Positions, input.MaxLength - 1, input.Layout);
-            var logits = nn.functional.linear(hidden.index_select(0, input.SourceRows), _decoder.LmHeadWeight);
+            var logits = Bf16Products.Linear(hidden.index_select(0, input.SourceRows), _decoder.LmHeadWeight);
             var loss = nn.functional.cross_entropy(logits.to(ScalarType.Float32), input.Targets);
             return loss.MoveToOuterDisposeScope();
         }
@@ -311,7 +312,9 @@ public sealed class CausalLm : ITokenLossModel
             return;
         }
 
-        var logits = empty(chunk, VocabSize, dtype: DType.ToScalarType(), device: _device);
+        // bf16 on a CPU without bf16 units: the head's GEMM runs in fp32 into an fp32 buffer (Bf16Products).
+        var viaFp32 = Bf16Products.Applies(hidden);
+        var logits = empty(chunk, VocabSize, dtype: viaFp32 ? ScalarType.Float32 : DType.ToScalarType(), device: _device);
         var headT = _decoder.LmHeadWeight.t();
         var losses = new float[chunk];
         for (var start = 0; start < input.Wanted; start += chunk)
@@ -319,7 +322,16 @@ public sealed class CausalLm : ITokenLossModel
             var n = Math.Min(chunk, input.Wanted - start);
             using var chunkScope = NewDisposeScope();
             var rows = logits.narrow(0, 0, n);
-            rows.addmm_(hidden.index_select(0, input.SourceRows.narrow(0, start, n)), headT, 0, 1); // beta 0: old contents ignored
+            var hiddenRows = hidden.index_select(0, input.SourceRows.narrow(0, start, n));
+            if (viaFp32)
+            {
+                Bf16Products.HeadLogits(rows, hiddenRows, _decoder.LmHeadWeight);
+            }
+            else
+            {
+                rows.addmm_(hiddenRows, headT, 0, 1); // beta 0: old contents ignored
+            }
+
             var loss = TokenLoss.InPlace(rows.to(ScalarType.Float32), input.Targets.narrow(0, start, n));
             loss.cpu().data<float>().CopyTo(losses, 0);
             for (var r = 0; r < n; r++)

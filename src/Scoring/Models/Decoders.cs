@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using TokenClean.Scoring.Kernels;
 using static TorchSharp.torch;
 
 namespace TokenClean.Scoring.Models;
@@ -211,7 +212,7 @@ internal sealed class LlamaBlock : nn.Module
         {
             using var scope = NewDisposeScope();
             var rows = Math.Min(block, n - start);
-            var gateUp = nn.functional.linear(x2.narrow(0, start, rows), _gateUp!);
+            var gateUp = Bf16Products.Linear(x2.narrow(0, start, rows), _gateUp!);
             var act = gateUp.narrow(1, 0, inter).silu_().mul_(gateUp.narrow(1, inter, inter));
             h.narrow(0, start, rows).add_(_down.forward(act));
         }

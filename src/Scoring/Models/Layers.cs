@@ -36,7 +36,7 @@ public class LinearLayer : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input)
     {
-        var y = nn.functional.linear(input, Weight, Bias);
+        var y = Bf16Products.Linear(input, Weight, Bias);
         return Delta is null ? y : y + Delta(input);
     }
 }
@@ -64,7 +64,7 @@ public sealed class Conv1DLayer : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input)
     {
-        var y = torch.addmm(_bias, input, _weight, 1, 1);
+        var y = Bf16Products.Addmm(_bias, input, _weight);
         return Delta is null ? y : y + Delta(input);
     }
 }

@@ -10,7 +10,7 @@ namespace TokenClean.Scoring.Models;
 /// [rows, vocab] temporaries (log_softmax's output), which at ~1k rows and a 32k vocabulary are 131 MB mapped and
 /// page-faulted per call. float32 on an AVX2 CPU: one C# pass per row (max, then Σ e^(x − max) while the 128 KB row
 /// is still in L2), 131 MB read once per 1k-row chunk where libtorch's amax, sub_, exp_ and sum each stream the
-/// buffer from memory (48 → 38 ms per 1,024-row chunk at a 32k vocabulary, on the bench VM). Elsewhere (GPU, bf16):
+/// buffer from memory (48 → 38 ms per 1,024-row chunk at a 32k vocabulary, on the bench VM). Elsewhere (GPU, bf16 logits):
 /// the same formula in place with libtorch ops.
 /// </summary>
 internal static class TokenLoss

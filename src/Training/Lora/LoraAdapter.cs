@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using TokenClean.Scoring.Kernels;
 using static TorchSharp.torch;
 
 namespace TokenClean.Training.Lora;
@@ -67,7 +68,7 @@ public sealed class LoraAdapter : IDisposable
     public Tensor Delta(Tensor x)
     {
         var h = Dropout > 0 && _training() ? nn.functional.dropout(x, Dropout, training: true) : x;
-        return nn.functional.linear(nn.functional.linear(h, A), B).mul_(Scale);
+        return Bf16Products.Linear(Bf16Products.Linear(h, A), B).mul_(Scale);
     }
 
     /// <summary>(α/r)·B·A in float32 [out, in], transposed to [in, out] for a Conv1D weight: what merging adds to W.</summary>

@@ -56,7 +56,7 @@ public sealed class InfoCommandTests
         Assert.True(exit == 0, stderr);
         var line = stdout.Split('\n').Single(l => l.StartsWith("device      cpu:", StringComparison.Ordinal));
         var slow = TokenClean.Scoring.Torch.SlowerThanFp32Reason("cpu", TokenClean.Scoring.DType.BFloat16) is not null;
-        Assert.StartsWith(slow ? "device      cpu: fp32, bf16 (no bf16 units here: slower than fp32)" : "device      cpu: fp32, bf16", line, StringComparison.Ordinal);
+        Assert.StartsWith(slow ? "device      cpu: fp32, bf16 (no bf16 units here: products through fp32, slower than fp32)" : "device      cpu: fp32, bf16", line, StringComparison.Ordinal);
         Assert.Equal(slow, line.Contains("slower than fp32", StringComparison.Ordinal));
     }
 

@@ -1,0 +1,131 @@
+using TokenClean.Scoring.Kernels;
+using static TorchSharp.torch;
+
+namespace TokenClean.Scoring.Tests.Kernels;
+
+/// <summary>
+/// bf16 products through fp32 (CPUs without bf16 units) against the product of the same bf16 values in float64,
+/// rounded to bf16 once (what bf16 units give), and against libtorch's own bf16 product, values and gradients.
+/// </summary>
+[Collection("libtorch")]
+public sealed class Bf16ProductsTests
+{
+    [Bf16ProductsFact]
+    public void Linear_EqualsTheFloat64ProductRoundedOnce_AndLibtorchsBf16Product()
+    {
+        Torch.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        var gen = new Generator(5);
+        var x = randn(37, 300, generator: gen).to(ScalarType.BFloat16);
+        var w = randn(50, 300, generator: gen).div_(10).to(ScalarType.BFloat16);
+        var b = randn(50, generator: gen).to(ScalarType.BFloat16);
+
+        var actual = Bf16Products.Linear(x, w, b);
+
+        Assert.Equal(ScalarType.BFloat16, actual.dtype);
+        Assert.Equal([37L, 50L], actual.shape);
+        var expected = nn.functional.linear(x.to(ScalarType.Float64), w.to(ScalarType.Float64), b.to(ScalarType.Float64));
+        AssertWithinOneUlpOfRounded(actual, expected, minIdentical: 0.99);
+        AssertWithinOneUlpOfRounded(actual, nn.functional.linear(x, w, b).to(ScalarType.Float64), minIdentical: 0.9); // libtorch's fallback
+    }
+
+    [Bf16ProductsFact]
+    public void Addmm_EqualsTheFloat64ProductRoundedOnce()
+    {
+        Torch.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        var gen = new Generator(6);
+        var x = randn(21, 64, generator: gen).to(ScalarType.BFloat16);
+        var w = randn(64, 96, generator: gen).div_(8).to(ScalarType.BFloat16); // Conv1D: [in, out]
+        var b = randn(96, generator: gen).to(ScalarType.BFloat16);
+
+        var actual = Bf16Products.Addmm(b, x, w);
+
+        Assert.Equal(ScalarType.BFloat16, actual.dtype);
+        AssertWithinOneUlpOfRounded(actual, addmm(b.to(ScalarType.Float64), x.to(ScalarType.Float64), w.to(ScalarType.Float64), 1, 1), minIdentical: 0.99);
+    }
+
+    [Bf16ProductsFact]
+    public void HeadLogits_AcrossVocabularyBlocks_EqualsOneProductRoundedToBf16_InTheFp32Buffer()
+    {
+        Torch.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        var gen = new Generator(7);
+        var hidden = randn(9, 48, generator: gen).to(ScalarType.BFloat16);
+        var head = randn(1000, 48, generator: gen).div_(7).to(ScalarType.BFloat16);
+        var logits = full(9, 1000, float.NaN); // whatever the buffer held is ignored
+
+        Bf16Products.HeadLogits(logits, hidden, head, blockBytes: 300 * 4 * 48); // blocks of 300, 300, 300, 100
+
+        Assert.Equal(ScalarType.Float32, logits.dtype);
+        Assert.True(logits.to(ScalarType.BFloat16).to(ScalarType.Float32).eq(logits).all().item<bool>(), "the logits are not rounded to bf16");
+        AssertWithinOneUlpOfRounded(logits, nn.functional.linear(hidden.to(ScalarType.Float64), head.to(ScalarType.Float64)), minIdentical: 0.99);
+    }
+
+    [Bf16ProductsFact]
+    public void Linear_GivesLibtorchsBf16Gradients()
+    {
+        Torch.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        var gen = new Generator(8);
+        var x0 = randn(16, 40, generator: gen).to(ScalarType.BFloat16);
+        var w0 = randn(24, 40, generator: gen).div_(6).to(ScalarType.BFloat16);
+        var upstream = randn(16, 24, generator: gen).to(ScalarType.BFloat16);
+        (Tensor X, Tensor W) Grads(Func<Tensor, Tensor, Tensor> linear)
+        {
+            var x = x0.clone().requires_grad_(true);
+            var w = w0.clone().requires_grad_(true);
+            linear(x, w).backward([upstream]);
+            return (x.grad!, w.grad!);
+        }
+
+        var ours = Grads((x, w) => Bf16Products.Linear(x, w));
+        var libtorch = Grads((x, w) => nn.functional.linear(x, w));
+
+        Assert.Equal(ScalarType.BFloat16, ours.W.dtype);
+        AssertWithinOneUlpOfRounded(ours.X, libtorch.X.to(ScalarType.Float64), minIdentical: 0.9);
+        AssertWithinOneUlpOfRounded(ours.W, libtorch.W.to(ScalarType.Float64), minIdentical: 0.9);
+    }
+
+    [Fact]
+    public void Linear_LeavesFp32ToLibtorch()
+    {
+        Torch.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        var gen = new Generator(9);
+        var x = randn(5, 12, generator: gen);
+        var w = randn(7, 12, generator: gen);
+
+        Assert.False(Bf16Products.Applies(x));
+        Assert.True(Bf16Products.Linear(x, w).eq(nn.functional.linear(x, w)).all().item<bool>());
+    }
+
+    /// <summary>
+    /// Every value of <paramref name="actual"/> (bf16 values, any dtype) is within one bf16 ulp of
+    /// <paramref name="exact"/> rounded to bf16, and at least <paramref name="minIdentical"/> of them equal it (sums
+    /// taken in another order may round the other way at a tie).
+    /// </summary>
+    private static void AssertWithinOneUlpOfRounded(Tensor actual, Tensor exact, double minIdentical)
+    {
+        var a = actual.to(ScalarType.Float64);
+        var e = exact.to(ScalarType.BFloat16).to(ScalarType.Float64);
+        var ulp = pow(2.0, e.abs().clamp_min(1e-30).log2().floor().sub(7));
+        var worst = (a - e).abs().div(ulp).max().item<double>();
+        Assert.True(worst <= 1.0 + 1e-9, $"a value is {worst:F2} bf16 ulps from the rounded exact product");
+        var identical = a.eq(e).to(ScalarType.Float64).mean().item<double>();
+        Assert.True(identical >= minIdentical, $"only {identical:P1} of the values equal the rounded exact product");
+    }
+}
+
+/// <summary>A fact that shows as skipped where bf16 products do not go through fp32 (bf16 units, or switched off).</summary>
+[AttributeUsage(AttributeTargets.Method)]
+internal sealed class Bf16ProductsFactAttribute : FactAttribute
+{
+    public Bf16ProductsFactAttribute()
+    {
+        if (!Bf16Products.Enabled)
+        {
+            Skip = "bf16 products run on libtorch here (the CPU has bf16 units, or TOKENCLEAN_CPU_KERNELS=off)";
+        }
+    }
+}
