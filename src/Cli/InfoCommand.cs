@@ -28,7 +28,9 @@ internal static class InfoCommand
             Console.WriteLine($"libtorch    {Torch.Version} ({Torch.NumThreads} intra-op threads)");
             foreach (var device in Torch.Devices())
             {
-                var dtypes = Torch.ComputeDTypes(device).Select(d => d.ShortName() + (Torch.SlowerThanFp32Reason(device, d) is null ? "" : " (no bf16 units here: products through fp32, slower than fp32)"));
+                var dtypes = Torch.ComputeDTypes(device).Select(d => d.ShortName() + (Torch.SlowerThanFp32Reason(device, d) is null ? ""
+                    : Scoring.Kernels.Bf16Products.Enabled ? " (no bf16 units here: products through fp32, slower than fp32)"
+                    : " (no bf16 units here: libtorch's bf16 fallback, 4x slower than fp32)"));
                 Console.WriteLine($"device      {device}: {string.Join(", ", dtypes)}");
             }
 

@@ -1,5 +1,5 @@
-using TokenClean.Scoring.Models;
 using TokenClean.Scoring.Kernels;
+using TokenClean.Scoring.Models;
 using static TorchSharp.torch;
 
 namespace TokenClean.Scoring.Generation;

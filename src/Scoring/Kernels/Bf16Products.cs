@@ -57,7 +57,7 @@ public static class Bf16Products
     /// Scoring's LM head for bf16 <paramref name="hidden"/> rows [n, hidden]: writes the logits, rounded to bf16 as
     /// bf16 units would leave them, into the fp32 buffer <paramref name="logits"/> [n, vocab] (what the per-token loss
     /// reads next). The head [vocab, hidden] is widened a block of rows at a time (<see cref="HeadBlockBytes"/>), so
-    /// a 128k-vocabulary head never has a whole fp32 copy. No autograd.
+    /// a 128k-vocabulary head never has a whole fp32 copy, and each block's logits are rounded in place. No autograd.
     /// </summary>
     internal static void HeadLogits(Tensor logits, Tensor hidden, Tensor head, long blockBytes = HeadBlockBytes)
     {
@@ -72,9 +72,9 @@ public static class Bf16Products
         {
             using var blockScope = NewDisposeScope();
             var rows = Math.Min(block, vocab - start);
-            logits.narrow(1, start, rows).addmm_(wideHidden, head.narrow(0, start, rows).to(ScalarType.Float32).t(), 0, 1); // beta 0: old contents ignored
+            var part = logits.narrow(1, start, rows);
+            part.addmm_(wideHidden, head.narrow(0, start, rows).to(ScalarType.Float32).t(), 0, 1); // beta 0: old contents ignored
+            part.copy_(part.to(ScalarType.BFloat16)); // rounded block by block: no [n, vocab] temporary
         }
-
-        logits.copy_(logits.to(ScalarType.BFloat16));
     }
 }

@@ -1,7 +1,7 @@
 using TokenClean.Scoring.Checkpoints;
+using TokenClean.Scoring.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
-using TokenClean.Scoring.Kernels;
 using static TorchSharp.torch;
 
 namespace TokenClean.Scoring.Models;

@@ -1,6 +1,6 @@
+using TokenClean.Scoring.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
-using TokenClean.Scoring.Kernels;
 using static TorchSharp.torch;
 
 namespace TokenClean.Scoring.Models;
