@@ -4,7 +4,7 @@
 # 64 pre-tokenized samples of 256 tokens (192 learned), batch 4 (1,024 tokens per optimizer step).
 set -euo pipefail
 B=${B:-/tmp/tc-train-bench}
-TC="dotnet src/Service/bin/Release/net10.0/tokenclean.dll"
+TC="dotnet src/Cli/bin/Release/net10.0/tokenclean.dll"
 [ -d $B/base ] || $TC create-checkpoint --arch llama --hidden 512 --layers 8 --heads 8 --kv-heads 8 --intermediate 1408 --vocab 32000 --max-positions 2048 --seed 1 --out $B/base >/dev/null
 [ -f $B/data.jsonl ] || /usr/bin/python3 -c "
 import json,random

@@ -30,7 +30,7 @@ internal static class InfoCommand
             {
                 var dtypes = Torch.ComputeDTypes(device).Select(d => d.ShortName() + (Torch.SlowerThanFp32Reason(device, d) is null ? ""
                     : Scoring.Kernels.Bf16Products.Enabled ? " (no bf16 units here: products through fp32, slower than fp32)"
-                    : " (no bf16 units here: libtorch's bf16 fallback, 4x slower than fp32)"));
+                    : " (no bf16 units here: libtorch's bf16 fallback, 5x slower than fp32)"));
                 Console.WriteLine($"device      {device}: {string.Join(", ", dtypes)}");
             }
 
