@@ -66,11 +66,12 @@ public sealed class BatchIndependenceTests
     }
 
     [Theory]
-    [InlineData(BatchMode.Packed)]
-    [InlineData(BatchMode.Padded)]
-    public void TokenLosses_LeaveTheLiveTensorCountAtItsBaseline_AfterEveryBatch(BatchMode mode)
+    [InlineData(BatchMode.Packed, DType.Float32)]
+    [InlineData(BatchMode.Padded, DType.Float32)]
+    [InlineData(BatchMode.Packed, DType.BFloat16)] // on a CPU without bf16 units: the products and the LM head through fp32
+    public void TokenLosses_LeaveTheLiveTensorCountAtItsBaseline_AfterEveryBatch(BatchMode mode, DType dtype)
     {
-        using var model = CausalLm.Load(TinyModels.Dir("mistral"), options: new ScoringOptions { BatchMode = mode, MaxBatchTokens = 100, LmHeadChunkTokens = 5 });
+        using var model = CausalLm.Load(TinyModels.Dir("mistral"), dtype: dtype, options: new ScoringOptions { BatchMode = mode, MaxBatchTokens = 100, LmHeadChunkTokens = 5 });
         int[][] samples = [TinyModels.Tokens(90, 1), TinyModels.Tokens(40, 2), TinyModels.Tokens(33, 3), TinyModels.Tokens(7, 4), TinyModels.Tokens(60, 5)];
         model.TokenLosses([samples[0]]); // the first call grows the rotary cos/sin cache (two tensors the model keeps)
         var baseline = Torch.LiveTensors;
