@@ -156,6 +156,15 @@ public sealed class CausalLm : ITokenLossModel
         return results;
     }
 
+    /// <summary>
+    /// The last layer runs past attention only on the scored rows when they are at most this fraction of the batch's
+    /// rows (<see cref="DecoderModule.Hidden"/>'s keep).
+    /// </summary>
+    internal const double LastLayerKeepFraction = 0.95;
+
+    /// <summary>Rows of the final hidden states of the last batch scored (tests: whether the last layer kept only the scored rows).</summary>
+    internal long LastBatchHiddenRows { get; private set; }
+
     /// <summary>True when packing <paramref name="lengths"/> is estimated cheaper than padding them.</summary>
     public bool PrefersPacking(ReadOnlySpan<int> lengths)
     {
@@ -299,7 +308,13 @@ public sealed class CausalLm : ITokenLossModel
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var input = Prepare(sequences, lossMask, lengths, batch, packed);
-        var hidden = _decoder.Hidden(input.Ids, input.Positions, input.MaxLength - 1, input.Layout);
+
+        // When the scored rows are few enough (prompts, padding), the last layer's output projection and MLP and the
+        // final norm run on them alone: hidden is then [Wanted, H] in the order of SourceRows. With nearly every row
+        // scored, selecting them would cost two copies for nothing.
+        var keepRows = input.Wanted <= LastLayerKeepFraction * input.Ids.shape[0];
+        var hidden = _decoder.Hidden(input.Ids, input.Positions, input.MaxLength - 1, input.Layout, keepRows ? input.SourceRows : null);
+        LastBatchHiddenRows = hidden.shape[0];
 
         // Only the rows whose loss is wanted reach the LM head, a chunk at a time, into one logits buffer per batch:
         // the GEMM writes it in place and the loss is taken from it in place (TokenLoss), so no chunk allocates or
@@ -322,7 +337,7 @@ public sealed class CausalLm : ITokenLossModel
             var n = Math.Min(chunk, input.Wanted - start);
             using var chunkScope = NewDisposeScope();
             var rows = logits.narrow(0, 0, n);
-            var hiddenRows = hidden.index_select(0, input.SourceRows.narrow(0, start, n));
+            var hiddenRows = keepRows ? hidden.narrow(0, start, n) : hidden.index_select(0, input.SourceRows.narrow(0, start, n));
             if (viaFp32)
             {
                 Bf16Products.HeadLogits(rows, hiddenRows, _decoder.LmHeadWeight);

@@ -19,8 +19,13 @@ public abstract class DecoderModule : nn.Module
     /// <summary>Output projection [V, H] (the token embedding when tied).</summary>
     public abstract Tensor LmHeadWeight { get; }
 
-    /// <summary>Final hidden states [rows, H] for int64 <paramref name="ids"/> [rows] at <paramref name="positions"/> [rows].</summary>
-    internal abstract Tensor Hidden(Tensor ids, Tensor positions, int maxPosition, AttentionLayout layout);
+    /// <summary>
+    /// Final hidden states [rows, H] for int64 <paramref name="ids"/> [rows] at <paramref name="positions"/> [rows], or,
+    /// given <paramref name="keep"/> (int64 row indices), only those rows, in that order: the last layer's attention
+    /// still reads every row's keys and values, but its queries' output projection, its MLP and the final norm run
+    /// on the kept rows alone (scoring needs no state of a row whose next token is not scored).
+    /// </summary>
+    internal abstract Tensor Hidden(Tensor ids, Tensor positions, int maxPosition, AttentionLayout layout, Tensor? keep = null);
 
     /// <summary>
     /// The untied output projection <c>lm_head.weight</c>, registered under its HF name; null when the config ties it
@@ -38,17 +43,24 @@ public abstract class DecoderModule : nn.Module
         return head;
     }
 
-    /// <summary>Runs <paramref name="layers"/> in turn on the residual stream, freeing each layer's intermediates as it goes.</summary>
-    private protected static Tensor RunLayers<TLayer>(IReadOnlyList<TLayer> layers, Tensor h, Func<TLayer, int, Tensor, Tensor> step)
+    /// <summary>
+    /// Runs <paramref name="layers"/> in turn on the residual stream, freeing each layer's intermediates as it goes;
+    /// the last layer gets <paramref name="keep"/> (the others null).
+    /// </summary>
+    private protected static Tensor RunLayers<TLayer>(IReadOnlyList<TLayer> layers, Tensor h, Tensor? keep, Func<TLayer, int, Tensor, Tensor?, Tensor> step)
     {
         for (var i = 0; i < layers.Count; i++)
         {
             using var scope = NewDisposeScope();
-            h = step(layers[i], i, h).MoveToOuterDisposeScope();
+            h = step(layers[i], i, h, i == layers.Count - 1 ? keep : null).MoveToOuterDisposeScope();
         }
 
         return h;
     }
+
+    /// <summary>Rows <paramref name="keep"/> of <paramref name="attention"/> and of <paramref name="h"/> (both unchanged when null).</summary>
+    internal static (Tensor Attention, Tensor H) KeepRows(Tensor attention, Tensor h, Tensor? keep) =>
+        keep is null ? (attention, h) : (attention.index_select(0, keep), h.index_select(0, keep));
 }
 
 /// <summary>Llama, Mistral, Qwen2 and Qwen3 (HF modeling_llama / modeling_qwen3: q_norm/k_norm per head before RoPE).</summary>
@@ -86,10 +98,10 @@ public sealed class LlamaModule : DecoderModule
 
     public override Tensor LmHeadWeight => _lmHead ?? _embed.Weight;
 
-    internal override Tensor Hidden(Tensor ids, Tensor positions, int maxPosition, AttentionLayout layout)
+    internal override Tensor Hidden(Tensor ids, Tensor positions, int maxPosition, AttentionLayout layout, Tensor? keep = null)
     {
         var (cos, sin) = _rope.At(positions, maxPosition);
-        var h = RunLayers(_layers, _embed.forward(ids), (layer, i, x) => layer.Forward(x, cos, sin, layout, _c.LayerWindows[i]));
+        var h = RunLayers(_layers, _embed.forward(ids), keep, (layer, i, x, rows) => layer.Forward(x, cos, sin, layout, _c.LayerWindows[i], rows));
         return _norm.forward(h);
     }
 
@@ -169,7 +181,8 @@ internal sealed class LlamaBlock : nn.Module
         register_module("mlp", mlp);
     }
 
-    public Tensor Forward(Tensor h, Tensor cos, Tensor sin, AttentionLayout layout, long window)
+    /// <summary>The block on rows [n, H]; with <paramref name="keep"/>, everything after attention on those rows only.</summary>
+    public Tensor Forward(Tensor h, Tensor cos, Tensor sin, AttentionLayout layout, long window, Tensor? keep = null)
     {
         var n = h.shape[0];
         var x = _inputNorm.forward(h);
@@ -184,7 +197,7 @@ internal sealed class LlamaBlock : nn.Module
 
         q = RotaryTable.Rotate(q, cos, sin);
         k = RotaryTable.Rotate(k, cos, sin);
-        var a = layout.Attend(q, k, v, _scale, window);
+        (var a, h) = DecoderModule.KeepRows(layout.Attend(q, k, v, _scale, window), h, keep);
         h = _o.forward(a).add_(h); // in place on the projection's fresh output (autograd allows it: addmm keeps no output)
         var x2 = _postNorm.forward(h);
         if (_gateUp is not null && !is_grad_enabled() && _gate.Delta is null && _up.Delta is null)
@@ -293,10 +306,10 @@ public sealed class Gpt2Module : DecoderModule
 
     public override Tensor LmHeadWeight => _lmHead ?? _wte.Weight;
 
-    internal override Tensor Hidden(Tensor ids, Tensor positions, int maxPosition, AttentionLayout layout)
+    internal override Tensor Hidden(Tensor ids, Tensor positions, int maxPosition, AttentionLayout layout, Tensor? keep = null)
     {
         var h = _wte.forward(ids) + _wpe.forward(positions);
-        return _lnF.forward(RunLayers(_blocks, h, (block, _, x) => block.Forward(x, layout)));
+        return _lnF.forward(RunLayers(_blocks, h, keep, (block, _, x, rows) => block.Forward(x, layout, rows)));
     }
 }
 
@@ -334,14 +347,16 @@ internal sealed class Gpt2Block : nn.Module
         register_module("mlp", mlp);
     }
 
-    public Tensor Forward(Tensor h, AttentionLayout layout)
+    /// <summary>The block on rows [n, H]; with <paramref name="keep"/>, everything after attention on those rows only.</summary>
+    public Tensor Forward(Tensor h, AttentionLayout layout, Tensor? keep = null)
     {
         long n = h.shape[0], hidden = _c.HiddenSize;
         var qkv = _cAttn.forward(_ln1.forward(h));
         var q = qkv.narrow(1, 0, hidden).view(n, _c.NumHeads, _c.HeadDim);
         var k = qkv.narrow(1, hidden, hidden).view(n, _c.NumHeads, _c.HeadDim);
         var v = qkv.narrow(1, 2 * hidden, hidden).view(n, _c.NumHeads, _c.HeadDim);
-        h = h + _cProj.forward(layout.Attend(q, k, v, _scale, 0));
+        (var a, h) = DecoderModule.KeepRows(layout.Attend(q, k, v, _scale, 0), h, keep);
+        h = h + _cProj.forward(a);
         var m = _proj.forward(nn.functional.gelu(_fc.forward(_ln2.forward(h)), GELU.Approximate.tanh));
         return h + m;
     }

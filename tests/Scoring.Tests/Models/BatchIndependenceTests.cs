@@ -66,6 +66,38 @@ public sealed class BatchIndependenceTests
     }
 
     [Theory]
+    [MemberData(nameof(TinyModels.Variants), MemberType = typeof(TinyModels))]
+    public void TokenLosses_WithPromptsUnscored_TheLastLayerRunsOnTheScoredRowsOnly_AndTheirLossesStay(string variant)
+    {
+        // Packed, so the batch has no padding: only the unscored prompts make the scored rows few.
+        using var model = CausalLm.Load(TinyModels.Dir(variant), options: new ScoringOptions { BatchMode = BatchMode.Packed });
+        int[][] samples = [TinyModels.Tokens(40, 31), TinyModels.Tokens(9, 32), TinyModels.Tokens(61, 33)];
+        var rows = samples.Sum(s => s.Length);
+        var responses = samples.Select(s => Enumerable.Range(0, s.Length).Select(j => j >= s.Length / 2).ToArray()).ToArray();
+        var wanted = responses.Sum(m => m.Count(x => x));
+
+        var all = model.TokenLosses(samples);
+        Assert.Equal(rows, model.LastBatchHiddenRows); // every position but the first is scored: no cut
+        var scored = model.TokenLosses(samples, responses);
+        Assert.Equal(wanted, model.LastBatchHiddenRows);
+
+        for (var i = 0; i < samples.Length; i++)
+        {
+            for (var j = 1; j < samples[i].Length; j++)
+            {
+                if (responses[i][j])
+                {
+                    Assert.True(Math.Abs(all[i][j] - scored[i][j]) <= 1e-5f, $"sample {i} position {j}: {all[i][j]} vs {scored[i][j]}");
+                }
+                else
+                {
+                    Assert.True(float.IsNaN(scored[i][j]), $"sample {i} position {j} is not scored");
+                }
+            }
+        }
+    }
+
+    [Theory]
     [InlineData(BatchMode.Packed, DType.Float32)]
     [InlineData(BatchMode.Padded, DType.Float32)]
     [InlineData(BatchMode.Packed, DType.BFloat16)] // on a CPU without bf16 units: the products and the LM head through fp32
