@@ -95,8 +95,9 @@ public static class GreedyDecoder
         var device = Torch.ToDevice(model.Device);
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var hidden = model.Module.Hidden(tensor(ids, device: device), tensor(positions, device: device), maxLen - 1, new AttentionLayout(false, cu, prefixes.Count));
-        var logits = Bf16Products.Linear(hidden.index_select(0, tensor(last, device: device)), model.Module.LmHeadWeight).to(ScalarType.Float32);
+        // Only each prefix's last row is needed: the last layer runs past attention on those rows alone.
+        var hidden = model.Module.Hidden(tensor(ids, device: device), tensor(positions, device: device), maxLen - 1, new AttentionLayout(false, cu, prefixes.Count), keep: tensor(last, device: device));
+        var logits = Bf16Products.Linear(hidden, model.Module.LmHeadWeight).to(ScalarType.Float32);
         var best = logits.argmax(-1).cpu().to(ScalarType.Int64);
         return best.data<long>().ToArray().Select(v => (int)v).ToArray();
     }
