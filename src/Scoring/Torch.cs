@@ -170,7 +170,7 @@ public static class Torch
     /// <summary>
     /// Why computing in <paramref name="dtype"/> on <paramref name="device"/> is slower than fp32 there, or null when the
     /// device has units for it: bf16 on a CPU without AVX512-BF16 or AMX-BF16, whose products then run as fp32 ones
-    /// (<see cref="Kernels.Bf16Products"/>: 0.9× fp32's speed when scoring on the bench VM), or, with
+    /// (<see cref="Kernels.Bf16Products"/>: 0.96× fp32's speed when scoring on the bench VM), or, with
     /// <c>TOKENCLEAN_CPU_KERNELS=off</c>, on libtorch's bf16 fallback (5× slower than fp32). Commands print it as a warning.
     /// </summary>
     public static string? SlowerThanFp32Reason(string device, DType dtype) => SlowerThanFp32Reason(device, dtype, CpuFlags(), Kernels.Bf16Products.Enabled);
@@ -185,7 +185,7 @@ public static class Torch
         }
 
         return "bf16 on this CPU is slower than fp32: it has no bf16 units (AVX512-BF16 or AMX-BF16), so " + (throughFp32
-            ? "its matrix products run as fp32 ones rounded to bf16 (on the bench VM 0.9x fp32's speed when scoring, 0.6-0.7x when training; docs/SCORING.md); here bf16 only halves the models' memory, and fp32 is exact"
+            ? "its matrix products run as fp32 ones rounded to bf16 (on the bench VM 0.96x fp32's speed when scoring, 0.6-0.7x when training; docs/SCORING.md); here bf16 only halves the models' memory, and fp32 is exact"
             : "its matrix products run on libtorch's bf16 fallback (on the bench VM 5x slower than fp32 when scoring, ~50x when training; TOKENCLEAN_CPU_KERNELS=off turned the fp32 route off)");
     }
 

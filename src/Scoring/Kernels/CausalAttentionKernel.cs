@@ -42,6 +42,27 @@ internal static unsafe class CausalAttentionKernel
         && q.stride(2) == 1 && k.stride(2) == 1 && v.stride(2) == 1;
 
     /// <summary>
+    /// Whether bf16 q, k, v on a CPU without bf16 units (<see cref="Bf16Products"/>) go to this kernel widened to fp32,
+    /// the output rounded to bf16 once (<see cref="AttendWidened"/>): inference, a head size that is a multiple of 16.
+    /// </summary>
+    public static bool AppliesWidened(Tensor q, Tensor k, Tensor v) =>
+        !Disabled && CpuKernels.Enabled && q.shape[2] % Keys == 0
+        && Bf16Products.Applies(q) && Bf16Products.Applies(k) && Bf16Products.Applies(v)
+        && CpuKernels.NoGradientRecorded(q) && CpuKernels.NoGradientRecorded(k) && CpuKernels.NoGradientRecorded(v);
+
+    /// <summary>
+    /// <see cref="Attend(Tensor, Tensor, Tensor, long[], double, long)"/> for bf16 q, k, v: widened to fp32 (exact),
+    /// the output rounded to bf16 once. On the bench VM 65 ms against 124 ms for scaled_dot_product_attention in bf16
+    /// (4,288 packed rows, 8 heads of 64).
+    /// </summary>
+    public static Tensor AttendWidened(Tensor q, Tensor k, Tensor v, long[] cu, double scale, long window)
+    {
+        using var scope = NewDisposeScope();
+        var wide = Attend(q.to(ScalarType.Float32), k.to(ScalarType.Float32), v.to(ScalarType.Float32), cu, scale, window);
+        return wide.to(ScalarType.BFloat16).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
     /// q [rows, Hq, D], k/v [rows, Hkv, D] (rows strided, the last dimension dense); segment s is rows
     /// [cu[s], cu[s+1]). Row i of a segment sees its keys j with j ≤ i (and i − j &lt; window when window &gt; 0).
     /// Returns [rows, Hq·D].

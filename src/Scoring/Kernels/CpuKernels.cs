@@ -36,8 +36,10 @@ internal static class CpuKernels
     /// too, so its losses equal those of the same weights reloaded).
     /// </summary>
     public static bool Take(Tensor t) =>
-        Enabled && t.device_type == DeviceType.CPU && t.dtype == ScalarType.Float32
-        && (!t.requires_grad || !torch.is_grad_enabled());
+        Enabled && t.device_type == DeviceType.CPU && t.dtype == ScalarType.Float32 && NoGradientRecorded(t);
+
+    /// <summary>No gradient is recorded for <paramref name="t"/>: it requires none, or autograd is off.</summary>
+    public static bool NoGradientRecorded(Tensor t) => !t.requires_grad || !torch.is_grad_enabled();
 
     /// <summary>Items of at most <paramref name="rowsPerItem"/> rows covering <paramref name="rows"/> rows.</summary>
     public static int Items(long rows, int rowsPerItem) => (int)((rows + rowsPerItem - 1) / rowsPerItem);

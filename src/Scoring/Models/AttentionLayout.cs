@@ -6,7 +6,8 @@ namespace TokenClean.Scoring.Models;
 /// <summary>
 /// How the rows of a forward pass are arranged: packed variable-length segments (offsets <see cref="CuSeqlens"/>)
 /// or <see cref="Batch"/> right-padded rows of equal length. fp32 scoring on an AVX2 CPU runs
-/// <see cref="CausalAttentionKernel"/> over the segments (a padded row is a segment of the padded length); everything
+/// <see cref="CausalAttentionKernel"/> over the segments (a padded row is a segment of the padded length), and so does
+/// bf16 scoring on a CPU without bf16 units, widened to fp32 (<see cref="Bf16Products"/>); everything
 /// else runs through libtorch's scaled_dot_product_attention (0.107 has no varlen form: one call per packed segment;
 /// no GQA or scale option: key/value heads are repeated and q is pre-scaled when the scale is not 1/√head_dim).
 /// </summary>
@@ -19,6 +20,11 @@ internal sealed record AttentionLayout(bool Packed, long[] CuSeqlens, long Batch
         if (CausalAttentionKernel.Applies(q, k, v))
         {
             return CausalAttentionKernel.Attend(q, k, v, Packed ? CuSeqlens : PaddedRows(rows), scale, window);
+        }
+
+        if (CausalAttentionKernel.AppliesWidened(q, k, v))
+        {
+            return CausalAttentionKernel.AttendWidened(q, k, v, Packed ? CuSeqlens : PaddedRows(rows), scale, window);
         }
 
         if (!Packed)

@@ -116,16 +116,3 @@ public sealed class Bf16ProductsTests
         Assert.True(identical >= minIdentical, $"only {identical:P1} of the values equal the rounded exact product");
     }
 }
-
-/// <summary>A fact that shows as skipped where bf16 products do not go through fp32 (bf16 units, or switched off).</summary>
-[AttributeUsage(AttributeTargets.Method)]
-internal sealed class Bf16ProductsFactAttribute : FactAttribute
-{
-    public Bf16ProductsFactAttribute()
-    {
-        if (!Bf16Products.Enabled)
-        {
-            Skip = "bf16 products run on libtorch here (the CPU has bf16 units, or TOKENCLEAN_CPU_KERNELS=off)";
-        }
-    }
-}

@@ -109,6 +109,43 @@ public sealed class CausalAttentionKernelTests
         Assert.False(CausalAttentionKernel.Applies(small, small, small));
     }
 
+    [Bf16KernelFact]
+    public void AttendWidened_EqualsTheFloat64AttentionOfTheBf16Values_RoundedOnce()
+    {
+        Torch.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        var (q32, k32, v32, cu) = Inputs(8, 2, 64, seed: 77);
+        var (q, k, v) = (q32.to(ScalarType.BFloat16), k32.to(ScalarType.BFloat16), v32.to(ScalarType.BFloat16));
+
+        var actual = CausalAttentionKernel.AttendWidened(q, k, v, cu, 0.125, 0);
+
+        Assert.Equal(ScalarType.BFloat16, actual.dtype);
+        var exact = Reference(q, k, v, cu, 0.125, 0).to(ScalarType.BFloat16).to(ScalarType.Float64);
+        var a = actual.to(ScalarType.Float64);
+        var ulp = pow(2.0, exact.abs().clamp_min(1e-30).log2().floor().sub(7));
+        // One bf16 ulp, plus the kernel's fp32 error (≤ 1e-5, above) where an output near zero has ulps finer than that.
+        var excess = (a - exact).abs().sub(ulp).sub(1e-5).max().item<double>();
+        Assert.True(excess <= 0, $"a value is {excess:E2} beyond one bf16 ulp (+1e-5) from the rounded float64 attention");
+        var identical = a.eq(exact).to(ScalarType.Float64).mean().item<double>();
+        Assert.True(identical >= 0.98, $"only {identical:P1} of the values equal the rounded float64 attention");
+        var layout = new TokenClean.Scoring.Models.AttentionLayout(true, cu, 1);
+        Assert.True(Same(actual, layout.Attend(q, k, v, 0.125, 0)), "the layout does not send bf16 to the widened kernel");
+    }
+
+    [Bf16KernelFact]
+    public void AppliesWidened_OnlyToBf16CpuInference_WithHeadSizeAMultipleOf16()
+    {
+        Torch.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        var h = randn(10, 2, 64, ScalarType.BFloat16);
+        Assert.True(CausalAttentionKernel.AppliesWidened(h, h, h));
+        Assert.False(CausalAttentionKernel.AppliesWidened(h.clone().requires_grad_(true), h, h)); // training keeps SDPA's autograd
+        var f = randn(10, 2, 64);
+        Assert.False(CausalAttentionKernel.AppliesWidened(f, f, f));
+        var small = randn(10, 2, 8, ScalarType.BFloat16);
+        Assert.False(CausalAttentionKernel.AppliesWidened(small, small, small));
+    }
+
     private static bool Same(Tensor a, Tensor b) => a.eq(b).all().item<bool>();
 
     private static (Tensor Q, Tensor K, Tensor V, long[] Cu) Inputs(int hq, int hkv, int d, int seed)
