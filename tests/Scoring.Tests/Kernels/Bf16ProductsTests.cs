@@ -25,8 +25,8 @@ public sealed class Bf16ProductsTests
         Assert.Equal(ScalarType.BFloat16, actual.dtype);
         Assert.Equal([37L, 50L], actual.shape);
         var expected = nn.functional.linear(x.to(ScalarType.Float64), w.to(ScalarType.Float64), b.to(ScalarType.Float64));
-        AssertWithinOneUlpOfRounded(actual, expected, minIdentical: 0.99);
-        AssertWithinOneUlpOfRounded(actual, nn.functional.linear(x, w, b).to(ScalarType.Float64), minIdentical: 0.9); // libtorch's fallback
+        Bf16Assert.WithinOneUlpOfRounded(actual, expected, minIdentical: 0.99);
+        Bf16Assert.WithinOneUlpOfRounded(actual, nn.functional.linear(x, w, b).to(ScalarType.Float64), minIdentical: 0.9); // libtorch's fallback
     }
 
     [Bf16ProductsFact]
@@ -42,7 +42,7 @@ public sealed class Bf16ProductsTests
         var actual = Bf16Products.Addmm(b, x, w);
 
         Assert.Equal(ScalarType.BFloat16, actual.dtype);
-        AssertWithinOneUlpOfRounded(actual, addmm(b.to(ScalarType.Float64), x.to(ScalarType.Float64), w.to(ScalarType.Float64), 1, 1), minIdentical: 0.99);
+        Bf16Assert.WithinOneUlpOfRounded(actual, addmm(b.to(ScalarType.Float64), x.to(ScalarType.Float64), w.to(ScalarType.Float64), 1, 1), minIdentical: 0.99);
     }
 
     [Bf16ProductsFact]
@@ -59,7 +59,7 @@ public sealed class Bf16ProductsTests
 
         Assert.Equal(ScalarType.Float32, logits.dtype);
         Assert.True(logits.to(ScalarType.BFloat16).to(ScalarType.Float32).eq(logits).all().item<bool>(), "the logits are not rounded to bf16");
-        AssertWithinOneUlpOfRounded(logits, nn.functional.linear(hidden.to(ScalarType.Float64), head.to(ScalarType.Float64)), minIdentical: 0.99);
+        Bf16Assert.WithinOneUlpOfRounded(logits, nn.functional.linear(hidden.to(ScalarType.Float64), head.to(ScalarType.Float64)), minIdentical: 0.99);
     }
 
     [Bf16ProductsFact]
@@ -83,8 +83,8 @@ public sealed class Bf16ProductsTests
         var libtorch = Grads((x, w) => nn.functional.linear(x, w));
 
         Assert.Equal(ScalarType.BFloat16, ours.W.dtype);
-        AssertWithinOneUlpOfRounded(ours.X, libtorch.X.to(ScalarType.Float64), minIdentical: 0.9);
-        AssertWithinOneUlpOfRounded(ours.W, libtorch.W.to(ScalarType.Float64), minIdentical: 0.9);
+        Bf16Assert.WithinOneUlpOfRounded(ours.X, libtorch.X.to(ScalarType.Float64), minIdentical: 0.9);
+        Bf16Assert.WithinOneUlpOfRounded(ours.W, libtorch.W.to(ScalarType.Float64), minIdentical: 0.9);
     }
 
     [Fact]
@@ -98,21 +98,5 @@ public sealed class Bf16ProductsTests
 
         Assert.False(Bf16Products.Applies(x));
         Assert.True(Bf16Products.Linear(x, w).eq(nn.functional.linear(x, w)).all().item<bool>());
-    }
-
-    /// <summary>
-    /// Every value of <paramref name="actual"/> (bf16 values, any dtype) is within one bf16 ulp of
-    /// <paramref name="exact"/> rounded to bf16, and at least <paramref name="minIdentical"/> of them equal it (sums
-    /// taken in another order may round the other way at a tie).
-    /// </summary>
-    private static void AssertWithinOneUlpOfRounded(Tensor actual, Tensor exact, double minIdentical)
-    {
-        var a = actual.to(ScalarType.Float64);
-        var e = exact.to(ScalarType.BFloat16).to(ScalarType.Float64);
-        var ulp = pow(2.0, e.abs().clamp_min(1e-30).log2().floor().sub(7));
-        var worst = (a - e).abs().div(ulp).max().item<double>();
-        Assert.True(worst <= 1.0 + 1e-9, $"a value is {worst:F2} bf16 ulps from the rounded exact product");
-        var identical = a.eq(e).to(ScalarType.Float64).mean().item<double>();
-        Assert.True(identical >= minIdentical, $"only {identical:P1} of the values equal the rounded exact product");
     }
 }

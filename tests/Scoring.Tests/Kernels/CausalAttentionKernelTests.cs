@@ -120,14 +120,8 @@ public sealed class CausalAttentionKernelTests
         var actual = CausalAttentionKernel.AttendWidened(q, k, v, cu, 0.125, 0);
 
         Assert.Equal(ScalarType.BFloat16, actual.dtype);
-        var exact = Reference(q, k, v, cu, 0.125, 0).to(ScalarType.BFloat16).to(ScalarType.Float64);
-        var a = actual.to(ScalarType.Float64);
-        var ulp = pow(2.0, exact.abs().clamp_min(1e-30).log2().floor().sub(7));
         // One bf16 ulp, plus the kernel's fp32 error (≤ 1e-5, above) where an output near zero has ulps finer than that.
-        var excess = (a - exact).abs().sub(ulp).sub(1e-5).max().item<double>();
-        Assert.True(excess <= 0, $"a value is {excess:E2} beyond one bf16 ulp (+1e-5) from the rounded float64 attention");
-        var identical = a.eq(exact).to(ScalarType.Float64).mean().item<double>();
-        Assert.True(identical >= 0.98, $"only {identical:P1} of the values equal the rounded float64 attention");
+        Bf16Assert.WithinOneUlpOfRounded(actual, Reference(q, k, v, cu, 0.125, 0), minIdentical: 0.98, absoluteSlack: 1e-5);
         var layout = new TokenClean.Scoring.Models.AttentionLayout(true, cu, 1);
         Assert.True(Same(actual, layout.Attend(q, k, v, 0.125, 0)), "the layout does not send bf16 to the widened kernel");
     }
