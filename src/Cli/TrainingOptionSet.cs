@@ -87,7 +87,10 @@ internal sealed class TrainingOptionSet
         }
     }
 
-    /// <summary>The options as given, or the reason they cannot go together (then null).</summary>
+    /// <summary>
+    /// The options as given, or the reason they cannot go together (then null). Valid options with a dtype this CPU
+    /// has no units for get their warning on the command's stderr here, once for train, evolve and trainer.
+    /// </summary>
     public TrainingOptions? Read(ParseResult parse, out string? error)
     {
         if (parse.GetValue(Full) && parse.GetValue(Rank) is not null)

@@ -50,6 +50,8 @@ public static class Torch
 
     private static long _modelTensors;
 
+    private static IReadOnlySet<string>? _cpuFlags;
+
     internal static void CountModelTensors(long delta) => Interlocked.Add(ref _modelTensors, delta);
 
     /// <summary>
@@ -254,7 +256,10 @@ public static class Torch
 
     internal static torch.Device ToDevice(string device) => device == "cpu" ? torch.CPU : torch.device(device);
 
-    private static HashSet<string> CpuFlags()
+    /// <summary>/proc/cpuinfo's flags, read once (they do not change while the process runs).</summary>
+    private static IReadOnlySet<string> CpuFlags() => _cpuFlags ??= ReadCpuFlags();
+
+    private static HashSet<string> ReadCpuFlags()
     {
         var set = new HashSet<string>(StringComparer.Ordinal);
         try
