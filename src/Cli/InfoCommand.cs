@@ -37,7 +37,7 @@ internal static class InfoCommand
             var features = Torch.CpuFeatures();
             Console.WriteLine($"cpu         ATen kernels {Torch.CpuCapability()}; {(features.Count == 0 ? "no AVX2" : string.Join(' ', features))}");
             Console.WriteLine($"kernels     fp32 on the CPU: {Torch.CpuKernels()}");
-            Console.WriteLine($"attention   fp32 on the CPU: {Torch.CpuAttention()}");
+            Console.WriteLine($"attention   scoring on the CPU: {Torch.CpuAttention()}");
             Console.WriteLine($"librdkafka  {Library.VersionString} ({KafkaNative.LoadedPath})");
             Console.WriteLine($"Apache.Arrow {Sink.ColumnarLibraries.ArrowVersion}, ParquetSharp {Sink.ColumnarLibraries.ParquetSharpVersion}");
             return 0;

@@ -199,7 +199,7 @@ public static class Torch
         return interesting.Where(flags.Contains).ToList();
     }
 
-    /// <summary>What fp32 scoring on the CPU runs for attention: the C# kernel, or libtorch's and why.</summary>
+    /// <summary>What scoring on the CPU runs for attention (fp32, and bf16 without bf16 units): the C# kernel, or libtorch's and why.</summary>
     public static string CpuAttention() => Kernels.CausalAttentionKernel.Describe();
 
     /// <summary>Which C# kernels fp32 scoring on the CPU runs in place of libtorch ops, or why none.</summary>

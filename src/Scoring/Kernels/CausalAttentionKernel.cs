@@ -28,12 +28,14 @@ internal static unsafe class CausalAttentionKernel
     private static readonly bool Disabled =
         string.Equals(Environment.GetEnvironmentVariable("TOKENCLEAN_ATTENTION"), "sdpa", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>What fp32 scoring on this CPU uses for attention, and why (for <c>tokenclean info</c>).</summary>
+    /// <summary>What scoring on this CPU uses for attention (fp32; bf16 where it is widened), and why (for <c>tokenclean info</c>).</summary>
     public static string Describe() =>
         Disabled ? "libtorch scaled_dot_product_attention (TOKENCLEAN_ATTENTION=sdpa)"
         : !CpuKernels.Supported ? "libtorch scaled_dot_product_attention (this CPU has no AVX2/FMA)"
         : !CpuKernels.Enabled ? "libtorch scaled_dot_product_attention (TOKENCLEAN_CPU_KERNELS=off)"
-        : "tokenclean causal kernel (AVX2, FMA); other dtypes and devices: scaled_dot_product_attention";
+        : Bf16Products.Enabled
+            ? "tokenclean causal kernel (AVX2, FMA); bf16 widened to fp32 for it (no bf16 units here); training, other dtypes and devices: scaled_dot_product_attention"
+            : "tokenclean causal kernel (AVX2, FMA); training, other dtypes and devices: scaled_dot_product_attention";
 
     /// <summary>Whether the kernel computes this call: fp32 on the CPU, no gradients, head size a multiple of 16.</summary>
     public static bool Applies(Tensor q, Tensor k, Tensor v) =>

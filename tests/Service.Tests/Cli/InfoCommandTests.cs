@@ -31,6 +31,11 @@ public sealed class InfoCommandTests
         var expected = System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported ? "tokenclean causal kernel" : "no AVX2/FMA";
         Assert.Contains(expected, Line(stdout), StringComparison.Ordinal);
         Assert.Contains("scaled_dot_product_attention (TOKENCLEAN_ATTENTION=sdpa)", Line(stdoutOff), StringComparison.Ordinal);
+
+        // bf16 goes widened to the kernel exactly where the CPU has no bf16 units (Bf16Products), and says so.
+        var widened = expected == "tokenclean causal kernel" && TokenClean.Scoring.Kernels.Bf16Products.Enabled;
+        Assert.Equal(widened, Line(stdout).Contains("bf16 widened to fp32 for it (no bf16 units here)", StringComparison.Ordinal));
+        Assert.DoesNotContain("bf16 widened", Line(stdoutOff), StringComparison.Ordinal);
     }
 
     [Fact]
