@@ -12,13 +12,28 @@ public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr);
 /// </summary>
 public static class ChildProcess
 {
-    /// <summary>Runs <paramref name="program"/> to completion.</summary>
+    /// <summary>
+    /// Runs <paramref name="program"/> to completion, with <paramref name="args"/>, <paramref name="stdin"/> written
+    /// to it, in <paramref name="workingDirectory"/>, and <paramref name="environment"/>'s variables set in its
+    /// environment (a null value removes one).
+    /// </summary>
     /// <exception cref="Win32Exception">The program is not installed.</exception>
     /// <exception cref="TimeoutException">It ran longer than <paramref name="timeout"/> (it is killed).</exception>
     public static ProcessResult Run(
-        string program, IEnumerable<string> args, string? stdin = null, string? workingDirectory = null, TimeSpan? timeout = null)
+        string program,
+        IEnumerable<string> args,
+        string? stdin = null,
+        string? workingDirectory = null,
+        TimeSpan? timeout = null,
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
-        using var p = Process.Start(Info(program, args, workingDirectory, stdin is not null))
+        var info = Info(program, args, workingDirectory, stdin is not null);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            info.Environment[key] = value;
+        }
+
+        using var p = Process.Start(info)
             ?? throw new InvalidOperationException("could not start " + program);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
