@@ -17,7 +17,7 @@ public sealed class PublishOutputTests
 #endif
 
     [Fact]
-    public void ThePublishedCli_LoadsLibtorch_AndItsTorchSharpLibraryHasNoUnmetVersionNeed()
+    public void ThePublishedCli_LoadsLibtorch_HasNoUnmetVersionNeed_AndCarriesLinuxX64NativesOnly()
     {
         using var dir = new TempDirectory("publish");
         var publish = ChildProcess.Run(
@@ -33,6 +33,14 @@ public sealed class PublishOutputTests
             .Where(l => l.Contains("not found", StringComparison.Ordinal) && !l.Contains("weak version", StringComparison.Ordinal))
             .ToList();
         Assert.True(unmet.Count == 0, "the dynamic loader would reject the published libLibTorchSharp.so: " + string.Join(" | ", unmet));
+
+        // Other platforms' natives are not published (Directory.Build.targets, DropOtherPlatformsNatives): only
+        // linux-x64's runtime fallback chain, and nothing of them in the dependency manifest either.
+        var platforms = Directory.GetDirectories(dir.File("runtimes")).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(["linux-x64", "unix"], platforms);
+        var deps = File.ReadAllText(dir.File("tokenclean.deps.json"));
+        Assert.DoesNotContain("runtimes/win-x64/", deps, StringComparison.Ordinal);
+        Assert.DoesNotContain("runtimes/osx-arm64/", deps, StringComparison.Ordinal);
 
         var info = ChildProcess.Run("dotnet", [dir.File("tokenclean.dll"), "info"], timeout: TimeSpan.FromMinutes(1));
         Assert.True(info.ExitCode == 0, $"the published tokenclean info exited {info.ExitCode}:\n{info.Stdout}{info.Stderr}");
