@@ -52,7 +52,7 @@ public sealed class TorchSharpRuntimeTests
 
     private static ProcessResult MsBuild(params string[] args) =>
         ChildProcess.Run(
-            Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet",
+            ChildProcess.Dotnet,
             ["msbuild", Project, "-nologo", "-nodeReuse:false", .. args],
             timeout: TimeSpan.FromMinutes(2));
 }

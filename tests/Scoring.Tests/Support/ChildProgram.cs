@@ -44,7 +44,7 @@ public static class ChildProgram
         string model, int[][] sequences, BatchMode mode, DType dtype, IReadOnlyDictionary<string, string?> environment, bool kernelsExpected)
     {
         var r = TokenClean.Tests.Shared.ChildProcess.Run(
-            Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet",
+            TokenClean.Tests.Shared.ChildProcess.Dotnet,
             [typeof(ChildProgram).Assembly.Location, "losses", model, mode.ToString(), dtype == DType.BFloat16 ? "bf16" : "fp32"],
             stdin: JsonSerializer.Serialize(sequences),
             timeout: TimeSpan.FromMinutes(2),

@@ -21,7 +21,7 @@ public sealed class PublishOutputTests
     {
         using var dir = new TempDirectory("publish");
         var publish = ChildProcess.Run(
-            Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet",
+            ChildProcess.Dotnet,
             ["publish", RepoPaths.File("src/Cli/TokenClean.Cli.csproj"), "-c", Configuration, "--no-build", "--nologo", "-o", dir.Path],
             timeout: TimeSpan.FromMinutes(3));
         Assert.True(publish.ExitCode == 0, $"dotnet publish exited {publish.ExitCode}:\n{publish.Stdout}{publish.Stderr}");
@@ -42,7 +42,7 @@ public sealed class PublishOutputTests
         Assert.DoesNotContain("runtimes/win-x64/", deps, StringComparison.Ordinal);
         Assert.DoesNotContain("runtimes/osx-arm64/", deps, StringComparison.Ordinal);
 
-        var info = ChildProcess.Run("dotnet", [dir.File("tokenclean.dll"), "info"], timeout: TimeSpan.FromMinutes(1));
+        var info = ChildProcess.Run(ChildProcess.Dotnet, [dir.File("tokenclean.dll"), "info"], timeout: TimeSpan.FromMinutes(1));
         Assert.True(info.ExitCode == 0, $"the published tokenclean info exited {info.ExitCode}:\n{info.Stdout}{info.Stderr}");
         Assert.Contains("libtorch    2.10", info.Stdout, StringComparison.Ordinal);
     }

@@ -78,9 +78,12 @@ public static class ChildProcess
     public static ProcessResult Node(IEnumerable<string> args, string? stdin = null, TimeSpan? timeout = null) =>
         Run("node", args, stdin, RepoRoot.File("tests", "oracles"), timeout);
 
+    /// <summary>The dotnet host running these tests (<c>DOTNET_HOST_PATH</c>, set by <c>dotnet test</c>), else <c>dotnet</c> on PATH.</summary>
+    public static string Dotnet => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+
     /// <summary>Starts a .NET assembly (a test assembly's own entry point) as a child the test may kill.</summary>
     public static Process StartDotnet(string assemblyPath, params string[] args) =>
-        Process.Start(Info(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", [assemblyPath, .. args], null, false))
+        Process.Start(Info(Dotnet, [assemblyPath, .. args], null, false))
         ?? throw new InvalidOperationException("could not start the child process");
 
     private static ProcessStartInfo Info(string program, IEnumerable<string> args, string? workingDirectory, bool stdin)
